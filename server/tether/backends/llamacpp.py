@@ -1,0 +1,265 @@
+"""llama.cpp backend (llama-cpp-python): local GGUF models on CUDA, Metal or CPU.
+
+One worker thread per loaded model, because llama.cpp is not thread-safe: requests queue on
+it, and cancellation is checked between tokens. The model loads lazily on first use, with all
+layers offloaded when the build supports GPU offload. Rewrites (``speculative=True``) run on a
+second instance with prompt-lookup decoding, which needs logits for every position and would
+slow plain completion down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, AsyncIterator, Callable
+
+from ..config import ModelConfig
+from ..errors import GenerationError, ModelError
+from .base import Backend, Capabilities, Chunk, GenerationRequest
+from .bundled import bundled_model_path
+from .fim import FimTokens, detect_fim
+
+GGUF_MAGIC = b"GGUF"
+DRAFT_TOKENS = 10
+
+# A minimal chat format for models whose GGUF carries no template.
+_FALLBACK_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def check_gguf(path: Path) -> Path:
+    """Refuse, with a clear message, anything that is not a readable GGUF file."""
+    if not path.exists():
+        raise ModelError(f"Model file {path} does not exist. Check the model path in tether.toml or TETHER_MODEL.")
+    if not path.is_file():
+        raise ModelError(f"Model path {path} is not a file; point it at a .gguf file.")
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic != GGUF_MAGIC:
+        raise ModelError(f"{path} is not a GGUF model file (it does not start with 'GGUF'); convert it or pick a .gguf file.")
+    return path
+
+
+def gpu_offload_supported() -> bool:
+    import llama_cpp
+
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
+@dataclass
+class _Worker:
+    llm: Any
+    executor: ThreadPoolExecutor
+    fim: FimTokens | None
+    chat: Any  # Jinja2ChatFormatter
+    add_bos: bool
+
+
+class LlamaCppBackend(Backend):
+    def __init__(self, name: str, config: ModelConfig):
+        self.name = name
+        self.config = config
+        self._workers: dict[bool, _Worker] = {}
+        self._loading: dict[bool, asyncio.Future[_Worker]] = {}
+        self._guard = threading.Lock()
+
+    @property
+    def path(self) -> Path:
+        return Path(self.config.path).expanduser() if self.config.path else bundled_model_path()
+
+    # -- loading -------------------------------------------------------------------------
+
+    async def worker(self, speculative: bool = False) -> _Worker:
+        """The loaded model (loading it once, off the event loop)."""
+        if speculative in self._workers:
+            return self._workers[speculative]
+        pending = self._loading.get(speculative)
+        if pending is None:
+            loop = asyncio.get_running_loop()
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tether-{self.name}")
+            pending = asyncio.ensure_future(loop.run_in_executor(executor, self._load, speculative, executor))
+            self._loading[speculative] = pending
+        try:
+            worker = await asyncio.shield(pending)
+        except BaseException:
+            self._loading.pop(speculative, None)
+            raise
+        self._workers[speculative] = worker
+        return worker
+
+    def _load(self, speculative: bool, executor: ThreadPoolExecutor) -> _Worker:
+        import llama_cpp
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        path = check_gguf(self.path)
+        kwargs: dict[str, Any] = dict(
+            model_path=str(path),
+            n_ctx=self.config.n_ctx,
+            n_batch=self.config.n_batch,
+            n_gpu_layers=self.config.n_gpu_layers if gpu_offload_supported() else 0,
+            verbose=False,
+        )
+        if self.config.n_threads:
+            kwargs["n_threads"] = self.config.n_threads
+        if speculative:
+            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+            kwargs["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=DRAFT_TOKENS)
+            kwargs["logits_all"] = True
+        try:
+            llm = llama_cpp.Llama(**kwargs)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(f"llama.cpp could not load {path}: {exc}. Is it a complete, supported GGUF file?") from exc
+        meta = llm.metadata or {}
+        bos = llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "replace") if llm.token_bos() >= 0 else ""
+        eos = llm.detokenize([llm.token_eos()], special=True).decode("utf-8", "replace") if llm.token_eos() >= 0 else ""
+        chat = Jinja2ChatFormatter(
+            template=meta.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE, eos_token=eos, bos_token=bos
+        )
+        add_bos = meta.get("tokenizer.ggml.add_bos_token", "true") != "false"
+        return _Worker(llm=llm, executor=executor, fim=detect_fim(llm), chat=chat, add_bos=add_bos)
+
+    # -- protocol ------------------------------------------------------------------------
+
+    async def capabilities(self) -> Capabilities:
+        worker = await self.worker()
+        return Capabilities(
+            fim=worker.fim is not None,
+            grammar=True,
+            json_schema=True,
+            n_ctx=worker.llm.n_ctx(),
+            local=True,
+            fim_style=worker.fim.style if worker.fim else None,
+        )
+
+    async def count_tokens(self, text: str) -> int:
+        worker = await self.worker()
+        return len(worker.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+        worker = await self.worker(request.speculative and self._speculation_allowed)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Chunk | BaseException] = asyncio.Queue()
+        cancel = threading.Event()
+
+        def emit(item: Chunk | BaseException) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        loop.run_in_executor(worker.executor, self._run, worker, request, cancel, emit)
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if item.finish_reason:
+                    return
+        finally:
+            cancel.set()
+
+    _speculation_allowed = True
+
+    def _run(
+        self, worker: _Worker, request: GenerationRequest, cancel: threading.Event, emit: Callable[[Any], None]
+    ) -> None:
+        try:
+            if cancel.is_set():
+                emit(Chunk(finish_reason="cancelled"))
+                return
+            tokens, stop = self.prompt_tokens(worker, request)
+            room = worker.llm.n_ctx() - len(tokens)
+            if room < 1:
+                raise GenerationError(
+                    f"The prompt is {len(tokens)} tokens but model '{self.name}' holds {worker.llm.n_ctx()}; "
+                    "select less text or raise n_ctx."
+                )
+            finish = self._decode(worker, request, tokens, stop, min(request.max_tokens, room), cancel, emit)
+            emit(Chunk(finish_reason=finish))
+        except BaseException as exc:  # handed to the awaiting task, raised there
+            emit(exc)
+
+    def _decode(
+        self,
+        worker: _Worker,
+        request: GenerationRequest,
+        tokens: list[int],
+        stop: list[str],
+        max_tokens: int,
+        cancel: threading.Event,
+        emit: Callable[[Any], None],
+    ) -> str:
+        stream = worker.llm.create_completion(
+            tokens,
+            max_tokens=max_tokens,
+            temperature=request.temperature,
+            repeat_penalty=1.0,
+            stop=stop or None,
+            grammar=_grammar(request),
+            stream=True,
+        )
+        finish = "stop"
+        try:
+            for out in stream:
+                if cancel.is_set():
+                    return "cancelled"
+                choice = out["choices"][0]
+                if choice["text"]:
+                    emit(Chunk(text=choice["text"]))
+                if choice.get("finish_reason"):
+                    finish = choice["finish_reason"]
+        finally:
+            stream.close()
+        return "length" if finish == "length" else "stop"
+
+    def prompt_tokens(self, worker: _Worker, request: GenerationRequest) -> tuple[list[int], list[str]]:
+        """Token ids for the request and the stop strings that go with them."""
+        llm = worker.llm
+        bos = [llm.token_bos()] if worker.add_bos and llm.token_bos() >= 0 else []
+        stop = list(request.stop)
+        if request.fim is not None:
+            prefix = llm.tokenize(request.fim.prefix.encode("utf-8"), add_bos=False, special=False)
+            if worker.fim is None:
+                return bos + prefix, stop
+            suffix = llm.tokenize(request.fim.suffix.encode("utf-8"), add_bos=False, special=False)
+            return bos + worker.fim.prompt(prefix, suffix), stop + list(worker.fim.stop_texts)
+        if request.prompt is not None:
+            return bos + llm.tokenize(request.prompt.encode("utf-8"), add_bos=False, special=False), stop
+        assert request.messages is not None
+        rendered = worker.chat(messages=[m.model_dump() for m in request.messages])
+        text = rendered.prompt + request.assistant_prefix
+        stop += [s for s in (rendered.stop if isinstance(rendered.stop, list) else [rendered.stop]) if s]
+        if "<|im_end|>" in text:
+            stop.append("<|im_end|>")
+        return llm.tokenize(text.encode("utf-8"), add_bos=False, special=True), stop
+
+    async def aclose(self) -> None:
+        for worker in self._workers.values():
+            worker.executor.shutdown(wait=True)
+            worker.llm.close()
+        self._workers.clear()
+        self._loading.clear()
+
+    def describe(self) -> dict[str, Any]:
+        info: dict[str, Any] = {"name": self.name, "kind": "llamacpp", "n_ctx": self.config.n_ctx}
+        try:
+            info["path"] = str(self.path)
+        except ModelError as exc:
+            info["error"] = str(exc)
+        info["loaded"] = bool(self._workers)
+        return info
+
+
+def _grammar(request: GenerationRequest) -> Any:
+    if request.json_schema is None and request.grammar is None:
+        return None
+    from llama_cpp import LlamaGrammar
+
+    if request.json_schema is not None:
+        return LlamaGrammar.from_json_schema(json.dumps(request.json_schema), verbose=False)
+    return LlamaGrammar.from_string(request.grammar or "", verbose=False)

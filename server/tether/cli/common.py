@@ -1,0 +1,43 @@
+"""Helpers shared by CLI commands: building the engine from flags, printing JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings, load_settings
+from ..engine import Engine
+
+
+def add_model_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="GGUF path for the bundled slot (overrides TETHER_MODEL)")
+    parser.add_argument("--n-ctx", type=int, help="context window of the bundled slot")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    bundled: dict[str, Any] = {}
+    if getattr(args, "model", None):
+        bundled["path"] = args.model
+    if getattr(args, "n_ctx", None):
+        bundled["n_ctx"] = args.n_ctx
+    if bundled:
+        overrides["models"] = {"bundled": bundled}
+    return load_settings(Path(args.workspace), overrides=overrides)
+
+
+def engine_from(args: argparse.Namespace) -> Engine:
+    from ..context.providers import default_providers
+
+    settings = settings_from(args)
+    engine = Engine(settings, Path(args.workspace))
+    engine.providers = default_providers(engine)
+    return engine
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")

@@ -1,0 +1,1 @@
+"""Context: what the model sees, and the record of it."""

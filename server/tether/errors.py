@@ -1,0 +1,71 @@
+"""The TetherError tree: every message is a sentence a user can act on.
+
+    TetherError                  exit 1   anything tether reports on purpose
+    ├── ConfigError              exit 2   bad settings, tether.toml, env or flags
+    ├── InputError               exit 3   missing, binary or non-UTF-8 file, bad range, path outside workspace
+    ├── ModelError               exit 4   a model that cannot load or an endpoint that cannot be reached
+    ├── GenerationError          exit 5   the model's output stayed invalid after the allowed re-asks
+    ├── StaleError               exit 6   the text changed since the proposal was made
+    ├── LeashError               exit 7   above the allowed autonomy level or leash limits
+    ├── DirtyError               exit 8   the CLI refuses to clobber uncommitted work
+    └── ProposalError            exit 9   unknown proposal or hunk id, nothing to apply
+
+Errors are converted once per boundary: the CLI prints ``Error: <message>`` and exits with
+``exit_code``; the language server turns them into a JSON-RPC error and a window message.
+"""
+
+from __future__ import annotations
+
+
+class TetherError(Exception):
+    """Base of every error tether reports to a user."""
+
+    exit_code = 1
+
+
+class ConfigError(TetherError):
+    exit_code = 2
+
+
+class InputError(TetherError):
+    exit_code = 3
+
+
+class ModelError(TetherError):
+    exit_code = 4
+
+
+class GenerationError(TetherError):
+    exit_code = 5
+
+
+class StaleError(TetherError):
+    exit_code = 6
+
+
+class LeashError(TetherError):
+    exit_code = 7
+
+
+class DirtyError(TetherError):
+    exit_code = 8
+
+
+class ProposalError(TetherError):
+    exit_code = 9
+
+
+EXIT_CODES = {
+    cls.__name__: cls.exit_code
+    for cls in (
+        TetherError,
+        ConfigError,
+        InputError,
+        ModelError,
+        GenerationError,
+        StaleError,
+        LeashError,
+        DirtyError,
+        ProposalError,
+    )
+}

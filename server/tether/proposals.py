@@ -1,0 +1,201 @@
+"""Proposals: what the model suggests, as hunks a person accepts or rejects one by one.
+
+A FileChange keeps the base text the proposal was made from and its hash. Hunks are computed
+by tether (difflib, 3 lines of context) so they are always well-formed; each keeps its place in
+the base, so any subset applies in any order: the expected current text is the base with the
+hunks accepted so far, and applying refuses when the file (or buffer) no longer matches it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import uuid
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from .context.pack import Source
+from .errors import ProposalError, StaleError
+from .slider import Level
+from .workspace import content_hash
+
+CONTEXT_LINES = 3
+NO_NEWLINE = "\\ No newline at end of file\n"
+
+
+class HunkStatus(str, Enum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class Hunk(BaseModel):
+    id: str
+    old_start: int = Field(description="1-based first base line of the hunk (context included).")
+    old_lines: list[str] = Field(description="Base lines the hunk covers, with their line endings.")
+    new_lines: list[str] = Field(description="Lines that replace them.")
+    diff: str = Field(description="The hunk in unified-diff form, header included.")
+    status: HunkStatus = HunkStatus.PENDING
+
+    @property
+    def changed_lines(self) -> int:
+        return sum(1 for line in self.diff.splitlines()[1:] if line[:1] in "+-")
+
+
+class FileChange(BaseModel):
+    path: str = Field(description="Workspace-relative, '/'-separated.")
+    base_hash: str
+    base_text: str
+    new_text: str
+    hunks: list[Hunk]
+
+    def hunk(self, hunk_id: str) -> Hunk:
+        for hunk in self.hunks:
+            if hunk.id == hunk_id:
+                return hunk
+        raise ProposalError(f"No hunk {hunk_id} in {self.path}.")
+
+    def ids(self, status: HunkStatus) -> list[str]:
+        return [h.id for h in self.hunks if h.status == status]
+
+    def expected_text(self) -> str:
+        """The text the file should have now: base plus the hunks accepted so far."""
+        return apply_hunks(self.base_text, [h for h in self.hunks if h.status == HunkStatus.ACCEPTED])
+
+    def plan_accept(self, hunk_ids: list[str], current_text: str) -> str:
+        """The new text after accepting ``hunk_ids`` on top of ``current_text``, or StaleError."""
+        if content_hash(current_text) != content_hash(self.expected_text()):
+            raise StaleError(
+                f"{self.path} changed since this proposal was made; nothing was applied. "
+                "Reject it and ask again on the current text."
+            )
+        chosen = {self.hunk(i).id for i in hunk_ids}
+        for hunk_id in chosen:
+            if self.hunk(hunk_id).status == HunkStatus.REJECTED:
+                raise ProposalError(f"Hunk {hunk_id} in {self.path} was rejected; it cannot be accepted now.")
+        keep = [h for h in self.hunks if h.status == HunkStatus.ACCEPTED or h.id in chosen]
+        return apply_hunks(self.base_text, keep)
+
+    def diff(self) -> str:
+        header = f"--- a/{self.path}\n+++ b/{self.path}\n"
+        return header + "".join(h.diff for h in self.hunks) if self.hunks else ""
+
+
+class Proposal(BaseModel):
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    kind: Literal["edit", "plan"] = "edit"
+    level: Level
+    instruction: str
+    rationale: str = ""
+    model: str = ""
+    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    files: list[FileChange] = Field(default_factory=list)
+    sources: list[Source] = Field(default_factory=list, description="What the model saw.")
+    warnings: list[str] = Field(default_factory=list, description="Flags for the reviewer (tests touched, suppressions).")
+
+    @property
+    def status(self) -> str:
+        states = {h.status for f in self.files for h in f.hunks}
+        if not states or states == {HunkStatus.REJECTED}:
+            return "rejected" if states else "empty"
+        if HunkStatus.PENDING in states:
+            return "partial" if len(states) > 1 else "pending"
+        return "done"
+
+    @property
+    def changed_lines(self) -> int:
+        return sum(h.changed_lines for f in self.files for h in f.hunks)
+
+    def file(self, path: str) -> FileChange:
+        for change in self.files:
+            if change.path == path:
+                return change
+        raise ProposalError(f"Proposal {self.id} does not change {path}.")
+
+    def find_hunk(self, hunk_id: str) -> tuple[FileChange, Hunk]:
+        for change in self.files:
+            for hunk in change.hunks:
+                if hunk.id == hunk_id:
+                    return change, hunk
+        raise ProposalError(f"Proposal {self.id} has no hunk {hunk_id}.")
+
+    def diff(self) -> str:
+        return "".join(change.diff() for change in self.files)
+
+
+def build_file_change(path: str, base_text: str, new_text: str) -> FileChange:
+    """Diff base against new text into hunks with stable ids."""
+    return FileChange(
+        path=path,
+        base_hash=content_hash(base_text),
+        base_text=base_text,
+        new_text=new_text,
+        hunks=make_hunks(path, base_text, new_text),
+    )
+
+
+def make_hunks(path: str, base_text: str, new_text: str, context: int = CONTEXT_LINES) -> list[Hunk]:
+    a = base_text.splitlines(keepends=True)
+    b = new_text.splitlines(keepends=True)
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    hunks = []
+    for group in matcher.get_grouped_opcodes(context):
+        i1, i2 = group[0][1], group[-1][2]
+        j1, j2 = group[0][3], group[-1][4]
+        body = []
+        for tag, a1, a2, b1, b2 in group:
+            if tag == "equal":
+                body += [_diff_line(" ", line) for line in a[a1:a2]]
+                continue
+            body += [_diff_line("-", line) for line in a[a1:a2]]
+            body += [_diff_line("+", line) for line in b[b1:b2]]
+        header = f"@@ -{_span(i1, i2)} +{_span(j1, j2)} @@\n"
+        text = header + "".join(body)
+        digest = hashlib.sha1(f"{path}\0{text}".encode("utf-8")).hexdigest()[:10]
+        hunks.append(Hunk(id=digest, old_start=i1 + 1, old_lines=a[i1:i2], new_lines=b[j1:j2], diff=text))
+    return hunks
+
+
+def apply_hunks(base_text: str, hunks: list[Hunk]) -> str:
+    """Base text with the given hunks applied (they never overlap: they come from one diff)."""
+    lines = base_text.splitlines(keepends=True)
+    out: list[str] = []
+    cursor = 0
+    for hunk in sorted(hunks, key=lambda h: h.old_start):
+        start = hunk.old_start - 1
+        if lines[start : start + len(hunk.old_lines)] != hunk.old_lines:
+            raise StaleError(f"Hunk {hunk.id} no longer matches its base text; nothing was applied.")
+        out += lines[cursor:start]
+        out += hunk.new_lines
+        cursor = start + len(hunk.old_lines)
+    out += lines[cursor:]
+    return "".join(out)
+
+
+def line_replacement(old: str, new: str) -> tuple[int, int, str]:
+    """The smallest whole-line edit turning ``old`` into ``new``: (first line, end line exclusive, text)."""
+    a = old.splitlines(keepends=True)
+    b = new.splitlines(keepends=True)
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end_a, end_b = len(a), len(b)
+    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
+        end_a -= 1
+        end_b -= 1
+    return start, end_a, "".join(b[start:end_b])
+
+
+def _span(start: int, end: int) -> str:
+    count = end - start
+    first = start + 1 if count else start
+    return f"{first}" if count == 1 else f"{first},{count}"
+
+
+def _diff_line(mark: str, line: str) -> str:
+    if line.endswith("\n"):
+        return mark + line
+    return mark + line + "\n" + NO_NEWLINE
