@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: install
-	$(VENV)/bin/tether -C seeds/demo edit calc.py --lines 1-4 -m "Add a docstring to the add function."
+	$(VENV)/bin/tether -C seeds/demo edit calc.py --lines 1-4 -m "Add a docstring."
 
 test: install
 	$(PY) -m pytest -q

@@ -66,6 +66,9 @@ class EditSettings(BaseModel):
     )
     speculative: bool = Field(True, description="Prompt-lookup speculative decoding for rewrites (llamacpp).")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
+    around_lines: int = Field(
+        0, ge=0, le=200, description="Lines around a selection shown to the model (small models copy them: 0)."
+    )
 
 
 class Settings(BaseModel):

@@ -1,0 +1,95 @@
+"""`tether complete` and `tether edit`: the COMPLETE, SELECTION and FILE levels from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from ..ops.review import accept_on_disk
+from ..proposals import Proposal
+from .common import add_model_flags, engine_from, print_json
+from .render import proposal_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("complete", help="complete the code at a position (prints the inserted text)")
+    p.add_argument("file")
+    p.add_argument("--line", type=int, required=True, help="1-based line")
+    p.add_argument("--col", type=int, required=True, help="1-based column (code points)")
+    p.add_argument("--max-tokens", type=int)
+    p.add_argument("--json", action="store_true")
+    add_model_flags(p)
+    p.set_defaults(func=run_complete)
+
+    p = sub.add_parser("edit", help="propose an edit of a file or a line range (prints a unified diff)")
+    p.add_argument("file")
+    p.add_argument("-m", "--message", required=True, help="the instruction")
+    p.add_argument("--lines", help="A-B: 1-based inclusive line range (a selection edit); default: the whole file")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--apply", action="store_true", help="apply every hunk to the file")
+    p.add_argument("--json", action="store_true", help="print the proposal as JSON")
+    p.add_argument("--output", help="also write the diff to this file")
+    add_model_flags(p)
+    p.set_defaults(func=run_edit)
+
+
+def parse_lines(spec: str) -> tuple[int, int]:
+    """'A-B' (1-based, inclusive) -> 0-based [start, end)."""
+    try:
+        first, _, last = spec.partition("-")
+        start, end = int(first), int(last or first)
+    except ValueError:
+        raise InputError(f"--lines takes A-B, like 3-10; got {spec!r}.") from None
+    if start < 1 or end < start:
+        raise InputError(f"--lines {spec}: lines start at 1 and the range must not run backwards.")
+    return start - 1, end
+
+
+def run_complete(args: argparse.Namespace) -> int:
+    from ..ops.complete import complete
+
+    engine = engine_from(args)
+    text = engine.workspace.read_text(args.file)
+    result = asyncio.run(_closing(engine, complete(engine, args.file, text, args.line - 1, args.col - 1, max_tokens=args.max_tokens)))
+    if args.json:
+        print_json(result.model_dump(mode="json"))
+    else:
+        sys.stdout.write(result.text + "\n")
+    return 0
+
+
+def run_edit(args: argparse.Namespace) -> int:
+    from ..ops.edit import edit_file, edit_selection
+
+    engine = engine_from(args)
+    if args.lines:
+        start, end = parse_lines(args.lines)
+        op = edit_selection(engine, args.file, args.message, start, end)
+    else:
+        op = edit_file(engine, args.file, args.message)
+    proposal: Proposal = asyncio.run(_closing(engine, op))
+    diff = proposal.diff()
+    if args.output:
+        Path(args.output).write_text(diff, encoding="utf-8")
+    if args.apply and proposal.files:
+        proposal, _ = accept_on_disk(engine, proposal.id)
+    if args.json:
+        print_json(proposal_json(proposal))
+    elif diff:
+        sys.stdout.write(diff)
+    else:
+        print("No changes proposed.", file=sys.stderr)
+    if not args.json:
+        state = "applied" if args.apply and proposal.files else "pending"
+        print(f"Proposal {proposal.id} ({state}, {proposal.changed_lines} changed lines).", file=sys.stderr)
+    return 0
+
+
+async def _closing(engine, coro):
+    try:
+        return await coro
+    finally:
+        await engine.aclose()

@@ -1,0 +1,137 @@
+"""Edit a selection or a whole file.
+
+The model rewrites a bounded region (the selection, or the whole file; long files go through
+SEARCH/REPLACE blocks) and tether computes the diff, so hunks are always well-formed. Replies
+that were cut off, elide code or add syntax errors are re-asked, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+from ..backends.base import Backend, GenerationRequest
+from ..backends.runtime import Generation
+from ..context.pack import ContextPack
+from ..edits.loop import ask_until_valid
+from ..edits.rewrite import check_rewrite, clean_reply, detect_newline, fit_region
+from ..edits.search_replace import apply_blocks, parse_blocks
+from ..edits.validate import check_syntax
+from ..engine import EditTarget, Engine
+from ..errors import InputError
+from ..languages import language_for
+from ..prompts.edit import rewrite_messages, search_replace_messages
+from ..proposals import Proposal, build_file_change
+from ..slider import Level, check_changes, check_level
+from .gather import gather_context
+
+async def edit_selection(
+    engine: Engine, path: str, instruction: str, start_line: int, end_line: int, text: str | None = None
+) -> Proposal:
+    """Rewrite lines [start_line, end_line) (0-based) of ``path``; ``text`` is the buffer, else the disk."""
+    return await _edit(engine, path, instruction, text, (start_line, end_line), Level.SELECTION)
+
+
+async def edit_file(engine: Engine, path: str, instruction: str, text: str | None = None) -> Proposal:
+    return await _edit(engine, path, instruction, text, None, Level.FILE)
+
+
+async def _edit(
+    engine: Engine, path: str, instruction: str, text: str | None, lines: tuple[int, int] | None, level: Level
+) -> Proposal:
+    check_level(level, engine.settings.max_level)
+    if not instruction.strip():
+        raise InputError("Say what to change: the instruction is empty.")
+    rel = engine.workspace.rel(path)
+    base = text if text is not None else engine.workspace.read_text(path)
+    target = make_target(rel, base, lines, instruction, level)
+    backend = engine.backend("edit")
+    limits = engine.settings.limits_for(level)
+    region = _region(base, target)
+    pack, region_tokens = await gather_context(engine, target, backend, region)
+    long_file = lines is None and len(base.splitlines()) > engine.settings.edit.search_replace_over_lines
+    if long_file:
+        new_text = await _search_replace(engine, backend, target, pack, limits.max_model_calls)
+    else:
+        new_text = await _rewrite(engine, backend, target, pack, region_tokens, limits.max_model_calls)
+    change = build_file_change(rel, base, new_text)
+    changed = sum(h.changed_lines for h in change.hunks)
+    check_changes(level, limits, 1 if change.hunks else 0, changed)
+    scope = f"lines {target.start_line + 1}-{target.end_line}" if lines else "the file"
+    proposal = Proposal(
+        level=level,
+        instruction=instruction,
+        rationale=f"Rewrote {scope} of {rel} for: {instruction}",
+        model=backend.name,
+        files=[change] if change.hunks else [],
+        sources=pack.sources(),
+    )
+    return engine.store.save(proposal)
+
+
+def make_target(path: str, text: str, lines: tuple[int, int] | None, instruction: str, level: Level) -> EditTarget:
+    count = len(text.splitlines())
+    start, end = lines if lines is not None else (0, count)
+    if lines is not None and not (0 <= start < end <= max(count, 1)):
+        raise InputError(
+            f"Lines {start + 1}-{end} are not a range inside {path}, which has {count} lines."
+        )
+    return EditTarget(path=path, text=text, start_line=start, end_line=end, instruction=instruction, level=level)
+
+
+def _region(text: str, target: EditTarget) -> str:
+    return "".join(text.splitlines(keepends=True)[target.start_line : target.end_line])
+
+
+async def _rewrite(
+    engine: Engine, backend: Backend, target: EditTarget, pack: ContextPack, region_tokens: int, max_calls: int
+) -> str:
+    lines = target.text.splitlines(keepends=True)
+    start, end = target.start_line, target.end_line
+    old_region = "".join(lines[start:end])
+    whole = start == 0 and end >= len(lines)
+    lang = language_for(target.path)
+    around = engine.settings.edit.around_lines
+    messages = rewrite_messages(
+        target.path, lang, old_region,
+        "".join(lines[max(0, start - around) : start]), "".join(lines[end : end + around]),
+        target.instruction, pack, whole,
+    )
+    caps = await backend.capabilities()
+    request = GenerationRequest(
+        messages=messages,
+        assistant_prefix=f"```{lang}\n",
+        stop=["```"],
+        max_tokens=min(engine.settings.edit.max_tokens, region_tokens * 2 + 128),
+        temperature=engine.settings.edit.temperature,
+        speculative=engine.settings.edit.speculative,
+    )
+    newline = detect_newline(target.text)
+
+    def parse(generation: Generation) -> str:
+        new_region = clean_reply(generation.text)
+        check_rewrite(new_region, old_region, generation.truncated)
+        new_text = "".join(lines[:start]) + fit_region(new_region, old_region, newline) + "".join(lines[end:])
+        check_syntax(target.path, target.text, new_text)
+        return new_text
+
+    new_text, _ = await ask_until_valid(backend, request, parse, max_calls, token_ceiling=caps.n_ctx // 2)
+    return new_text
+
+
+async def _search_replace(
+    engine: Engine, backend: Backend, target: EditTarget, pack: ContextPack, max_calls: int
+) -> str:
+    lang = language_for(target.path)
+    request = GenerationRequest(
+        messages=search_replace_messages(target.path, lang, target.text, target.instruction, pack),
+        max_tokens=engine.settings.edit.max_tokens,
+        temperature=engine.settings.edit.temperature,
+        speculative=engine.settings.edit.speculative,
+    )
+
+    def parse(generation: Generation) -> str:
+        check_rewrite(generation.text, "x", generation.truncated)
+        new_text = apply_blocks(target.text, parse_blocks(generation.text))
+        check_syntax(target.path, target.text, new_text)
+        return new_text
+
+    new_text, _ = await ask_until_valid(backend, request, parse, max_calls)
+    return new_text

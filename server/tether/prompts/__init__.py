@@ -1,0 +1,1 @@
+"""Prompt templates, one module per operation. Rendering only: no I/O, no model calls."""
