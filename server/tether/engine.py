@@ -18,7 +18,7 @@ from .config import Settings
 from .context.pack import ContextPack
 from .slider import Level
 from .store import ProposalStore
-from .workspace import Workspace
+from .workspace import Workspace, ensure_data_dir
 
 
 class EditTarget(BaseModel):
@@ -52,6 +52,10 @@ class Engine:
         self.data_dir = Path(settings.data_dir) if settings.data_dir else self.workspace.root / ".tether"
         self.store = ProposalStore(self.data_dir / "proposals")
         self.providers: list[ContextProvider] = providers if providers is not None else []
+
+    def data_path(self, name: str) -> Path:
+        """A file or folder inside the data folder (created, and ignored by git)."""
+        return ensure_data_dir(self.data_dir) / name
 
     def backend(self, role: str) -> Backend:
         return self.router.for_role(role)

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from .errors import ProposalError
 from .proposals import Proposal
-from .workspace import write_atomic
+from .workspace import ensure_data_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class ProposalStore:
     def save(self, proposal: Proposal) -> Proposal:
         self._load()
         self._cache[proposal.id] = proposal
+        ensure_data_dir(self.folder.parent)
         write_atomic(self.folder / f"{proposal.id}.json", proposal.model_dump_json(indent=1))
         return proposal
 

@@ -53,6 +53,15 @@ class Workspace:
         write_atomic(self.resolve(path), text)
 
 
+def ensure_data_dir(folder: Path) -> Path:
+    """Create tether's data folder, ignored by git so it never shows up as untracked work."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# tether's own data: proposals journal, indexes\n*\n", encoding="utf-8")
+    return folder
+
+
 def decode_text(data: bytes, name: str) -> str:
     if b"\x00" in data[:BINARY_SNIFF_BYTES]:
         raise InputError(f"{name} looks like a binary file; tether only edits text.")

@@ -1,0 +1,92 @@
+"""Proposals: well-formed hunks, any subset applies, stale text is refused, the journal survives."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import unidiff
+
+from tether.errors import ProposalError, StaleError
+from tether.proposals import HunkStatus, Proposal, apply_hunks, build_file_change, line_replacement
+from tether.slider import Level
+from tether.store import ProposalStore
+from tests.conftest import make_git_repo
+
+BASE = "".join(f"line {i}\n" for i in range(40))
+NEW = BASE.replace("line 2\n", "LINE two\n").replace("line 20\n", "").replace("line 39\n", "line 39 end")
+
+
+def proposal() -> Proposal:
+    return Proposal(level=Level.FILE, instruction="test", files=[build_file_change("a.txt", BASE, NEW)])
+
+
+def test_hunks_round_trip_through_unidiff():
+    p = proposal()
+    patch = unidiff.PatchSet(p.diff())
+    assert len(patch) == 1 and patch[0].path == "a.txt"
+    assert [h.source_start for h in patch[0]] == [h.old_start for h in p.files[0].hunks]
+    assert patch[0].added + patch[0].removed == p.changed_lines
+    assert len({h.id for h in p.files[0].hunks}) == 3
+
+
+def test_diff_applies_with_git_apply_check(tmp_path):
+    repo = make_git_repo(tmp_path / "r", {"a.txt": BASE})
+    (repo / "change.diff").write_text(proposal().diff())
+    result = subprocess.run(["git", "apply", "--check", "change.diff"], cwd=repo, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2], [2, 0, 1], [1]])
+def test_any_subset_applies_in_any_order(order):
+    change = proposal().files[0]
+    current = BASE
+    for index in order:
+        hunk = change.hunks[index]
+        current = change.plan_accept([hunk.id], current)
+        hunk.status = HunkStatus.ACCEPTED
+        assert current == change.expected_text()
+    if len(order) == 3:
+        assert current == NEW
+
+
+def test_stale_text_is_refused():
+    change = proposal().files[0]
+    with pytest.raises(StaleError, match="changed since this proposal"):
+        change.plan_accept([change.hunks[0].id], BASE + "edited elsewhere\n")
+
+
+def test_rejected_hunks_cannot_be_accepted_and_unknown_ids_are_errors():
+    p = proposal()
+    change = p.files[0]
+    change.hunks[0].status = HunkStatus.REJECTED
+    with pytest.raises(ProposalError, match="rejected"):
+        change.plan_accept([change.hunks[0].id], BASE)
+    with pytest.raises(ProposalError, match="no hunk"):
+        p.find_hunk("nope")
+    assert p.status == "partial"
+
+
+def test_crlf_and_missing_final_newline_are_kept():
+    base = "a\r\nb\r\nc"
+    new = "a\r\nB\r\nc"
+    change = build_file_change("x.txt", base, new)
+    assert apply_hunks(base, change.hunks) == new
+    assert "\\ No newline at end of file" in change.diff()
+
+
+def test_line_replacement_is_minimal():
+    assert line_replacement("a\nb\nc\n", "a\nB\nc\n") == (1, 2, "B\n")
+    assert line_replacement("a\n", "a\nb\n") == (1, 1, "b\n")
+
+
+def test_journal_survives_a_restart(tmp_path):
+    store = ProposalStore(tmp_path / "proposals")
+    saved = store.save(proposal())
+    (tmp_path / "proposals" / "garbage.json").write_text("{not json")
+    again = ProposalStore(tmp_path / "proposals")
+    loaded = again.get(saved.id[:6])
+    assert loaded.diff() == saved.diff() and loaded.files[0].base_text == BASE
+    assert [p.id for p in again.pending()] == [saved.id]
+    with pytest.raises(ProposalError, match="No proposal"):
+        again.get("ffffffffffff")
