@@ -68,7 +68,8 @@ async def test_scripted_length_finish_is_mapped(openai_server: ScriptedOpenAISer
 
 
 async def test_scripted_5xx_then_success_is_retried(openai_server: ScriptedOpenAIServer) -> None:
-    openai_server.script(Reply(status=503, headers=FAST_RETRY), Reply(status=500, headers=FAST_RETRY), Reply(text="fine"))
+    failing = [Reply(status=503, headers=FAST_RETRY), Reply(status=500, headers=FAST_RETRY)]
+    openai_server.script(*failing, Reply(text="fine"))
     backend = backend_for(openai_server, max_retries=2)
     result = await generate(backend, chat())
     assert result.text == "fine"
@@ -91,7 +92,8 @@ async def test_connection_refused_is_a_clear_model_error() -> None:
     backend = OpenAIBackend("remote", ModelConfig(backend="openai", base_url=url, model="m", max_retries=0))
     with pytest.raises(ModelError) as caught:
         await generate(backend, chat())
-    assert str(caught.value) == f"Could not reach the model endpoint {url} (connection refused). Is the server running?"
+    expected = f"Could not reach the model endpoint {url} (connection refused). Is the server running?"
+    assert str(caught.value) == expected
     with pytest.raises(ModelError):
         await backend.capabilities()
 

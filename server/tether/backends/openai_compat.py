@@ -201,7 +201,8 @@ class OpenAIBackend(Backend):
                 except openai.APIStatusError as exc:
                     if step + 1 >= len(FORMAT_STEPS) or not _rejects_format(exc):
                         raise
-                    log.info("%s rejected response_format %s: %s", self.base_url, FORMAT_STEPS[step], exc)
+                    said = _server_message(exc, 160)
+                    log.info("%s rejected response_format %s: %s", self.base_url, FORMAT_STEPS[step], said)
                     step += 1
                     continue
                 self._format_step = step  # remembered only once a request went through
