@@ -154,6 +154,14 @@ async def test_scripted_json_schema_is_sent_as_response_format(openai_server: Sc
     }
 
 
+async def test_scripted_server_ignoring_json_schema_still_yields_clean_json(
+    openai_server: ScriptedOpenAIServer,
+) -> None:
+    openai_server.script(Reply(text='Of course. {"name": "Ada", "age": 36} Hope that helps!'))
+    result = await generate(backend_for(openai_server), chat(json_schema=Person.model_json_schema()))
+    assert json.loads(result.text) == {"name": "Ada", "age": 36}
+
+
 async def test_scripted_rejected_response_format_falls_back_to_parsing(openai_server: ScriptedOpenAIServer) -> None:
     openai_server.reject_response_format = True
     reply = 'Sure! Here it is:\n```json\n{"name": "Ada", "age": 36}\n```\nAnything else?'

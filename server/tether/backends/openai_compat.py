@@ -9,8 +9,9 @@ Ollama, LM Studio, OpenAI itself, through the official ``openai`` SDK (AsyncOpen
 - ``json_schema``: asked for as ``response_format`` type ``json_schema`` (strict). An endpoint
   that rejects it is asked with ``json_object`` plus ``schema`` (how llama-server and
   llama-cpp-python's server constrain output), then with no response_format and the schema
-  written into the last user message. In those fallbacks the reply is buffered and the JSON
-  value cut out of it (``jsonout.extract_json``). The step that worked is remembered.
+  written into the last user message. The step that worked is remembered. JSON replies are
+  buffered and the first JSON value cut out of them (``jsonout.extract_json``), so the
+  caller gets one clean JSON document even from a model that wrapped it in prose.
 - ``grammar`` is ignored (Capabilities.grammar is False).
 - Timeouts and retries (connection errors, 408/409/429/5xx) are the SDK's, from the slot's
   ``timeout_s`` and ``max_retries``. Failures become ModelError naming the endpoint.
@@ -137,9 +138,11 @@ class OpenAIBackend(Backend):
     async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
         model = await self._ensure_ready()
         prefix = request.assistant_prefix if request.messages is not None else ""
-        replies, step = await self._open(model, request)
+        replies = await self._open(model, request)
         reply = ReplyFilter(prefix, request.stop)
-        buffered = request.json_schema is not None and step != "json_schema"
+        # JSON replies are collected and re-emitted as one clean JSON document: in the fallback
+        # steps the model may wrap it in prose, and some servers accept json_schema but ignore it.
+        buffered = request.json_schema is not None
         parts: list[str] = []
         finish = "stop"
         try:
@@ -184,15 +187,15 @@ class OpenAIBackend(Backend):
 
     # -- requests ------------------------------------------------------------------------
 
-    async def _open(self, model: str, request: GenerationRequest) -> tuple[Any, str | None]:
+    async def _open(self, model: str, request: GenerationRequest) -> Any:
         """Start the streamed request; for JSON, step down response_format on rejection."""
         redact = redactor()
         api = self._api()
         with self._errors():
             if request.messages is None:
-                return await api.completions.create(**self._completion_args(model, request, redact)), None
+                return await api.completions.create(**self._completion_args(model, request, redact))
             if request.json_schema is None:
-                return await api.chat.completions.create(**self._chat_args(model, request, redact, None)), None
+                return await api.chat.completions.create(**self._chat_args(model, request, redact, None))
             step = self._format_step
             while True:
                 try:
@@ -206,7 +209,7 @@ class OpenAIBackend(Backend):
                     step += 1
                     continue
                 self._format_step = step  # remembered only once a request went through
-                return replies, FORMAT_STEPS[step]
+                return replies
 
     def _common_args(self, model: str, request: GenerationRequest, prefix: str) -> dict[str, Any]:
         args: dict[str, Any] = dict(
