@@ -105,6 +105,10 @@ DEF_QUERIES: dict[str, str] = {
 """,
 }
 
+# Deepest start depth of a definition worth mapping: Python's platform-dependent functions sit in
+# nested if/else blocks at depth 7; namespaces and templates nest C++ deeper.
+MAX_DEF_DEPTH = {"cpp": 10}
+
 # Identifier-like node types counted as references.
 REF_TYPES: dict[str, tuple[str, ...]] = {
     "python": ("identifier",),
@@ -156,7 +160,11 @@ def extract_tags(lang: str, source: bytes) -> FileTags:
     def_query, ref_query = _queries(lang)
     defs: list[Definition] = []
     seen: set[tuple[int, int]] = set()
-    for _, captures in QueryCursor(def_query).matches(tree.root_node):
+    cursor = QueryCursor(def_query)
+    # Definitions worth mapping sit near the top (file, class, namespace); not descending into
+    # every function body more than halves the query time on big files.
+    cursor.set_max_start_depth(MAX_DEF_DEPTH.get(lang, 8))
+    for _, captures in cursor.matches(tree.root_node):
         name_nodes = captures.get("name")
         def_node = next((nodes[0] for key, nodes in captures.items() if key.startswith("definition.")), None)
         if not name_nodes or def_node is None:
@@ -179,15 +187,15 @@ def extract_tags(lang: str, source: bytes) -> FileTags:
 
 def _kind(node: Node, kind: str) -> str | None:
     """The definition's kind, "method" inside a class; None when nested inside a function."""
+    in_class = False
     parent = node.parent
     while parent is not None:
         ptype = parent.type
         if ptype in FUNCTION_TYPES:
             return None
-        if ptype in CLASS_TYPES:
-            return "method" if kind == "function" else kind
+        in_class = in_class or ptype in CLASS_TYPES
         parent = parent.parent
-    return kind
+    return "method" if in_class and kind == "function" else kind
 
 
 def _end_row(node: Node) -> int:

@@ -1,0 +1,106 @@
+"""Token budgets, measured with the model's own tokenizer.
+
+``TokenCounter`` wraps a backend's ``count_tokens`` with a small cache (providers count the
+same rendered text more than once while fitting). When the model cannot be loaded it falls
+back to an estimate and says so (``exact`` is False), so showing context never needs a model.
+``fit_items`` and ``fit_prefix`` fit lists of texts into a budget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import weakref
+from collections import OrderedDict
+from typing import Awaitable, Callable
+
+from ..backends.base import Backend
+from ..errors import ModelError
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE = 4096
+# Source code averages about 3.5 characters a token in common BPE vocabularies.
+CHARS_PER_TOKEN = 3.5
+
+
+def estimate_tokens(text: str) -> int:
+    return int(len(text) / CHARS_PER_TOKEN) + (1 if text else 0)
+
+
+class TokenCounter:
+    """Counts tokens as ``backend`` does; an estimate when there is no backend or it cannot load."""
+
+    def __init__(self, backend: Backend | None):
+        self.backend = backend
+        self.exact = backend is not None
+        self._cache: OrderedDict[bytes, int] = OrderedDict()
+
+    async def count(self, text: str) -> int:
+        if not text:
+            return 0
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        n = await self._count(text)
+        self._cache[key] = n
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return n
+
+    async def _count(self, text: str) -> int:
+        if self.backend is not None and self.exact:
+            try:
+                return await self.backend.count_tokens(text)
+            except ModelError as exc:
+                log.warning("cannot count tokens with %s (%s); estimating instead", self.backend.name, exc)
+                self.exact = False
+        return estimate_tokens(text)
+
+
+_counters: "weakref.WeakKeyDictionary[Backend, TokenCounter]" = weakref.WeakKeyDictionary()
+
+
+def counter_for(backend: Backend | None) -> TokenCounter:
+    """One shared counter (and cache) per backend."""
+    if backend is None:
+        return TokenCounter(None)
+    counter = _counters.get(backend)
+    if counter is None:
+        counter = _counters[backend] = TokenCounter(backend)
+    return counter
+
+
+async def fit_items(count: Callable[[str], Awaitable[int]], texts: list[str], budget: int) -> list[tuple[int, int]]:
+    """(index, tokens) of the texts that fit, taken in order; a text too big for what is left is skipped."""
+    chosen: list[tuple[int, int]] = []
+    left = budget
+    for i, text in enumerate(texts):
+        n = await count(text)
+        if n <= left:
+            chosen.append((i, n))
+            left -= n
+    return chosen
+
+
+async def fit_prefix(
+    count: Callable[[str], Awaitable[int]], render: Callable[[int], str], n_max: int, budget: int
+) -> tuple[int, str, int]:
+    """The largest ``n <= n_max`` whose ``render(n)`` fits the budget: (n, text, tokens), by bisection.
+
+    ``render(n)`` must grow with ``n`` (the first n ranked entries, rendered).
+    """
+    best: tuple[int, str, int] = (0, "", 0)
+    lo, hi = 1, n_max
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        text = render(mid)
+        tokens = await count(text)
+        if tokens <= budget:
+            best = (mid, text, tokens)
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    return best

@@ -1,0 +1,135 @@
+"""``tether digest``: the workspace (or a folder of it) as one LLM-friendly text, like gitingest.
+
+A summary (files, tokens), the directory tree, then every file's text under a banner. Only
+files that may enter context are listed (git and ``.tetherignore`` rules, no secret files), and
+their text is redacted. With a token budget, files are taken README first, then shallow and
+small before deep and big, and the ones left out are marked in the tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Awaitable, Callable
+
+from ..errors import InputError
+from .files import list_files
+from .secrets import redact
+
+BANNER = "=" * 48
+MAX_FILE_BYTES = 1_000_000
+
+
+@dataclass
+class Digest:
+    text: str
+    tokens: int
+    included: list[str] = field(default_factory=list)
+    omitted: list[str] = field(default_factory=list)  # over the budget
+    skipped: dict[str, str] = field(default_factory=dict)  # path -> why (binary, too big, not UTF-8)
+
+
+def _priority(path: str, size: int) -> tuple:
+    name = PurePosixPath(path).name.lower()
+    return (not name.startswith("readme"), path.count("/"), size, path)
+
+
+def _read(root: Path, rel: str) -> tuple[str | None, str]:
+    full = root / rel
+    try:
+        size = full.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, f"{size:,} bytes"
+        data = full.read_bytes()
+    except OSError as exc:
+        return None, f"unreadable: {exc.strerror or exc}"
+    if b"\0" in data[:8192]:
+        return None, "binary"
+    try:
+        return data.decode("utf-8"), ""
+    except UnicodeDecodeError:
+        return None, "not UTF-8"
+
+
+def file_block(rel: str, text: str) -> str:
+    return f"{BANNER}\nFILE: {rel}\n{BANNER}\n{text}{'' if text.endswith(chr(10)) else chr(10)}\n"
+
+
+async def build_digest(
+    root: Path | str, count: Callable[[str], Awaitable[int]], sub: str = "", max_tokens: int | None = None
+) -> Digest:
+    """The digest of ``root`` (or its folder/file ``sub``), counted with ``count``, within ``max_tokens``."""
+    root = Path(root).resolve()
+    prefix = sub.strip("/")
+    if prefix and not (root / prefix).exists():
+        raise InputError(f"{sub} does not exist in {root}.")
+    files = [p for p in list_files(root).files if not prefix or p == prefix or p.startswith(prefix + "/")]
+    digest = Digest(text="", tokens=0)
+    blocks: dict[str, tuple[str, int]] = {}
+    texts: dict[str, str] = {}
+    for rel in files:
+        text, why = _read(root, rel)
+        if text is None:
+            digest.skipped[rel] = why
+        else:
+            texts[rel] = text
+    tree_name = f"{root.name}/{prefix}" if prefix else root.name
+    tree = render_tree(tree_name, files, digest.skipped)
+    left = None if max_tokens is None else max_tokens - await count(tree) - 40  # 40: the summary lines
+    for rel in sorted(texts, key=lambda p: _priority(p, len(texts[p]))):
+        block = file_block(rel, redact(texts[rel]))
+        tokens = await count(block)
+        if left is not None and tokens > left:
+            digest.omitted.append(rel)
+            continue
+        blocks[rel] = (block, tokens)
+        if left is not None:
+            left -= tokens
+    digest.included = sorted(blocks)
+    if digest.omitted:
+        tree = render_tree(tree_name, files, digest.skipped, set(digest.omitted))
+    body = "".join(blocks[rel][0] for rel in digest.included)
+    body_tokens = sum(tokens for _, tokens in blocks.values())
+    summary = _summary(root, prefix, digest)
+    head_tokens = await count(summary + tree)
+    digest.tokens = head_tokens + body_tokens
+    digest.text = f"{summary}Estimated tokens: {digest.tokens:,}\n\nDirectory structure:\n{tree}\n\n{body}"
+    return digest
+
+
+def _summary(root: Path, prefix: str, digest: Digest) -> str:
+    lines = [f"Directory: {root.name}{'/' + prefix if prefix else ''}", f"Files included: {len(digest.included)}"]
+    if digest.omitted:
+        lines.append(f"Files left out for the token budget: {len(digest.omitted)}")
+    if digest.skipped:
+        lines.append(f"Files listed without content (binary, too big or not UTF-8): {len(digest.skipped)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_tree(name: str, files: list[str], skipped: dict[str, str], omitted: set[str] | None = None) -> str:
+    """A box-drawing tree of ``files``; skipped and omitted ones are marked."""
+    tree: dict = {}
+    for rel in files:
+        node = tree
+        for part in rel.split("/")[:-1]:
+            node = node.setdefault(part + "/", {})
+        node[rel.rsplit("/", 1)[-1]] = rel
+    lines = [f"└── {name}/"]
+    _render(tree, "    ", lines, skipped, omitted or set())
+    return "\n".join(lines)
+
+
+def _render(node: dict, indent: str, lines: list[str], skipped: dict[str, str], omitted: set[str]) -> None:
+    names = sorted(node, key=lambda n: (not n.endswith("/"), n))
+    for i, name in enumerate(names):
+        last = i == len(names) - 1
+        child = node[name]
+        mark = ""
+        if isinstance(child, str):
+            if child in skipped:
+                mark = f"  ({skipped[child]}, no content)"
+            elif child in omitted:
+                mark = "  (left out: token budget)"
+        lines.append(f"{indent}{'└── ' if last else '├── '}{name}{mark}")
+        if isinstance(child, dict):
+            _render(child, indent + ("    " if last else "│   "), lines, skipped, omitted)

@@ -1,0 +1,113 @@
+"""Git facts about the workspace (GitPython): tracked files, ignores, dirty files, diffs, history.
+
+Named ``gitinfo`` rather than ``git`` so it never shadows the GitPython package. Every path
+in and out is relative to the workspace root (which may be a sub-folder of the repository),
+in posix form. ``GitInfo.open`` returns None for a folder outside any repository, or when no
+``git`` executable is installed; callers then fall back to walking the folder.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+class GitInfo:
+    def __init__(self, root: Path, git_cmd: object):
+        self.root = root
+        self._git = git_cmd  # git.Git bound to the workspace folder: paths come back relative to it
+
+    @classmethod
+    def open(cls, root: Path | str) -> "GitInfo | None":
+        root = Path(root).resolve()
+        try:
+            import git  # GitPython; raises ImportError when no git executable is found
+        except ImportError as exc:
+            log.info("git is not available (%s); treating %s as a plain folder", exc, root)
+            return None
+        try:
+            repo = git.Repo(root, search_parent_directories=True)
+            top = Path(repo.working_tree_dir or root).resolve()
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            return None
+        if top != root:
+            try:
+                repo.git.check_ignore("-q", "--no-index", root.relative_to(top).as_posix())
+                log.info("%s is ignored by the repository at %s; treating it as a plain folder", root, top)
+                return None  # e.g. a tool's versions folder inside its own clone
+            except (git.GitCommandError, ValueError):
+                pass
+        return cls(root, git.Git(str(root)))
+
+    def _run(self, *args: str) -> str:
+        import git
+
+        try:
+            return getattr(self._git, "execute")(["git", "-c", "core.quotepath=off", *args], strip_newline_in_stdout=False)
+        except git.GitCommandError as exc:
+            log.debug("git %s failed: %s", " ".join(args), exc)
+            return ""
+
+    def files(self) -> list[str]:
+        """Tracked files plus untracked ones git does not ignore (what a commit could contain)."""
+        out = self._run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate")
+        return sorted({p for p in out.split("\0") if p})
+
+    def tracked_files(self) -> list[str]:
+        return sorted(p for p in self._run("ls-files", "-z", "--cached").split("\0") if p)
+
+    def ignored(self, paths: list[str]) -> set[str]:
+        """Which of ``paths`` git ignores (``.gitignore``, ``.git/info/exclude``, global excludes)."""
+        if not paths:
+            return set()
+        out = self._run("check-ignore", "--no-index", "--", *paths)  # exits 1 (no output) when none is
+        return {p for p in out.splitlines() if p}
+
+    def dirty_files(self) -> list[str]:
+        """Files with uncommitted changes: modified, staged, added, deleted or untracked."""
+        out = self._run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+        entries = out.split("\0")
+        dirty: list[str] = []
+        i = 0
+        while i < len(entries):
+            entry = entries[i]
+            i += 1
+            if len(entry) < 4:
+                continue
+            status, path = entry[:2], entry[3:]
+            if status[0] in "RC":
+                i += 1  # a rename is followed by its source path
+            dirty.append(path)
+        # Porcelain paths are relative to the repository top; make them relative to the workspace.
+        top = Path(self._run("rev-parse", "--show-toplevel").strip() or self.root).resolve()
+        inside = []
+        for path in dirty:
+            try:
+                inside.append((top / path).resolve().relative_to(self.root).as_posix())
+            except ValueError:
+                continue
+        return sorted(set(inside))
+
+    def has_head(self) -> bool:
+        return bool(self._run("rev-parse", "--verify", "--quiet", "HEAD").strip())
+
+    def diff(self, paths: list[str] | None = None, context_lines: int = 3) -> str:
+        """Working tree (staged and unstaged) against HEAD as a unified diff; against the index before a first commit."""
+        base = ["diff", f"-U{context_lines}", "--no-color", "--no-ext-diff"]
+        if self.has_head():
+            base.append("HEAD")
+        return self._run(*base, "--relative", "--", *(paths or ["."]))
+
+    def recent_files(self, limit: int = 20, commits: int = 50) -> list[str]:
+        """Files changed in the latest commits, most recent first, that still exist."""
+        out = self._run("log", f"-n{commits}", "--name-only", "--pretty=format:", "--relative", "--", ".")
+        seen: list[str] = []
+        for line in out.splitlines():
+            path = line.strip()
+            if path and path not in seen and (self.root / path).is_file():
+                seen.append(path)
+                if len(seen) >= limit:
+                    break
+        return seen

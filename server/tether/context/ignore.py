@@ -1,0 +1,188 @@
+"""Ignore rules: ``.gitignore`` syntax for ``.tetherignore``, and a walker for folders without git.
+
+``.tetherignore`` (same syntax as ``.gitignore``, at any level of the workspace) keeps files
+out of context even when git tracks them. Outside a git repository the walker also honours
+``.gitignore`` files and skips the usual generated folders (``node_modules``, virtualenvs,
+caches, build output), so a plain folder gets the same treatment as a repository.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+TETHERIGNORE = ".tetherignore"
+GITIGNORE = ".gitignore"
+
+# Never context, git repository or not.
+ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tether"})
+# Generated or vendored folders skipped when walking a folder that is not a git repository.
+DEFAULT_SKIPPED_DIRS = ALWAYS_SKIPPED_DIRS | {
+    "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
+    ".ruff_cache", "site-packages", "dist", "build", "target", ".next", ".cache", ".eggs", ".gradle", ".idea",
+}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+    base: str  # folder of the ignore file, relative to the root ("" for the root)
+
+
+def compile_pattern(line: str, base: str = "") -> Pattern | None:
+    """One gitignore line as a Pattern, or None for blanks and comments."""
+    line = line.rstrip("\n\r")
+    if not line.endswith("\\ "):
+        line = line.rstrip(" ")
+    if not line or line.startswith("#"):
+        return None
+    negate = line.startswith("!")
+    if negate:
+        line = line[1:]
+    elif line.startswith("\\!") or line.startswith("\\#"):
+        line = line[1:]
+    dir_only = line.endswith("/")
+    line = line.rstrip("/")
+    if not line:
+        return None
+    anchored = "/" in line
+    line = line.lstrip("/")
+    body = _translate(line)
+    regex = ("^" if anchored else "^(?:.*/)?") + body + "$"
+    return Pattern(re.compile(regex, re.DOTALL), negate, dir_only, base)
+
+
+def _translate(glob: str) -> str:
+    out, i, n = [], 0, len(glob)
+    while i < n:
+        c = glob[i]
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("/**", i) and i + 3 == n:
+            out.append("/.*")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            end = glob.find("]", i + 2)
+            if end < 0:
+                out.append(re.escape(c))
+                i += 1
+                continue
+            inner = glob[i + 1 : end]
+            if inner.startswith("!"):
+                inner = "^" + inner[1:]
+            out.append("[" + inner.replace("\\", "\\\\") + "]")
+            i = end + 1
+        elif c == "\\" and i + 1 < n:
+            out.append(re.escape(glob[i + 1]))
+            i += 2
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return "".join(out)
+
+
+@dataclass
+class IgnoreRules:
+    """Patterns in precedence order: later patterns (and deeper files) win."""
+
+    patterns: list[Pattern] = field(default_factory=list)
+    _dir_cache: dict[str, bool] = field(default_factory=dict, repr=False)
+
+    def add_lines(self, lines: list[str], base: str = "") -> None:
+        self.patterns.extend(p for p in (compile_pattern(line, base) for line in lines) if p is not None)
+        self._dir_cache.clear()
+
+    def add_file(self, path: Path, base: str = "") -> None:
+        try:
+            self.add_lines(path.read_text(encoding="utf-8", errors="replace").splitlines(), base)
+        except OSError:
+            pass
+
+    def match(self, rel: str, is_dir: bool) -> bool:
+        """Whether ``rel`` itself is ignored (its folders are not checked)."""
+        ignored = False
+        for p in self.patterns:
+            if p.dir_only and not is_dir:
+                continue
+            if p.base:
+                if not rel.startswith(p.base + "/"):
+                    continue
+                sub = rel[len(p.base) + 1 :]
+            else:
+                sub = rel
+            if p.negate == ignored and p.regex.match(sub):
+                ignored = not p.negate
+        return ignored
+
+    def ignored(self, rel: str) -> bool:
+        """Whether a file is ignored, itself or through one of its folders."""
+        if not self.patterns:
+            return False
+        parts = rel.split("/")
+        for i in range(1, len(parts)):
+            folder = "/".join(parts[:i])
+            hit = self._dir_cache.get(folder)
+            if hit is None:
+                hit = self._dir_cache[folder] = self.match(folder, True)
+            if hit:
+                return True
+        return self.match(rel, False)
+
+
+def tetherignore_rules(root: Path, folders: list[str] | None = None) -> IgnoreRules:
+    """Rules from ``.tetherignore`` at the root and in ``folders`` (relative, shallow first)."""
+    rules = IgnoreRules()
+    for base in [""] + sorted(folders or [], key=lambda f: f.count("/")):
+        path = root / base / TETHERIGNORE if base else root / TETHERIGNORE
+        if path.is_file():
+            rules.add_file(path, base)
+    return rules
+
+
+def walk_files(root: Path, use_gitignore: bool = True, skipped_dirs: frozenset[str] = DEFAULT_SKIPPED_DIRS) -> Iterator[str]:
+    """Files under ``root`` (posix paths relative to it), honouring .gitignore and .tetherignore."""
+    rules = IgnoreRules()
+    names = (GITIGNORE, TETHERIGNORE) if use_gitignore else (TETHERIGNORE,)
+    yield from _walk(root, "", rules, names, skipped_dirs)
+
+
+def _walk(root: Path, rel: str, rules: IgnoreRules, names: tuple[str, ...], skipped: frozenset[str]) -> Iterator[str]:
+    folder = root / rel if rel else root
+    added = len(rules.patterns)
+    for name in names:
+        if (folder / name).is_file():
+            rules.add_file(folder / name, rel)
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        entries = []
+    for entry in entries:
+        child = f"{rel}/{entry.name}" if rel else entry.name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_file = not is_dir and entry.is_file(follow_symlinks=False)
+        except OSError:
+            continue
+        if is_dir:
+            if entry.name in skipped or entry.name.endswith(".egg-info") or rules.match(child, True):
+                continue
+            yield from _walk(root, child, rules, names, skipped)
+        elif is_file and not rules.match(child, False):
+            yield child
+    # Rules of this folder stop applying when the walk leaves it.
+    del rules.patterns[added:]
