@@ -9,4 +9,6 @@ if TYPE_CHECKING:
 
 
 def default_providers(engine: "Engine") -> list["ContextProvider"]:
-    return []
+    from .code_providers import RepoMapProvider, ScopeProvider
+
+    return [ScopeProvider(), RepoMapProvider()]
