@@ -9,6 +9,7 @@ if TYPE_CHECKING:
 
 
 def default_providers(engine: "Engine") -> list["ContextProvider"]:
+    from ..docs.provider import DocsProvider
     from .code_providers import RepoMapProvider, ScopeProvider
 
-    return [ScopeProvider(), RepoMapProvider()]
+    return [ScopeProvider(), DocsProvider(), RepoMapProvider()]
