@@ -1,0 +1,82 @@
+/**
+ * The client's copy of the server's proposals, refreshed from responses and
+ * tether/listProposals; the review UI and the Proposals view read it.
+ *
+ * Pure (no `vscode` import): listeners are plain callbacks, and URIs are compared after the
+ * caller's normalization (VS Code and the server may percent-encode differently).
+ */
+
+import type { FileChange, Proposal } from './protocol';
+
+export interface FileRef {
+  proposal: Proposal;
+  file: FileChange;
+}
+
+export class ProposalCache {
+  private readonly byId = new Map<string, Proposal>();
+  private readonly listeners = new Set<(ids: string[]) => void>();
+
+  /** @param normalizeUri maps a URI string to the form documents are compared in */
+  constructor(private readonly normalizeUri: (uri: string) => string = (uri) => uri) {}
+
+  /** Subscribe to changes; the callback gets the ids that changed. Returns an unsubscribe. */
+  onDidChange(listener: (ids: string[]) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  get(id: string): Proposal | undefined {
+    return this.byId.get(id);
+  }
+
+  all(): Proposal[] {
+    return [...this.byId.values()];
+  }
+
+  /** Add or replace one proposal (a create, accept or reject response). */
+  set(proposal: Proposal): void {
+    this.byId.set(proposal.id, proposal);
+    this.emit([proposal.id]);
+  }
+
+  /** Replace everything (a tether/listProposals response). */
+  replaceAll(proposals: Proposal[]): void {
+    const ids = new Set([...this.byId.keys(), ...proposals.map((p) => p.id)]);
+    this.byId.clear();
+    for (const proposal of proposals) {
+      this.byId.set(proposal.id, proposal);
+    }
+    this.emit([...ids]);
+  }
+
+  /** One file of one proposal, by workspace-relative path. */
+  file(proposalId: string, path: string): FileRef | undefined {
+    const proposal = this.byId.get(proposalId);
+    const file = proposal?.files.find((f) => f.path === path);
+    return proposal && file ? { proposal, file } : undefined;
+  }
+
+  /** Files with pending hunks for a document URI, newest proposal first. */
+  pendingFor(uri: string): FileRef[] {
+    const want = this.normalizeUri(uri);
+    return this.newestFirst()
+      .flatMap((proposal) => proposal.files.map((file) => ({ proposal, file })))
+      .filter(({ file }) => this.normalizeUri(file.uri) === want && file.hunks.some((h) => h.status === 'pending'));
+  }
+
+  /** The newest proposal that still has pending hunks. */
+  newestOpen(): Proposal | undefined {
+    return this.newestFirst().find((p) => p.files.some((f) => f.hunks.some((h) => h.status === 'pending')));
+  }
+
+  private newestFirst(): Proposal[] {
+    return this.all().sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+  }
+
+  private emit(ids: string[]): void {
+    for (const listener of this.listeners) {
+      listener(ids);
+    }
+  }
+}

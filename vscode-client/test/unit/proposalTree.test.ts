@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { ProposalCache } from '../../src/proposalCache';
+import { buildTree, MAX_CLOSED } from '../../src/proposalTree';
+import { withoutOwned } from '../../src/protocol';
+import { file, hunk, proposal, twoHunkFile } from './fixtures';
+
+test('buildTree nests proposal -> files -> hunks with the context values the menus use', () => {
+  const p = proposal('aaaaaaaaaaaa', [twoHunkFile(['accepted', 'pending'])], { status: 'partial' });
+  const [root] = buildTree([p]);
+  assert.equal(root.contextValue, 'tether.proposal.open');
+  assert.equal(root.label, 'Add a docstring.');
+  assert.equal(root.description, 'partial · selection');
+  assert.equal(root.children.length, 1);
+  const [f] = root.children;
+  assert.equal(f.label, 'calc.py');
+  assert.equal(f.description, '1/2 pending');
+  assert.deepEqual(f.children.map((h) => [h.hunkId, h.contextValue]), [
+    ['h1', 'tether.hunk.accepted'],
+    ['h2', 'tether.hunk.pending'],
+  ]);
+  assert.equal(f.children[1].description, '+2 −1 · pending');
+  assert.match(f.children[1].label, /^@@ -5,1 \+5,2 @@/);
+  assert.equal(f.children[1].id, 'h:aaaaaaaaaaaa:h2');
+});
+
+test('buildTree puts open proposals first, newest first, and keeps a few closed ones', () => {
+  const closed = Array.from({ length: MAX_CLOSED + 2 }, (_, i) =>
+    proposal(`c${i}`, [], { status: 'done', createdAt: `2026-11-22T09:0${i}:00+00:00` }));
+  const older = proposal('old', [], { createdAt: '2026-11-21T00:00:00+00:00' });
+  const newer = proposal('new', [], { createdAt: '2026-11-22T11:00:00+00:00', status: 'partial' });
+  const empty = proposal('empty', [], { status: 'empty' });
+  const ids = buildTree([...closed, older, empty, newer]).map((n) => n.proposalId);
+  assert.deepEqual(ids.slice(0, 2), ['new', 'old']);
+  assert.equal(ids.length, 2 + MAX_CLOSED);
+  assert.equal(ids[2], `c${MAX_CLOSED + 1}`);
+  assert.ok(!ids.includes('empty'));
+});
+
+test('a file in a subfolder shows its folder and a long instruction is shortened', () => {
+  const p = proposal('b', [file('src/pkg/m.py', 'x\n', [hunk('z', 1, ['y\n'], ['x\n'])])], { instruction: 'x'.repeat(100) + '\nmore' });
+  const [root] = buildTree([p]);
+  assert.equal(root.label.length, 60);
+  assert.equal(root.children[0].description, 'src/pkg · 1/1 pending');
+});
+
+test('ProposalCache finds pending files by URI and the newest open proposal', () => {
+  const cache = new ProposalCache((u) => u.toLowerCase());
+  const seen: string[][] = [];
+  cache.onDidChange((ids) => seen.push(ids));
+  const a = proposal('a', [twoHunkFile()], { createdAt: '2026-11-22T10:00:00+00:00' });
+  const b = proposal('b', [twoHunkFile(['accepted', 'rejected'])], { createdAt: '2026-11-22T11:00:00+00:00', status: 'done' });
+  cache.replaceAll([a, b]);
+  assert.deepEqual(cache.pendingFor('FILE:///ws/calc.py').map((r) => r.proposal.id), ['a']);
+  assert.equal(cache.newestOpen()?.id, 'a');
+  assert.equal(cache.file('a', 'calc.py')?.file.hunks.length, 2);
+  assert.equal(cache.file('a', 'nope.py'), undefined);
+  cache.set({ ...a, files: [twoHunkFile(['rejected', 'rejected'])] });
+  assert.equal(cache.newestOpen(), undefined);
+  assert.deepEqual(seen, [['a', 'b'], ['a']]);
+});
+
+test('withoutOwned drops the commands the extension registers itself', () => {
+  const owned = new Set(['tether.editSelection', 'tether.acceptAll']);
+  assert.deepEqual(withoutOwned(['tether.editSelection', 'tether.accept', 'tether.acceptAll'], owned), ['tether.accept']);
+  assert.deepEqual(withoutOwned(undefined, owned), []);
+});
