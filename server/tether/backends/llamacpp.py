@@ -2,9 +2,9 @@
 
 One worker thread per loaded model, because llama.cpp is not thread-safe: requests queue on
 it, and cancellation is checked between tokens. The model loads lazily on first use, with all
-layers offloaded when the build supports GPU offload. Rewrites (``speculative=True``) run on a
-second instance with prompt-lookup decoding, which needs logits for every position and would
-slow plain completion down.
+layers offloaded when the build supports GPU offload. Greedy rewrites (``speculative=True``)
+decode with prompt-lookup drafts (speculative.py) on the same instance, so they share its KV
+cache with every other request.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from ..errors import GenerationError, ModelError
 from .base import Backend, Capabilities, Chunk, GenerationRequest
 from .bundled import bundled_model_path
 from .fim import FimTokens, detect_fim
+from .speculative import greedy_lookup_decode
 
 GGUF_MAGIC = b"GGUF"
-DRAFT_TOKENS = 10
 
 # A minimal chat format for models whose GGUF carries no template.
 _FALLBACK_TEMPLATE = (
@@ -65,9 +65,8 @@ class LlamaCppBackend(Backend):
     def __init__(self, name: str, config: ModelConfig):
         self.name = name
         self.config = config
-        self._workers: dict[bool, _Worker] = {}
-        self._loading: dict[bool, asyncio.Future[_Worker]] = {}
-        self._guard = threading.Lock()
+        self._worker: _Worker | None = None
+        self._loading: asyncio.Future[_Worker] | None = None
 
     @property
     def path(self) -> Path:
@@ -75,25 +74,22 @@ class LlamaCppBackend(Backend):
 
     # -- loading -------------------------------------------------------------------------
 
-    async def worker(self, speculative: bool = False) -> _Worker:
+    async def worker(self) -> _Worker:
         """The loaded model (loading it once, off the event loop)."""
-        if speculative in self._workers:
-            return self._workers[speculative]
-        pending = self._loading.get(speculative)
-        if pending is None:
+        if self._worker is not None:
+            return self._worker
+        if self._loading is None:
             loop = asyncio.get_running_loop()
             executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tether-{self.name}")
-            pending = asyncio.ensure_future(loop.run_in_executor(executor, self._load, speculative, executor))
-            self._loading[speculative] = pending
+            self._loading = asyncio.ensure_future(loop.run_in_executor(executor, self._load, executor))
         try:
-            worker = await asyncio.shield(pending)
+            self._worker = await asyncio.shield(self._loading)
         except BaseException:
-            self._loading.pop(speculative, None)
+            self._loading = None
             raise
-        self._workers[speculative] = worker
-        return worker
+        return self._worker
 
-    def _load(self, speculative: bool, executor: ThreadPoolExecutor) -> _Worker:
+    def _load(self, executor: ThreadPoolExecutor) -> _Worker:
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -107,11 +103,6 @@ class LlamaCppBackend(Backend):
         )
         if self.config.n_threads:
             kwargs["n_threads"] = self.config.n_threads
-        if speculative:
-            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
-
-            kwargs["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=DRAFT_TOKENS)
-            kwargs["logits_all"] = True
         try:
             llm = llama_cpp.Llama(**kwargs)
         except (ValueError, RuntimeError, OSError) as exc:
@@ -143,7 +134,7 @@ class LlamaCppBackend(Backend):
         return len(worker.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
-        worker = await self.worker(request.speculative and self._speculation_allowed)
+        worker = await self.worker()
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Chunk | BaseException] = asyncio.Queue()
         cancel = threading.Event()
@@ -163,8 +154,6 @@ class LlamaCppBackend(Backend):
         finally:
             cancel.set()
 
-    _speculation_allowed = True
-
     def _run(
         self, worker: _Worker, request: GenerationRequest, cancel: threading.Event, emit: Callable[[Any], None]
     ) -> None:
@@ -179,7 +168,8 @@ class LlamaCppBackend(Backend):
                     f"The prompt is {len(tokens)} tokens but model '{self.name}' holds {worker.llm.n_ctx()}; "
                     "select less text or raise n_ctx."
                 )
-            finish = self._decode(worker, request, tokens, stop, min(request.max_tokens, room), cancel, emit)
+            decode = self._decode_lookup if _lookup_applies(request) else self._decode
+            finish = decode(worker, request, tokens, stop, min(request.max_tokens, room), cancel, emit)
             emit(Chunk(finish_reason=finish))
         except BaseException as exc:  # handed to the awaiting task, raised there
             emit(exc)
@@ -217,6 +207,42 @@ class LlamaCppBackend(Backend):
             stream.close()
         return "length" if finish == "length" else "stop"
 
+    def _decode_lookup(
+        self,
+        worker: _Worker,
+        request: GenerationRequest,
+        tokens: list[int],
+        stop: list[str],
+        max_tokens: int,
+        cancel: threading.Event,
+        emit: Callable[[Any], None],
+    ) -> str:
+        """Greedy prompt-lookup decoding, with stop strings applied to the decoded text."""
+        llm = worker.llm
+        produced: list[int] = []
+        hold = max((len(s) for s in stop), default=1) - 1
+        sent = 0
+        hit = False
+
+        def on_tokens(batch: list[int]) -> bool:
+            nonlocal sent, hit
+            produced.extend(batch)
+            text = llm.detokenize(produced).decode("utf-8", errors="ignore")
+            cuts = [text.find(s) for s in stop if s and s in text]
+            end = min(cuts) if cuts else max(len(text) - hold, sent)
+            if end > sent:
+                emit(Chunk(text=text[sent:end]))
+                sent = end
+            hit = bool(cuts)
+            return not hit
+
+        finish = greedy_lookup_decode(llm, tokens, max_tokens, cancel, on_tokens)
+        if not hit and finish != "cancelled":
+            rest = llm.detokenize(produced).decode("utf-8", errors="replace")[sent:]
+            if rest:
+                emit(Chunk(text=rest))
+        return finish if finish != "cancelled" else "cancelled"
+
     def prompt_tokens(self, worker: _Worker, request: GenerationRequest) -> tuple[list[int], list[str]]:
         """Token ids for the request and the stop strings that go with them."""
         llm = worker.llm
@@ -239,11 +265,11 @@ class LlamaCppBackend(Backend):
         return llm.tokenize(text.encode("utf-8"), add_bos=False, special=True), stop
 
     async def aclose(self) -> None:
-        for worker in self._workers.values():
-            worker.executor.shutdown(wait=True)
-            worker.llm.close()
-        self._workers.clear()
-        self._loading.clear()
+        if self._worker is not None:
+            self._worker.executor.shutdown(wait=True)
+            self._worker.llm.close()
+        self._worker = None
+        self._loading = None
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {"name": self.name, "kind": "llamacpp", "n_ctx": self.config.n_ctx}
@@ -251,8 +277,13 @@ class LlamaCppBackend(Backend):
             info["path"] = str(self.path)
         except ModelError as exc:
             info["error"] = str(exc)
-        info["loaded"] = bool(self._workers)
+        info["loaded"] = self._worker is not None
         return info
+
+
+def _lookup_applies(request: GenerationRequest) -> bool:
+    """Prompt-lookup decoding is exact for greedy, unconstrained requests only."""
+    return request.speculative and request.temperature == 0 and request.json_schema is None and request.grammar is None
 
 
 def _grammar(request: GenerationRequest) -> Any:

@@ -1,0 +1,1 @@
+"""Benchmarks behind `tether bench`: each reports ratios measured within one run, as JSON."""
