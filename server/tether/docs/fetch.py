@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"tether-docs/{__version__}"
 ACCEPT = "text/markdown, text/x-markdown;q=0.95, text/plain;q=0.9, text/html;q=0.5, */*;q=0.1"
 _TEXT_TYPES = ("text/", "application/markdown", "application/x-markdown", "application/json", "application/octet-stream")
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TEXT_SUFFIXES = (".md", ".markdown", ".mdx", ".txt")
 
 
@@ -126,8 +127,10 @@ class Fetcher:
                     return Fetched(url=cached.url, etag=cached.etag, last_modified=cached.last_modified)
                 if response.status_code != 200:
                     raise DocsFetchError(f"{url} answered HTTP {response.status_code}; the page was not fetched.")
-                data = await self._read(response, url)
                 kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
+                if kind and not kind.startswith(_TEXT_TYPES) and kind not in _HTML_TYPES:
+                    raise DocsFetchError(f"{url} is {kind}, not a text document; it was skipped.")
+                data = await self._read(response, url)
                 text = _decode(data, response.encoding, url)
                 final = str(response.url)
                 etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
@@ -159,10 +162,8 @@ def _decode(data: bytes, encoding: str | None, url: str) -> str:
 
 
 def _as_markdown(text: str, kind: str, url: str, allow_html: bool) -> str:
-    if kind in ("text/html", "application/xhtml+xml"):
+    if kind in _HTML_TYPES:
         if not allow_html:
             raise DocsFetchError(f"{url} answered with HTML, not markdown.")
         return html_to_markdown(text)
-    if kind and not kind.startswith(_TEXT_TYPES):
-        raise DocsFetchError(f"{url} is {kind}, not a text document; it was skipped.")
     return text

@@ -148,7 +148,8 @@ class Ingester:
             got = preloaded or await self._read(doc, old, fetcher)
         except (InputError, OSError) as exc:
             report.failed += 1
-            report.warnings.append(f"{doc.key}: {exc}" + (" (kept the previous version)" if old else ""))
+            message = str(exc) if (doc.url or doc.path or doc.key) in str(exc) else f"{doc.key}: {exc}"
+            report.warnings.append(message + (" (kept the previous version)" if old else ""))
             return
         report.bytes += got.bytes
         if got.text is None or (old is not None and old.sha256 == _sha(got.text)):

@@ -3,8 +3,9 @@
 The query is the instruction plus the identifiers in the lines being edited. Each chunk goes
 into the context pack with its citation (URL or path, heading path, line range) and
 ``untrusted=True``: prompts render such items inside a delimited block of reference data,
-never as instructions, and nothing in a docs chunk can call a tool or run a command. When the
-budget is short, chunks from an llms.txt ``Optional`` section are left out.
+never as instructions, and nothing in a docs chunk can call a tool or run a command. Pages
+from an llms.txt ``Optional`` section only fill room the other pages leave, and are left out
+entirely when the budget is short.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def build_query(target: "EditTarget", max_identifiers: int = 12) -> str:
 class DocsProvider:
     """Adds up to ``k`` docs chunks within the budget; does nothing when no docs are indexed."""
 
-    def __init__(self, k: int = 4, min_relative_score: float = 0.25, optional_min_budget: int = 2000):
+    def __init__(self, k: int = 4, min_relative_score: float = 0.25, optional_min_budget: int = 512):
         self.k = k
         self.min_relative_score = min_relative_score  # drop weak matches: below this share of the best score
         self.optional_min_budget = optional_min_budget  # below this budget, skip llms.txt "Optional" pages
@@ -67,9 +68,11 @@ class DocsProvider:
         if not hits:
             return
         floor = hits[0].score * self.min_relative_score
+        # Optional pages after the others (a stable sort keeps the score order within each).
+        ranked = sorted((h for h in hits if h.score >= floor), key=lambda h: h.optional)
         used = added = 0
-        for hit in hits:
-            if added == self.k or hit.score < floor:
+        for hit in ranked:
+            if added == self.k:
                 break
             if used + hit.tokens > budget_tokens:
                 continue
