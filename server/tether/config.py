@@ -113,7 +113,8 @@ def load_settings(
 ) -> Settings:
     """Build Settings from every layer for a workspace folder."""
     workspace = Path(workspace or Path.cwd())
-    data: dict[str, Any] = {}
+    # Layers merge into the defaults: a new model slot or one role's list keeps the others.
+    data: dict[str, Any] = {"models": {"bundled": {}}, "roles": Settings().roles}
     data = deep_merge(data, _file_layer(workspace))
     data = deep_merge(data, env_layer(os.environ if env is None else env))
     data = deep_merge(data, dict(overrides or {}))

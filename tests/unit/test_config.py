@@ -57,3 +57,12 @@ def test_broken_toml_is_a_config_error(tmp_path):
     (tmp_path / "tether.toml").write_text("level = \n")
     with pytest.raises(ConfigError, match="tether.toml is not valid TOML"):
         load_settings(tmp_path, env={})
+
+
+def test_adding_a_slot_or_a_role_keeps_the_defaults(tmp_path):
+    (tmp_path / "tether.toml").write_text(
+        '[models.remote]\nbackend = "openai"\nbase_url = "http://127.0.0.1:8000/v1"\n[roles]\nedit = ["remote", "bundled"]\n'
+    )
+    settings = load_settings(tmp_path, env={})
+    assert set(settings.models) == {"bundled", "remote"}
+    assert settings.roles["edit"] == ["remote", "bundled"] and settings.roles["complete"] == ["bundled"]
