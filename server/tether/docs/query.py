@@ -10,7 +10,7 @@ tokenizer). Terms are OR-ed, rarest first, and two kinds are left out on big ind
   ``MAX_POSTINGS``: ranking cost grows with every matching chunk, and those terms carry the
   least weight. The rarest term is always kept.
 
-On small indexes (the usual case: a few thousand chunks) nothing is left out. Document
+On small indexes (the usual case: a few thousand chunks) only the first rule can apply. Document
 frequencies come from ``term_stats``, refreshed after every ingest; a term it does not know
 counts as rare.
 """
