@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.docs_server import DocsServer
-from tether.docs.fetch import FetchLimits, twin_url
+from tether.docs.fetch import Fetcher, FetchLimits, is_private_host, resolves_private, twin_url
 from tether.docs.index import DocsIndex
 from tether.docs.ingest import Ingester
 from tether.docs.llmstxt import LlmsTxtError
@@ -247,3 +247,32 @@ async def test_http_size_limit_holds_without_content_length(index, site):
         report = await Ingester(index, site, limits=_limits()).add(f"{server.url}/llms.txt")
         assert any(f"{server.url}/pages/big.md is larger than the limit of 20,000 bytes" in w for w in report.warnings)
         assert report.added == 15
+
+
+async def test_http_llms_txt_answered_with_html_is_an_error(index, tmp_path):
+    # Sites that serve their app for any path answer /llms.txt with an HTML page.
+    (tmp_path / "llms.txt").write_text("<html><body><h1>Welcome</h1><p>app shell</p></body></html>")
+    with DocsServer(tmp_path, content_types={"/llms.txt": "text/html"}) as server:
+        with pytest.raises(InputError, match="answered with HTML, not markdown"):
+            await Ingester(index, tmp_path).add(f"{server.url}/")
+    assert index.list_sources() == []
+
+
+def test_private_hosts():
+    for host in ("127.0.0.1", "localhost", "docs.localhost", "10.1.2.3", "192.168.0.9", "169.254.169.254",
+                 "[::1]", "0.0.0.0", "::ffff:127.0.0.1", "fd00::1"):
+        assert is_private_host(host), host
+    for host in ("93.184.216.34", "example.com", "2606:4700::1111"):
+        assert not is_private_host(host), host
+
+
+async def test_a_public_source_may_not_reach_private_addresses(tmp_path):
+    (tmp_path / "page.md").write_text("# Internal\n")
+    assert await resolves_private("localhost")
+    with DocsServer(tmp_path) as server:
+        async with Fetcher(allow_private=False) as fetcher:
+            with pytest.raises(InputError, match="private or local network address"):
+                await fetcher.get(f"{server.url}/page.md")
+        assert server.requests == []  # refused before connecting
+        async with Fetcher(allow_private=True) as fetcher:
+            assert (await fetcher.get(f"{server.url}/page.md")).text == "# Internal\n"

@@ -1,7 +1,8 @@
 """Fetching documentation pages over http(s), with limits and conditional requests.
 
 Only ``http`` and ``https`` URLs are fetched; every request has a timeout, a size limit
-(checked on the header and again while streaming) and at most five redirects. A page's
+(checked on the header and again while streaming) and at most five redirects; a source on
+the public internet may not lead tether to private or loopback addresses. A page's
 ``.md`` twin (``page.md``, ``page.html.md``, ``dir/index.html.md``, the llms.txt convention)
 is tried first; an HTML answer there (sites that serve their app for any path) does not count.
 Cached documents are re-fetched with ``If-None-Match`` / ``If-Modified-Since``; a 304 means
@@ -10,6 +11,8 @@ the stored chunks are kept untouched.
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
 from urllib.parse import urlsplit
 
@@ -75,18 +78,56 @@ def twin_url(url: str) -> str | None:
     return parts._replace(path=twin_path or "/index.html.md", fragment="").geturl()
 
 
-class Fetcher:
-    """An httpx client with tether's limits. ``async with Fetcher() as f: await f.page(url)``."""
+def is_private_host(host: str) -> bool:
+    """Loopback, private, link-local or reserved: an IP literal, or a ``localhost`` name."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
 
-    def __init__(self, limits: FetchLimits | None = None, client: httpx.AsyncClient | None = None):
+
+async def resolves_private(host: str) -> bool:
+    """Whether ``host`` is, or resolves to, a private address (unresolvable names: False)."""
+    if is_private_host(host):
+        return True
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+    except OSError:
+        return False  # the request itself will fail and say so
+    return any(is_private_host(str(info[4][0])) for info in infos)
+
+
+class Fetcher:
+    """An httpx client with tether's limits. ``async with Fetcher() as f: await f.page(url)``.
+
+    With ``allow_private=False`` (a source on the public internet), requests to loopback,
+    private and link-local addresses are refused, redirects included: a public llms.txt
+    cannot make tether read from the local network (cloud metadata, internal services).
+    """
+
+    def __init__(
+        self, limits: FetchLimits | None = None, client: httpx.AsyncClient | None = None, allow_private: bool = True
+    ):
         self.limits = limits or FetchLimits()
+        self.allow_private = allow_private
         self._own = client is None
         self.client = client or httpx.AsyncClient(
             timeout=self.limits.timeout_s,
             follow_redirects=True,
             max_redirects=5,
             headers={"User-Agent": USER_AGENT, "Accept": ACCEPT},
+            event_hooks={"request": [self._guard]},  # runs for every hop of a redirect too
         )
+
+    async def _guard(self, request: httpx.Request) -> None:
+        if not self.allow_private and await resolves_private(request.url.host):
+            raise DocsFetchError(
+                f"{request.url} is on a private or local network address; a public docs source may not link there."
+            )
 
     async def __aenter__(self) -> "Fetcher":
         return self
@@ -116,6 +157,8 @@ class Fetcher:
         """One GET with the limits; html is converted to markdown when allowed."""
         if not is_http_url(url):
             raise DocsFetchError(f"{url} is not an http(s) URL; tether only fetches http and https links.")
+        if not self._own:
+            await self._guard(httpx.Request("GET", url))  # an injected client has no hook
         headers = {}
         if cached is not None and cached.etag:
             headers["If-None-Match"] = cached.etag

@@ -14,13 +14,14 @@ import hashlib
 import time
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
 
 from ..errors import InputError
 from ..workspace import decode_text
 from .chunking import DEFAULT_MAX_TOKENS, TokenCounter, chunk_markdown, estimate_tokens
-from .fetch import Cached, DocsFetchError, FetchLimits, Fetcher
+from .fetch import Cached, DocsFetchError, FetchLimits, Fetcher, resolves_private
 from .index import DocsIndex, DocumentIn, DocumentRow, SourceInfo
 from .llmstxt import parse_llmstxt
 from .sources import Planned, SourceSpec, plan_folder, plan_llmstxt, resolve_source
@@ -75,7 +76,9 @@ class Ingester:
         """Ingest (or re-ingest) a source; returns what changed."""
         started = time.perf_counter()
         spec = resolve_source(source, self.base_dir)
-        fetcher = self._fetcher or Fetcher(self.limits)
+        # Local files and sources on a local network may link to local servers; public ones may not.
+        allow_private = not spec.remote or await resolves_private(urlsplit(spec.location).hostname or "")
+        fetcher = self._fetcher or Fetcher(self.limits, allow_private=allow_private)
         try:
             report = await self._run(spec, name, fetcher)
         finally:
@@ -175,7 +178,8 @@ class Ingester:
         assert doc.url is not None
         cached = Cached(url=old.url or doc.url, etag=old.etag, last_modified=old.last_modified) if old else None
         if plain:
-            got = await fetcher.get(doc.url)
+            # An llms.txt is markdown: an HTML answer is a site's catch-all page, not the file.
+            got = await fetcher.get(doc.url, allow_html=False)
         else:
             got = await fetcher.page(doc.url, cached)
         return _Text(text=got.text, url=got.url, etag=got.etag, last_modified=got.last_modified, bytes=got.bytes)
