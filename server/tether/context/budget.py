@@ -12,13 +12,14 @@ import hashlib
 import logging
 import weakref
 from collections import OrderedDict
-from typing import Awaitable, Callable
+from typing import Awaitable, Callable, TypeVar
 
 from ..backends.base import Backend
 from ..errors import ModelError
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 CACHE_SIZE = 4096
 # Source code averages about 3.5 characters a token in common BPE vocabularies.
 CHARS_PER_TOKEN = 3.5
@@ -86,20 +87,21 @@ async def fit_items(count: Callable[[str], Awaitable[int]], texts: list[str], bu
 
 
 async def fit_prefix(
-    count: Callable[[str], Awaitable[int]], render: Callable[[int], str], n_max: int, budget: int
-) -> tuple[int, str, int]:
-    """The largest ``n <= n_max`` whose ``render(n)`` fits the budget: (n, text, tokens), by bisection.
+    count: Callable[[T], Awaitable[int]], render: Callable[[int], T], n_max: int, budget: int
+) -> tuple[int, T | None, int]:
+    """The largest ``n <= n_max`` whose ``render(n)`` fits the budget: (n, rendering, tokens), by bisection.
 
-    ``render(n)`` must grow with ``n`` (the first n ranked entries, rendered).
+    ``render(n)`` (the first n ranked entries, rendered) must grow with ``n``; ``count`` measures
+    a rendering. (0, None, 0) when not even one entry fits.
     """
-    best: tuple[int, str, int] = (0, "", 0)
+    best: tuple[int, T | None, int] = (0, None, 0)
     lo, hi = 1, n_max
     while lo <= hi:
         mid = (lo + hi) // 2
-        text = render(mid)
-        tokens = await count(text)
+        rendered = render(mid)
+        tokens = await count(rendered)
         if tokens <= budget:
-            best = (mid, text, tokens)
+            best = (mid, rendered, tokens)
             lo = mid + 1
         else:
             hi = mid - 1

@@ -55,7 +55,7 @@ class ScopeProvider:
         text = redact("".join(lines[start : end + 1]))
         tokens = await count(text)
         if tokens > budget_tokens // 2:
-            # Too long: the scope's header and the lines nearest the selection.
+            # Too long: the lines of the scope nearest the selection.
             start, end, text, tokens = await _window(lines, scope.start_line, end, target, count, budget_tokens // 2)
             if not text:
                 return
@@ -63,7 +63,7 @@ class ScopeProvider:
 
 
 async def _window(lines, scope_start, scope_end, target, count, budget):
-    for radius in (60, 40, 25, 15, 8):
+    for radius in (60, 40, 25, 15, 8, 4, 2):
         start = max(scope_start, target.start_line - radius)
         end = min(scope_end, target.end_line + radius)
         text = redact("".join(lines[start : end + 1]))
@@ -124,12 +124,14 @@ class RepoMapProvider:
         if not rest or left <= 0:
             return
 
-        def render(n: int) -> str:
-            return "\n".join(text for _, text, _, _ in render_map(rest[:n], repomap.entries))
+        def render(n: int) -> list[tuple[str, str, int, int]]:
+            return [(path, redact(text), first, last) for path, text, first, last in render_map(rest[:n], repomap.entries)]
 
-        n, _, _ = await fit_prefix(count, render, len(rest), left)
-        for path, text, first, last in render_map(rest[:n], repomap.entries):
-            text = redact(text)
+        async def tokens(items: list[tuple[str, str, int, int]]) -> int:
+            return sum([await count(text) for _, text, _, _ in items])
+
+        n, items, _ = await fit_prefix(tokens, render, len(rest), left)
+        for path, text, first, last in items or []:
             pack.add(Source(kind="repomap", path=path, start_line=first + 1, end_line=last + 1, tokens=await count(text)), text)
 
 

@@ -18,6 +18,7 @@ from .secrets import redact
 
 BANNER = "=" * 48
 MAX_FILE_BYTES = 1_000_000
+MARK_SLACK = 16  # tokens of a "(left out: token budget)" mark, at most
 
 
 @dataclass
@@ -65,7 +66,6 @@ async def build_digest(
         raise InputError(f"{sub} does not exist in {root}.")
     files = [p for p in list_files(root).files if not prefix or p == prefix or p.startswith(prefix + "/")]
     digest = Digest(text="", tokens=0)
-    blocks: dict[str, tuple[str, int]] = {}
     texts: dict[str, str] = {}
     for rel in files:
         text, why = _read(root, rel)
@@ -74,27 +74,54 @@ async def build_digest(
         else:
             texts[rel] = text
     tree_name = f"{root.name}/{prefix}" if prefix else root.name
-    tree = render_tree(tree_name, files, digest.skipped)
-    left = None if max_tokens is None else max_tokens - await count(tree) - 40  # 40: the summary lines
-    for rel in sorted(texts, key=lambda p: _priority(p, len(texts[p]))):
-        block = file_block(rel, redact(texts[rel]))
-        tokens = await count(block)
-        if left is not None and tokens > left:
-            digest.omitted.append(rel)
-            continue
-        blocks[rel] = (block, tokens)
-        if left is not None:
-            left -= tokens
-    digest.included = sorted(blocks)
-    if digest.omitted:
+    order = sorted(texts, key=lambda p: _priority(p, len(texts[p])))
+    blocks = {rel: file_block(rel, redact(texts[rel])) for rel in order}
+    sizes = {rel: await count(block) for rel, block in blocks.items()}
+    left = None
+    if max_tokens is not None:
+        # Room for the header at its largest: every file marked as left out.
+        worst = Digest("", 0, [], list(order), digest.skipped)
+        left = max_tokens - await count(_head(_summary(root, prefix, worst), 10**9, render_tree(tree_name, files, digest.skipped, set(order))))
+    chosen = []
+    for rel in order:
+        if left is None or sizes[rel] <= left:
+            chosen.append(rel)
+            left = None if left is None else left - sizes[rel]
+    async def compose(chosen: list[str]) -> tuple[int, str]:
+        digest.included = sorted(chosen)
+        digest.omitted = [rel for rel in order if rel not in chosen]
         tree = render_tree(tree_name, files, digest.skipped, set(digest.omitted))
-    body = "".join(blocks[rel][0] for rel in digest.included)
-    body_tokens = sum(tokens for _, tokens in blocks.values())
-    summary = _summary(root, prefix, digest)
-    head_tokens = await count(summary + tree)
-    digest.tokens = head_tokens + body_tokens
-    digest.text = f"{summary}Estimated tokens: {digest.tokens:,}\n\nDirectory structure:\n{tree}\n\n{body}"
+        summary = _summary(root, prefix, digest)
+        body_tokens = sum(sizes[rel] for rel in chosen)
+        tokens = await count(_head(summary, 0, tree)) + body_tokens
+        tokens = await count(_head(summary, tokens, tree)) + body_tokens
+        digest.tokens = tokens
+        return tokens, _head(summary, tokens, tree)
+
+    tokens, head = await compose(chosen)
+    while max_tokens is not None and tokens > max_tokens:
+        if not chosen:
+            raise InputError(
+                f"--max-tokens {max_tokens} is less than the summary and tree alone ({tokens} tokens); "
+                "raise it or digest a smaller folder."
+            )
+        chosen.pop()  # the least important file
+        tokens, head = await compose(chosen)
+    if max_tokens is not None:
+        # The header was reserved at its largest; use what that left over.
+        for rel in [r for r in order if r not in chosen]:
+            if tokens + sizes[rel] <= max_tokens + MARK_SLACK:  # its "left out" mark goes away too
+                trial, trial_head = await compose(chosen + [rel])
+                if trial <= max_tokens:
+                    chosen.append(rel)
+                    tokens, head = trial, trial_head
+        tokens, head = await compose(chosen)
+    digest.text = head + "".join(blocks[rel] for rel in digest.included)
     return digest
+
+
+def _head(summary: str, tokens: int, tree: str) -> str:
+    return f"{summary}Estimated tokens: {tokens:,}\n\nDirectory structure:\n{tree}\n\n"
 
 
 def _summary(root: Path, prefix: str, digest: Digest) -> str:

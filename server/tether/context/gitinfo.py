@@ -94,10 +94,10 @@ class GitInfo:
         return bool(self._run("rev-parse", "--verify", "--quiet", "HEAD").strip())
 
     def diff(self, paths: list[str] | None = None, context_lines: int = 3) -> str:
-        """Working tree (staged and unstaged) against HEAD as a unified diff; against the index before a first commit."""
+        """Working tree (staged and unstaged) against HEAD as a unified diff; before a first commit, against nothing."""
         base = ["diff", f"-U{context_lines}", "--no-color", "--no-ext-diff"]
-        if self.has_head():
-            base.append("HEAD")
+        # The empty tree's id depends on the repository's hash (SHA-1 or SHA-256): ask git.
+        base.append("HEAD" if self.has_head() else self._run("hash-object", "-t", "tree", "/dev/null").strip())
         return self._run(*base, "--relative", "--", *(paths or ["."]))
 
     def recent_files(self, limit: int = 20, commits: int = 50) -> list[str]:

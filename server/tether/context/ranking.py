@@ -21,7 +21,10 @@ from .repomap import Entry
 from .tags import Definition
 
 DAMPING = 0.85
-MAX_ITERATIONS = 50
+# Ranks only need to be ordered right, not converged to many digits: the personalization
+# dominates after a few steps, and each step is a pass over every edge.
+MAX_ITERATIONS = 25
+TOLERANCE = 1e-5
 # A name defined in this many files says nothing about which one is meant.
 MAX_DEFINERS = 20
 STRONG, SELECTED, WEAK = 1.0, 0.5, 0.25
@@ -48,11 +51,18 @@ class Graph:
     def_file: np.ndarray  # per definition: file index
     def_nid: np.ndarray  # per definition: name id
     def_key: np.ndarray  # per definition: its pair index
-    defs: list[tuple[str, Definition]]
+    def_local: np.ndarray  # per definition: its index in its file's list
+    file_defs: list[list[Definition]]
     names: dict[str, int]
     n_definers: np.ndarray  # per name id: how many files define it
     pair_file: np.ndarray  # per pair: definer file index
     pair_nid: np.ndarray
+    has_out: np.ndarray  # per file: whether it references anything
+    # The edges again, sorted by target, for PageRank steps as one segmented sum (np.add.reduceat).
+    pr_src: np.ndarray
+    pr_w: np.ndarray
+    pr_seg: np.ndarray  # where each target's run starts
+    pr_dst: np.ndarray  # the target of each run
 
 
 def name_weight(name: str) -> float:
@@ -85,6 +95,7 @@ class GraphBuilder:
     def __init__(self) -> None:
         self.names: dict[str, int] = {}
         self.name_w: list[float] = []
+        self._name_w_array = np.zeros(0)
         self._files: dict[str, _FileArrays] = {}
 
     def _nid(self, name: str) -> int:
@@ -99,9 +110,11 @@ class GraphBuilder:
         if cached is not None and cached.digest == entry.hash:
             return cached
         def_nids = np.array([self._nid(d.name) for d in entry.tags.defs], dtype=np.int64)
-        refs = entry.tags.refs
-        ref_nids = np.array([self._nid(n) for n in refs], dtype=np.int64)
-        ref_counts = np.array(list(refs.values()), dtype=np.float64)
+        # A file that defines a name it uses means its own definition: those uses link nowhere.
+        own = {d.name for d in entry.tags.defs}
+        refs = [(name, n) for name, n in entry.tags.refs.items() if name not in own]
+        ref_nids = np.array([self._nid(name) for name, _ in refs], dtype=np.int64)
+        ref_counts = np.array([n for _, n in refs], dtype=np.float64)
         arrays = self._files[path] = _FileArrays(entry.hash, def_nids, ref_nids, ref_counts)
         return arrays
 
@@ -112,41 +125,43 @@ class GraphBuilder:
         arrays = [self._arrays(path, entries[path]) for path in files]
         n_names = len(self.name_w)
         def_nid = _concat([a.def_nids for a in arrays])
-        def_file = np.repeat(np.arange(len(files)), [len(a.def_nids) for a in arrays]).astype(np.int64)
-        defs = [(path, d) for path in files for d in entries[path].tags.defs]
+        def_file = np.repeat(np.arange(len(files), dtype=np.int64), [len(a.def_nids) for a in arrays])
+        file_defs = [entries[path].tags.defs for path in files]
+        counts = np.array([len(a.def_nids) for a in arrays], dtype=np.int64)
+        def_local = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
         # Unique (name, definer) pairs, sorted by name: the keys definitions' rank flows to.
-        pair_code = np.unique(def_nid * max(len(files), 1) + def_file)
-        pair_nid, pair_file = pair_code // max(len(files), 1), pair_code % max(len(files), 1)
+        n_files = max(len(files), 1)
+        pair_code, def_key = np.unique(def_nid * n_files + def_file, return_inverse=True)
+        pair_nid, pair_file = pair_code // n_files, pair_code % n_files
         n_definers = np.bincount(pair_nid, minlength=n_names)
-        starts = np.searchsorted(pair_nid, np.arange(n_names))
-        def_key = np.searchsorted(pair_code, def_nid * max(len(files), 1) + def_file)
-        src, dst, weight, edge_key = self._edges(arrays, n_definers, starts, pair_code)
+        starts = np.cumsum(n_definers) - n_definers  # first pair of each name (pairs are sorted by name)
+        src, dst, weight, edge_key = self._edges(arrays, n_definers, starts, pair_file)
         out_w = np.bincount(src, weight, minlength=len(files)) if len(files) else np.zeros(0)
         norm_w = weight / out_w[src] if len(weight) else weight
+        order = np.argsort(dst, kind="stable")
+        by_dst = dst[order]
+        seg = np.flatnonzero(np.r_[True, by_dst[1:] != by_dst[:-1]]) if len(by_dst) else np.zeros(0, dtype=np.int64)
         return Graph(
-            files, src, dst, norm_w, edge_key, len(pair_code), def_file, def_nid, def_key, defs,
-            self.names, n_definers, pair_file, pair_nid,
+            files, src, dst, norm_w, edge_key, len(pair_code), def_file, def_nid, def_key, def_local, file_defs,
+            self.names, n_definers, pair_file, pair_nid, np.bincount(src, minlength=len(files)) > 0,
+            src[order], norm_w[order], seg, by_dst[seg],
         )
 
-    def _edges(self, arrays: list[_FileArrays], n_definers: np.ndarray, starts: np.ndarray, pair_code: np.ndarray):
+    def _edges(self, arrays: list[_FileArrays], n_definers: np.ndarray, starts: np.ndarray, pair_file: np.ndarray):
         n_names = len(n_definers)
-        pair_file = pair_code % max(len(arrays), 1)
-        ref_file = np.repeat(np.arange(len(arrays)), [len(a.ref_nids) for a in arrays]).astype(np.int64)
+        ref_file = np.repeat(np.arange(len(arrays), dtype=np.int64), [len(a.ref_nids) for a in arrays])
         ref_nid = _concat([a.ref_nids for a in arrays])
         ref_count = _concat([a.ref_counts for a in arrays], np.float64)
-        # A file that defines a name it uses means its own definition: no edges to the others.
-        n_files = max(len(arrays), 1)
-        codes = ref_nid * n_files + ref_file
-        at = np.minimum(np.searchsorted(pair_code, codes), max(len(pair_code) - 1, 0))
-        own = pair_code[at] == codes if len(pair_code) else np.zeros(len(codes), dtype=bool)
-        ref_file, ref_nid, ref_count = ref_file[~own], ref_nid[~own], ref_count[~own]
         fan = n_definers[ref_nid]
         keep = (fan > 0) & (fan <= MAX_DEFINERS)
         ref_file, ref_nid, ref_count, fan = ref_file[keep], ref_nid[keep], ref_count[keep], fan[keep]
         # Names nearly every file uses (TestCase, Path) say little about this file: weigh by rarity.
+        n_files = max(len(arrays), 1)
         used_by = np.bincount(ref_nid, minlength=n_names)[ref_nid]
         rarity = np.log((n_files + 1) / used_by)
-        base_w = np.asarray(self.name_w)[ref_nid] * np.sqrt(ref_count) * np.where(fan > 5, 0.1, 1.0) * rarity
+        if len(self._name_w_array) != len(self.name_w):
+            self._name_w_array = np.asarray(self.name_w)
+        base_w = self._name_w_array[ref_nid] * np.sqrt(ref_count) * np.where(fan > 5, 0.1, 1.0) * rarity
         # One edge per (reference, definer): expand each reference over its name's definers.
         total = int(fan.sum())
         offsets = np.repeat(np.cumsum(fan) - fan, fan)
@@ -165,14 +180,15 @@ def pagerank(graph: Graph, personal: np.ndarray) -> np.ndarray:
         return personal
     total = personal.sum()
     p = personal / total if total > 0 else np.full(n, 1.0 / n)
-    has_out = np.zeros(n, dtype=bool)
-    has_out[graph.src] = True
+    has_out = graph.has_out
     rank = p.copy()
     for _ in range(MAX_ITERATIONS):
-        flow = np.bincount(graph.dst, rank[graph.src] * graph.norm_w, minlength=n)
+        flow = np.zeros(n)
+        if len(graph.pr_seg):
+            flow[graph.pr_dst] = np.add.reduceat(rank[graph.pr_src] * graph.pr_w, graph.pr_seg)
         dangling = rank[~has_out].sum()
         new = DAMPING * (flow + dangling * p) + (1 - DAMPING) * p
-        if np.abs(new - rank).sum() < 1e-9:
+        if np.abs(new - rank).sum() < TOLERANCE:
             return new
         rank = new
     return rank
@@ -189,7 +205,7 @@ def rank_definitions(
     graph: Graph, focus: list[str], mentions: dict[str, float], exclude: set[str], limit: int = 400
 ) -> list[Ranked]:
     """The ``limit`` best definitions outside ``exclude``, best first."""
-    if not graph.defs:
+    if not len(graph.def_file):
         return []
     index = {path: i for i, path in enumerate(graph.files)}
     personal = np.zeros(len(graph.files))
@@ -216,8 +232,13 @@ def rank_definitions(
     for path in exclude:
         if path in index:
             scores[graph.def_file == index[path]] = -1.0
-    order = np.argsort(-scores, kind="stable")[:limit]
-    return [Ranked(graph.defs[i][0], graph.defs[i][1], float(scores[i])) for i in order if scores[i] >= 0]
+    top = np.argpartition(-scores, limit)[:limit] if len(scores) > limit else np.arange(len(scores))
+    order = top[np.argsort(-scores[top], kind="stable")]
+    return [
+        Ranked(graph.files[graph.def_file[i]], graph.file_defs[graph.def_file[i]][graph.def_local[i]], float(scores[i]))
+        for i in order
+        if scores[i] >= 0
+    ]
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -178,8 +178,13 @@ def enclosing_scopes(path: str, text: str, start_line: int, end_line: int) -> li
         return []
     tree = parse_source(lang, text.encode("utf-8"))
     lines = text.splitlines()
-    end_col = len(lines[end_line]) if 0 <= end_line < len(lines) else 0
-    node: Node | None = tree.root_node.descendant_for_point_range((start_line, 0), (end_line, end_col))
+    first = lines[start_line] if 0 <= start_line < len(lines) else ""
+    last = lines[end_line] if 0 <= end_line < len(lines) else ""
+    # From the first to the last non-blank character (tree-sitter columns are UTF-8 bytes), so
+    # indentation does not widen the range to the enclosing block.
+    start_col = len(first.encode("utf-8")) - len(first.lstrip().encode("utf-8"))
+    end_col = max(len(last.rstrip().encode("utf-8")) - 1, 0)
+    node: Node | None = tree.root_node.descendant_for_point_range((start_line, start_col), (end_line, end_col))
     types = SCOPE_TYPES[lang]
     scopes = []
     while node is not None:

@@ -158,26 +158,26 @@ def extract_tags(lang: str, source: bytes) -> FileTags:
     """Definitions and reference counts of one file's source bytes."""
     tree = parse_source(lang, source)
     def_query, ref_query = _queries(lang)
-    defs: list[Definition] = []
-    seen: set[tuple[int, int]] = set()
+    found: dict[tuple[int, int], tuple[int, Definition]] = {}
     cursor = QueryCursor(def_query)
     # Definitions worth mapping sit near the top (file, class, namespace); not descending into
     # every function body more than halves the query time on big files.
     cursor.set_max_start_depth(MAX_DEF_DEPTH.get(lang, 8))
-    for _, captures in cursor.matches(tree.root_node):
+    for pattern, captures in cursor.matches(tree.root_node):
         name_nodes = captures.get("name")
-        def_node = next((nodes[0] for key, nodes in captures.items() if key.startswith("definition.")), None)
-        if not name_nodes or def_node is None:
+        def_key = next((key for key in captures if key.startswith("definition.")), None)
+        if not name_nodes or def_key is None:
             continue
+        def_node = captures[def_key][0]
         span = (def_node.start_byte, def_node.end_byte)
-        if span in seen:
-            continue  # the first (more specific) pattern wins
-        seen.add(span)
-        kind = _kind(def_node, next(k for k in captures if k.startswith("definition."))[11:])
+        if span in found and found[span][0] <= pattern:
+            continue  # one node, several patterns: the earlier (more specific) pattern wins
+        kind = _kind(def_node, def_key[len("definition."):])
         if kind is None:
             continue
         name = source[name_nodes[0].start_byte : name_nodes[0].end_byte].decode("utf-8", "replace")
-        defs.append(Definition(name, kind, def_node.start_point.row, _end_row(def_node), _signature(def_node, source)))
+        found[span] = (pattern, Definition(name, kind, def_node.start_point.row, _end_row(def_node), _signature(def_node, source)))
+    defs = [d for _, (_, d) in sorted(found.items())]
     counts: Counter[bytes] = Counter()
     for nodes in QueryCursor(ref_query).captures(tree.root_node).values():
         counts.update(source[n.start_byte : n.end_byte] for n in nodes)

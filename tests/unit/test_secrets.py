@@ -1,0 +1,95 @@
+"""Secrets: which files never enter context, and what redact() removes (and leaves alone)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tether.context.secrets import REDACTED, is_secret_path, redact
+
+OPENAI = "sk-proj-Zx81kQ0aBcDeFgHiJkLmNoPq"
+GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        (f"OPENAI_API_KEY={OPENAI}", OPENAI),
+        (f"export GITHUB_TOKEN={GITHUB}", GITHUB),
+        (f'client = OpenAI(api_key="{OPENAI}")', OPENAI),
+        (f"token: {GITHUB}", GITHUB),
+        ("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),
+        ('aws_secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"', "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        ('password = "hunter22"', "hunter22"),
+        ('db_password: "s3cret!"', "s3cret!"),
+        ('{"apiKey": "AIzaSyA-1234567890abcdefghijklmnopqrstu"}', "AIzaSyA-1234567890abcdefghijklmnopqrstu"),
+        ("url = 'postgres://admin:pa55word@db.example.com/app'", "pa55word"),
+        ("SLACK=xoxb-123456789012-abcdefghijkl", "xoxb-123456789012-abcdefghijkl"),
+        ("HF_TOKEN=hf_abcdefghijklmnopqrstuvwxyz0123456789", "hf_abcdefghijklmnopqrstuvwxyz0123456789"),
+        ('SECRET_KEY = "django-insecure-abc123def456ghi789"', "django-insecure-abc123def456ghi789"),
+        ("DB_PASSWORD='correct horse'", "correct horse"),
+        ("stripe = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc'", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"),
+        ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "eyJhbGciOiJIUzI1NiJ9"),
+    ],
+)
+def test_redacts_credentials(text: str, secret: str) -> None:
+    out = redact(text)
+    assert secret not in out
+    assert REDACTED in out
+
+
+def test_redacts_private_key_blocks_whole() -> None:
+    key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\nQUJDREVG\n-----END OPENSSH PRIVATE KEY-----"
+    out = redact(f"before\n{key}\nafter\n")
+    assert out == f"before\n{REDACTED}\nafter\n"
+    # A block cut off before its END line is redacted to the end of the text.
+    assert redact("x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEabc") == f"x\n{REDACTED}"
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the key")',
+        'token_type = "bearer"',
+        "max_tokens = 48",
+        "MAX_TOKENS=100",
+        'password = getpass.getpass("Password: ")',
+        "def count_tokens(self, text: str) -> int:",
+        "tokens = tokenizer.encode(text)",
+        'TOKEN_RE = re.compile(r"[a-z]+")',
+        'secret = os.environ["SECRET"]',
+        "task-runner-abcdefghijklmnopqrstuvwxyz",
+        "pip install sk-learn-compatible-estimators",
+        'auth_header = "Authorization"',
+        "MONKEY_PATCH=enabled-always",
+        "KEY_FILE=${HOME}/.ssh/id_rsa",
+        'password = ""',
+    ],
+)
+def test_leaves_ordinary_code_alone(code: str) -> None:
+    assert redact(code) == code
+
+
+def test_redact_is_idempotent_and_keeps_structure() -> None:
+    text = f'OPENAI_API_KEY={OPENAI}\nDEBUG=true\npassword = "hunter22"\n'
+    once = redact(text)
+    assert redact(once) == once
+    assert once.splitlines()[1] == "DEBUG=true" and len(once.splitlines()) == 3
+
+
+@pytest.mark.parametrize(
+    "path",
+    [".env", "app/.env.local", ".env.production", "prod.env", "id_rsa", "deploy/id_ed25519", "certs/server.pem",
+     "tls.key", "store.p12", ".netrc", ".npmrc", "credentials.json", ".aws/credentials", "home/.ssh/config",
+     "secrets.yaml", "infra/terraform.tfstate", ".git-credentials"],
+)
+def test_secret_paths(path: str) -> None:
+    assert is_secret_path(path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [".env.example", ".env.sample", "id_rsa.pub", "config.py", "src/keys.py", "environment.py", "docs/secrets.md",
+     "token.go", "README.md"],
+)
+def test_ordinary_paths(path: str) -> None:
+    assert not is_secret_path(path)
