@@ -1,0 +1,92 @@
+"""``workspace/executeCommand``: every operation, for clients without custom-method support.
+
+Each command takes a single argument object (docs/lsp.md) and returns the same result as the
+matching ``tether/*`` method. Errors also show as a ``window/showMessage``, since generic
+clients often drop command errors silently. ``$/cancelRequest`` cancels a running command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, Awaitable, Callable
+
+from . import proposals
+from .errors import handles_errors, parse
+from .wire import (
+    CreateProposalParams,
+    EditFileParams,
+    EditSelectionParams,
+    HunksParams,
+    LevelParams,
+    ListParams,
+    ProposalRef,
+)
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+def command(server, name: str) -> Callable[[Handler], Handler]:
+    """Register a command whose task ``$/cancelRequest`` can reach, with errors converted."""
+
+    def decorate(fn: Handler) -> Handler:
+        @functools.wraps(fn)
+        async def tracked(ls, *args):
+            msg_id = ls.protocol.msg_id
+            if msg_id is not None:
+                ls.session.command_tasks[msg_id] = asyncio.current_task()
+            try:
+                return await fn(ls, *args)
+            finally:
+                ls.session.command_tasks.pop(msg_id, None)
+
+        server.command(name)(handles_errors(show=True)(tracked))
+        return fn
+
+    return decorate
+
+
+def register(server) -> None:
+    @command(server, "tether.editSelection")
+    async def edit_selection(ls, *args):
+        p = parse(EditSelectionParams, args, "tether.editSelection")
+        params = CreateProposalParams(uri=p.uri, instruction=p.instruction, range=p.range, work_done_token=p.work_done_token)
+        return (await proposals.create(ls, params)).dump()
+
+    @command(server, "tether.editFile")
+    async def edit_file(ls, *args):
+        p = parse(EditFileParams, args, "tether.editFile")
+        params = CreateProposalParams(uri=p.uri, instruction=p.instruction, work_done_token=p.work_done_token)
+        return (await proposals.create(ls, params)).dump()
+
+    @command(server, "tether.accept")
+    async def accept(ls, *args):
+        return (await proposals.accept(ls, parse(HunksParams, args, "tether.accept"))).dump()
+
+    @command(server, "tether.reject")
+    async def reject(ls, *args):
+        return proposals.reject_hunks(ls, parse(HunksParams, args, "tether.reject")).dump()
+
+    @command(server, "tether.acceptAll")
+    async def accept_all(ls, *args):
+        ref = parse(ProposalRef, args, "tether.acceptAll")
+        proposal = proposals.newest(ls, ref.proposal_id, pending=True)
+        return (await proposals.accept(ls, HunksParams(proposal_id=proposal.id))).dump()
+
+    @command(server, "tether.rejectAll")
+    async def reject_all(ls, *args):
+        ref = parse(ProposalRef, args, "tether.rejectAll")
+        proposal = proposals.newest(ls, ref.proposal_id, pending=True)
+        return proposals.reject_hunks(ls, HunksParams(proposal_id=proposal.id)).dump()
+
+    @command(server, "tether.setAutonomy")
+    async def set_autonomy(ls, *args):
+        return proposals.set_level(ls, parse(LevelParams, args, "tether.setAutonomy").level).dump()
+
+    @command(server, "tether.showContext")
+    async def show_context(ls, *args):
+        return proposals.show_context(ls, parse(ProposalRef, args, "tether.showContext").proposal_id).dump()
+
+    @command(server, "tether.listProposals")
+    async def list_proposals(ls, *args):
+        return proposals.list_proposals(ls, parse(ListParams, args, "tether.listProposals").all).dump()

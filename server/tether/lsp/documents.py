@@ -1,0 +1,87 @@
+"""Buffers: the text the editor has open, which is what proposals are made from and applied to.
+
+pygls keeps open documents in sync (incremental ``textDocument/didChange``). A file that is not
+open is read from disk, confined to the workspace. Edits refuse huge and binary text; so does
+completion, quietly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pygls.uris import from_fs_path
+
+from ..errors import InputError
+from ..workspace import BINARY_SNIFF_BYTES, MAX_FILE_BYTES
+from .convert import path_of_uri
+
+if TYPE_CHECKING:
+    from .protocol import TetherServer
+
+
+@dataclass
+class Buffer:
+    uri: str
+    rel: str | None  # workspace-relative path; None for non-file URIs and files outside the workspace
+    text: str
+    version: int | None  # None: read from disk, not open in the editor
+
+
+def open_buffer(ls: "TetherServer", uri: str) -> Buffer:
+    """The editor's text for ``uri``, else the file on disk, else InputError."""
+    rel = workspace_rel(ls, uri)
+    doc = ls.workspace.text_documents.get(_key(uri))
+    if doc is not None:
+        return Buffer(uri=doc.uri, rel=rel, text=doc.source, version=doc.version)
+    if rel is None:
+        raise InputError(f"{uri} is not open in the editor and is not a file in the workspace.")
+    return Buffer(uri=uri, rel=rel, text=ls.session.engine.workspace.read_text(rel), version=None)
+
+
+def buffer_for_path(ls: "TetherServer", rel: str) -> Buffer:
+    """The buffer of a workspace-relative path: the open document if any, else the disk."""
+    return open_buffer(ls, uri_for(ls, rel))
+
+
+def uri_for(ls: "TetherServer", rel: str) -> str:
+    """The URI the editor uses for a workspace path (its own spelling when the file is open)."""
+    full = ls.session.engine.workspace.resolve(rel)
+    for doc in ls.workspace.text_documents.values():
+        path = path_of_uri(doc.uri)
+        if path is not None and path.resolve() == full:
+            return doc.uri
+    return from_fs_path(str(full)) or full.as_uri()
+
+
+def editable(buffer: Buffer) -> Buffer:
+    """The buffer, if it is text tether may edit (not huge, not binary)."""
+    name = buffer.rel or buffer.uri
+    size = len(buffer.text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise InputError(f"{name} is {size:,} bytes; tether edits files up to {MAX_FILE_BYTES:,} bytes.")
+    if "\x00" in buffer.text[:BINARY_SNIFF_BYTES]:
+        raise InputError(f"{name} looks like a binary file; tether only edits text.")
+    if buffer.rel is None:
+        raise InputError(f"{buffer.uri} is not a file inside the workspace; tether only edits files there.")
+    return buffer
+
+
+def completable(buffer: Buffer) -> bool:
+    return "\x00" not in buffer.text[:BINARY_SNIFF_BYTES]
+
+
+def workspace_rel(ls: "TetherServer", uri: str) -> str | None:
+    path = path_of_uri(uri)
+    if path is None:
+        return None
+    try:
+        return ls.session.engine.workspace.rel(path)
+    except InputError:
+        return None
+
+
+def _key(uri: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(uri)

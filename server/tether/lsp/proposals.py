@@ -1,0 +1,153 @@
+"""The slider's operations as the server runs them, shared by ``tether.*`` commands and ``tether/*`` methods.
+
+Edits start from the open buffer's text. Accepting sends ``workspace/applyEdit`` with a
+versioned ``TextDocumentEdit`` (the version the server last saw), after checking that the
+buffer still holds the text the proposal expects; hunks are marked accepted only when the
+client says it applied them. Hunks are stored relative to the base text, so the ones left stay
+valid after some are accepted. Every change sends ``tether/proposalsChanged``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+
+from ..errors import InputError, LeashError, ProposalError
+from ..ops.edit import edit_file, edit_selection
+from ..ops.review import FilePlan, mark, plan_accept, reject
+from ..proposals import HunkStatus, Proposal
+from ..slider import Level
+from .convert import context_text, lsp_text_edit, to_line_range, to_proposal_out, to_sources, to_summary
+from .documents import Buffer, buffer_for_path, editable, open_buffer, uri_for
+from .progress import work_done
+from .wire import (
+    AcceptResult,
+    ContextResult,
+    CreateProposalParams,
+    HunksParams,
+    LevelResult,
+    ListResult,
+    ProposalOut,
+    ProposalsChanged,
+    RejectResult,
+)
+
+if TYPE_CHECKING:
+    from .protocol import TetherServer
+
+PROPOSALS_CHANGED = "tether/proposalsChanged"
+
+
+async def create(ls: "TetherServer", params: CreateProposalParams) -> ProposalOut:
+    """A selection edit when ``params.range`` is set, else a file edit."""
+    level = Level.SELECTION if params.range is not None else Level.FILE
+    check_slider(ls, level)
+    if not (params.instruction or "").strip():
+        raise InputError("Say what to change: the instruction is empty (the client asks the user for one).")
+    buffer = editable(open_buffer(ls, params.uri))
+    engine = ls.session.engine
+    async with work_done(ls, params.work_done_token, f"tether: editing {buffer.rel}"):
+        if params.range is not None:
+            start, end = to_line_range(buffer.text, params.range)
+            proposal = await edit_selection(engine, buffer.rel, params.instruction, start, end, text=buffer.text)
+        else:
+            proposal = await edit_file(engine, buffer.rel, params.instruction, text=buffer.text)
+    notify_changed(ls)
+    return proposal_out(ls, proposal)
+
+
+async def accept(ls: "TetherServer", params: HunksParams) -> AcceptResult:
+    engine = ls.session.engine
+    async with ls.session.accept_lock:  # one applyEdit at a time: each plan reads the last one's result
+        proposal = engine.store.get(params.proposal_id)
+        buffers: dict[str, Buffer] = {}
+
+        def read(rel: str) -> str:
+            buffers[rel] = editable(buffer_for_path(ls, rel))
+            return buffers[rel].text
+
+        plans = plan_accept(proposal, params.hunk_ids, read)
+        edit = workspace_edit(ls, plans, buffers)
+        label = f"tether: accept {sum(len(p.hunk_ids) for p in plans)} hunk(s) of {proposal.id}"
+        try:
+            result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=label))
+        except JsonRpcException as exc:
+            result = types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"The editor refused the edit: {exc}")
+        if result.applied:
+            proposal = mark(engine, proposal, [i for plan in plans for i in plan.hunk_ids], HunkStatus.ACCEPTED)
+            notify_changed(ls)
+    return AcceptResult(applied=result.applied, proposal=proposal_out(ls, proposal), failure_reason=result.failure_reason)
+
+
+def reject_hunks(ls: "TetherServer", params: HunksParams) -> RejectResult:
+    proposal = reject(ls.session.engine, params.proposal_id, params.hunk_ids)
+    notify_changed(ls)
+    return RejectResult(proposal=proposal_out(ls, proposal))
+
+
+def workspace_edit(ls: "TetherServer", plans: list[FilePlan], buffers: dict[str, Buffer]) -> types.WorkspaceEdit:
+    """Versioned document changes; a plain ``changes`` map for clients that lack them."""
+    encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
+    edits = {buffers[p.path].uri: lsp_text_edit(p.old_text, p.new_text, encoding) for p in plans}
+    workspace = ls.client_capabilities.workspace
+    versioned = bool(workspace and workspace.workspace_edit and workspace.workspace_edit.document_changes)
+    if not versioned:
+        return types.WorkspaceEdit(changes={uri: [edit] for uri, edit in edits.items()})
+    versions = {buffers[p.path].uri: buffers[p.path].version for p in plans}
+    return types.WorkspaceEdit(
+        document_changes=[
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=versions[uri]),
+                edits=[edit],
+            )
+            for uri, edit in edits.items()
+        ]
+    )
+
+
+def newest(ls: "TetherServer", proposal_id: str | None, pending: bool) -> Proposal:
+    """The named proposal, else the newest (pending one, with ``pending``)."""
+    store = ls.session.engine.store
+    if proposal_id:
+        return store.get(proposal_id)
+    items = store.pending() if pending else store.all()
+    if not items:
+        raise ProposalError("There is no pending proposal." if pending else "There is no proposal yet.")
+    return items[-1]
+
+
+def list_proposals(ls: "TetherServer", everything: bool) -> ListResult:
+    store = ls.session.engine.store
+    items = store.all() if everything else store.pending()
+    return ListResult(proposals=[proposal_out(ls, p) for p in items])
+
+
+def show_context(ls: "TetherServer", proposal_id: str | None) -> ContextResult:
+    proposal = newest(ls, proposal_id, pending=False)
+    return ContextResult(proposal_id=proposal.id, sources=to_sources(proposal.sources), text=context_text(proposal))
+
+
+def set_level(ls: "TetherServer", level: Level) -> LevelResult:
+    settings = ls.session.set_level(level)
+    return LevelResult(level=settings.level, max_level=settings.max_level)
+
+
+def check_slider(ls: "TetherServer", level: Level) -> None:
+    """Refuse an operation above the slider's current position (the ops check max_level)."""
+    settings = ls.session.settings
+    if settings.level < level <= settings.max_level:
+        raise LeashError(
+            f"The '{level.value}' operation is above the current autonomy level '{settings.level.value}'. "
+            f"Move the slider up (tether.setAutonomy, at most '{settings.max_level.value}') to allow it."
+        )
+
+
+def proposal_out(ls: "TetherServer", proposal: Proposal) -> ProposalOut:
+    return to_proposal_out(proposal, lambda rel: uri_for(ls, rel))
+
+
+def notify_changed(ls: "TetherServer") -> None:
+    pending = ls.session.engine.store.pending()
+    ls.protocol.notify(PROPOSALS_CHANGED, ProposalsChanged(proposals=[to_summary(p) for p in pending]).dump())

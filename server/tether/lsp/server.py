@@ -1,0 +1,26 @@
+"""``create_server``: build a tether language server and register its handlers. Nothing else lives here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import __version__
+from ..config import Settings
+from . import actions, commands, completion, extensions, lifecycle
+from .protocol import TetherServer
+from .session import Session
+
+HANDLER_MODULES = (lifecycle, completion, actions, commands, extensions)
+
+
+def create_server(settings: Settings | None = None, root: Path | str | None = None) -> TetherServer:
+    """A server ready for ``start_io``/``start_tcp``.
+
+    ``settings``: the base layer under the client's settings; None loads tether.toml and
+    ``TETHER_*`` for the workspace the client names at ``initialize``. ``root``: the workspace
+    when the client names none.
+    """
+    server = TetherServer(Session(settings, root), __version__)
+    for module in HANDLER_MODULES:
+        module.register(server)
+    return server

@@ -1,0 +1,178 @@
+"""Wire models of the ``tether.*`` commands and ``tether/*`` methods: params in, results out.
+
+camelCase on the wire (snake_case also accepted on input), ``extra="forbid"`` on what clients
+send so a typo is an error, not a silently ignored field. docs/lsp.md documents every field.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from ..slider import Level
+
+ProgressToken = int | str
+
+
+class Wire(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    def dump(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+# -- params ------------------------------------------------------------------------------
+
+
+class PositionIn(Wire):
+    line: int = Field(ge=0)
+    character: int = Field(ge=0)
+
+
+class RangeIn(Wire):
+    start: PositionIn
+    end: PositionIn
+
+
+class EditSelectionParams(Wire):
+    uri: str
+    range: RangeIn
+    instruction: str | None = None
+    work_done_token: ProgressToken | None = None
+
+
+class EditFileParams(Wire):
+    uri: str
+    instruction: str | None = None
+    work_done_token: ProgressToken | None = None
+
+
+class CreateProposalParams(Wire):
+    uri: str
+    instruction: str | None = None
+    range: RangeIn | None = None
+    work_done_token: ProgressToken | None = None
+
+
+class HunksParams(Wire):
+    proposal_id: str
+    hunk_ids: list[str] | None = None
+
+
+class ProposalRef(Wire):
+    proposal_id: str | None = None
+
+
+class ProposalIdParams(Wire):
+    proposal_id: str
+
+
+class LevelParams(Wire):
+    level: Level
+
+
+class ListParams(Wire):
+    all: bool = False
+
+
+class NoParams(Wire):
+    pass
+
+
+# -- results -----------------------------------------------------------------------------
+
+
+class SourceOut(Wire):
+    kind: str
+    path: str | None = None
+    start_line: int | None = None
+    end_line: int | None = None
+    url: str | None = None
+    heading: str | None = None
+    tokens: int | None = None
+    untrusted: bool = False
+
+
+class HunkOut(Wire):
+    id: str
+    old_start: int
+    old_lines: list[str]
+    new_lines: list[str]
+    diff: str
+    status: Literal["pending", "accepted", "rejected"]
+
+
+class FileOut(Wire):
+    path: str
+    uri: str
+    base_hash: str
+    new_text: str
+    hunks: list[HunkOut]
+
+
+class ProposalOut(Wire):
+    id: str
+    kind: Literal["edit", "plan"]
+    level: Level
+    instruction: str
+    rationale: str
+    model: str
+    created_at: str
+    status: Literal["pending", "partial", "done", "rejected", "empty"]
+    warnings: list[str]
+    sources: list[SourceOut]
+    files: list[FileOut]
+
+
+class ProposalSummary(Wire):
+    id: str
+    level: Level
+    instruction: str
+    status: str
+    files: list[str]
+    hunks: int
+
+
+class AcceptResult(Wire):
+    applied: bool
+    proposal: ProposalOut
+    failure_reason: str | None = None
+
+
+class RejectResult(Wire):
+    proposal: ProposalOut
+
+
+class ListResult(Wire):
+    proposals: list[ProposalOut]
+
+
+class LevelResult(Wire):
+    level: Level
+    max_level: Level
+
+
+class ContextResult(Wire):
+    proposal_id: str
+    sources: list[SourceOut]
+    text: str
+
+
+class ModelStatus(Wire):
+    name: str
+    kind: str
+    loaded: bool
+
+
+class StatusResult(Wire):
+    level: Level
+    max_level: Level
+    models: list[ModelStatus]
+    state: Literal["ready", "loading", "error"]
+    error: str | None = None
+
+
+class ProposalsChanged(Wire):
+    proposals: list[ProposalSummary]
