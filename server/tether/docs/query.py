@@ -90,11 +90,17 @@ class QueryPlanner:
 
     def _doc_counts(self, terms: list[str]) -> dict[str, int]:
         marks = ",".join("?" * len(terms))
-        rows = self.conn.execute(f"SELECT term, docs FROM term_stats WHERE term IN ({marks})", terms)
+        try:
+            rows = self.conn.execute(f"SELECT term, docs FROM term_stats WHERE term IN ({marks})", terms).fetchall()
+        except sqlite3.OperationalError:
+            return {}  # an index opened read-only before its 0003 migration ran: no statistics, no pruning
         return {r[0]: int(r[1]) for r in rows}
 
     def _chunk_total(self) -> int:
-        row = self.conn.execute("SELECT value FROM index_stats WHERE key = 'chunks'").fetchone()
+        try:
+            row = self.conn.execute("SELECT value FROM index_stats WHERE key = 'chunks'").fetchone()
+        except sqlite3.OperationalError:
+            return 0
         return int(row[0]) if row else 0
 
     def close(self) -> None:
