@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tether.context.secrets import REDACTED, is_secret_path, redact
+from tether.context.secrets import REDACTED, is_secret_path, redact, unredact
 
 OPENAI = "sk-proj-Zx81kQ0aBcDeFgHiJkLmNoPq"
 GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
@@ -93,3 +93,13 @@ def test_secret_paths(path: str) -> None:
 )
 def test_ordinary_paths(path: str) -> None:
     assert not is_secret_path(path)
+
+
+def test_unredact_restores_lines_the_model_echoed() -> None:
+    original = f'import os\nAPI_KEY = "{OPENAI}"\n\ndef f():\n    return 1\n'
+    seen = redact(original)
+    rewritten = seen.replace("return 1", "return 2")
+    assert unredact(rewritten, original) == original.replace("return 1", "return 2")
+    changed = seen.replace('API_KEY = "[REDACTED]"', 'API_KEY = os.environ["API_KEY"]')
+    assert unredact(changed, original) == changed  # a line the model rewrote stays rewritten
+    assert unredact("no secrets\r\n", original) == "no secrets\r\n"

@@ -131,3 +131,24 @@ def _looks_secret(name: str, value: str) -> bool:
     has_letter = any(c.isalpha() for c in value)
     has_digit = any(c.isdigit() for c in value)
     return len(value) >= 12 and has_letter and has_digit
+
+
+def unredact(new: str, original: str) -> str:
+    """Put back secrets a model could only echo as ``[REDACTED]``.
+
+    A remote model saw the original text redacted; when its rewrite keeps such a line as it
+    saw it, that line becomes the original line again, so accepting the edit does not write
+    ``[REDACTED]`` over a real value. Lines the model changed are left as they are.
+    """
+    if REDACTED not in new:
+        return new
+    originals: dict[str, str] = {}
+    for line in original.splitlines():
+        seen = redact(line)
+        if seen != line:
+            originals.setdefault(seen, line)
+    out = []
+    for line in new.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        out.append(originals.get(body, body) + line[len(body):])
+    return "".join(out)
