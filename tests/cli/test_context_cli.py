@@ -8,6 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import make_git_repo
+from tether.config import load_settings
+from tether.context.pack import Source
+from tether.engine import Engine
+from tether.proposals import Proposal, build_file_change
+from tether.slider import Level
 
 KEY = "sk-canary0123456789abcdefghij"
 FILES = {
@@ -90,3 +95,28 @@ def test_bench_repomap_json(tether, shop: Path) -> None:
     assert data["bench"] == "repomap" and data["files"] == 3
     assert data["cold"]["seconds"] > 0 and data["incremental"]["repeat"] == 2
     assert data["incremental"]["known_path_ms"] >= 0 and "cold_met" in data["goals"]
+
+
+def test_context_at_a_pending_proposal_shows_what_its_model_saw(tether, shop: Path) -> None:
+    engine = Engine(load_settings(shop, env={}), shop)
+    base = (shop / "shop/cart.py").read_text()
+    change = build_file_change("shop/cart.py", base, base.replace("return subtotal", "return subtotal * 1.2"))
+    sources = [
+        Source(kind="selection", path="shop/cart.py", start_line=5, end_line=7, tokens=20),
+        Source(kind="repomap", path="shop/tax.py", start_line=4, end_line=5, tokens=15),
+    ]
+    proposal = engine.store.save(Proposal(level=Level.SELECTION, instruction="add tax", files=[change], sources=sources))
+    proc = tether("-C", str(shop), "context", "shop/cart.py:7")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        f"Proposal {proposal.id} (add tax) saw:",
+        "    20  selection: shop/cart.py:5-7",
+        "    15  repomap: shop/tax.py:4-5",
+        "    35  tokens in 2 items",
+    ]
+    data = json.loads(tether("-C", str(shop), "context", "shop/cart.py:7", "--json").stdout)
+    assert data["proposal"] == proposal.id and data["total_tokens"] == 35
+    fresh = tether("-C", str(shop), "context", "shop/cart.py:7", "--fresh", "--json")
+    assert "proposal" not in json.loads(fresh.stdout)
+    elsewhere = tether("-C", str(shop), "context", "shop/cart.py:1", "--json")  # no hunk there
+    assert "proposal" not in json.loads(elsewhere.stdout)

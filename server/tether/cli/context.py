@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--instruction", "-m", default="", help="the instruction the edit would carry (ranks the repo map)")
     p.add_argument("--json", action="store_true", help="print the pack as JSON")
     p.add_argument("--verbose", "-v", action="store_true", help="print each item's text too")
+    p.add_argument("--fresh", action="store_true", help="ignore pending proposals: gather what a new edit would get")
     add_model_flags(p)
     p.set_defaults(func=run_context)
 
@@ -45,10 +46,18 @@ def parse_location(spec: str) -> tuple[str, int, int]:
 
 
 def run_context(args: argparse.Namespace) -> int:
-    from ..context.show import context_for, pack_json, pack_text
+    from ..context.show import context_for, pack_json, pack_text, proposal_at, sources_json, sources_text
 
     path, start, end = parse_location(args.location)
     engine = engine_from(args)
+    proposal = None if args.fresh else proposal_at(engine, path, start)
+    if proposal is not None:
+        # What the model saw for the pending proposal there (sources are recorded, texts are not).
+        if args.json:
+            print_json({"proposal": proposal.id, "instruction": proposal.instruction, **sources_json(proposal.sources)})
+        else:
+            sys.stdout.write(f"Proposal {proposal.id} ({proposal.instruction}) saw:\n{sources_text(proposal.sources)}\n")
+        return 0
     pack = asyncio.run(_closing(engine, context_for(engine, path, start, end, args.instruction)))
     if args.json:
         print_json(pack_json(pack, with_text=args.verbose))

@@ -138,7 +138,7 @@ class GraphBuilder:
         src, dst, weight, edge_key = self._edges(arrays, n_definers, starts, pair_file)
         out_w = np.bincount(src, weight, minlength=len(files)) if len(files) else np.zeros(0)
         norm_w = weight / out_w[src] if len(weight) else weight
-        order = np.argsort(dst, kind="stable")
+        order = np.argsort(dst)
         by_dst = dst[order]
         seg = np.flatnonzero(np.r_[True, by_dst[1:] != by_dst[:-1]]) if len(by_dst) else np.zeros(0, dtype=np.int64)
         return Graph(

@@ -1,9 +1,10 @@
-""""What the model saw": the ContextPack an edit would get, and how to print one.
+""""What the model saw": a proposal's recorded sources, or the ContextPack an edit would get.
 
-``context_for`` runs exactly what an edit runs (``ops.gather.gather_context`` with the
-engine's providers) for a line range, without asking the model anything; ``tether context``
-and the LSP command ``tether.showContext`` call it. ``pack_text`` and ``pack_json`` render a
-pack — from here or from a proposal's recorded sources — for people and for machines.
+``proposal_at`` finds the pending proposal with a hunk at a line: its ``sources`` are what
+the model saw for it. ``context_for`` runs exactly what an edit runs
+(``ops.gather.gather_context`` with the engine's providers) for a line range, without asking
+the model anything. ``tether context`` and the LSP command ``tether.showContext`` use both.
+``pack_text``/``pack_json``/``sources_text``/``sources_json`` render them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,23 @@ from .pack import ContextPack, Source
 
 if TYPE_CHECKING:
     from ..engine import Engine
+    from ..proposals import Proposal
+
+
+def proposal_at(engine: "Engine", path: str, line: int) -> "Proposal | None":
+    """The newest pending proposal with a pending hunk covering ``line`` (0-based) of ``path``."""
+    from ..proposals import HunkStatus
+
+    rel = engine.workspace.rel(path)
+    for proposal in sorted(engine.store.pending(), key=lambda p: p.created_at, reverse=True):
+        for change in proposal.files:
+            if change.path != rel:
+                continue
+            for hunk in change.hunks:
+                first = hunk.old_start - 1
+                if hunk.status == HunkStatus.PENDING and first <= line < first + max(len(hunk.old_lines), 1):
+                    return proposal
+    return None
 
 
 async def context_for(
@@ -35,6 +53,11 @@ async def context_for(
     region = "".join(base.splitlines(keepends=True)[target.start_line : target.end_line])
     pack, _ = await gather_context(engine, target, engine.backend("edit"), region)
     return pack
+
+
+def sources_json(sources: list[Source]) -> dict[str, Any]:
+    items = [{"label": s.label(), **s.model_dump(mode="json", exclude_none=True)} for s in sources]
+    return {"items": items, "total_tokens": sum(s.tokens or 0 for s in sources)}
 
 
 def pack_json(pack: ContextPack, with_text: bool = False) -> dict[str, Any]:
