@@ -73,59 +73,74 @@ async def build_digest(
             digest.skipped[rel] = why
         else:
             texts[rel] = text
-    tree_name = f"{root.name}/{prefix}" if prefix else root.name
     order = sorted(texts, key=lambda p: _priority(p, len(texts[p])))
     blocks = {rel: file_block(rel, redact(texts[rel])) for rel in order}
     sizes = {rel: await count(block) for rel, block in blocks.items()}
-    left = None
-    if max_tokens is not None:
-        # Room for the header at its largest: every file marked as left out.
-        worst = Digest("", 0, [], list(order), digest.skipped)
-        left = max_tokens - await count(_head(_summary(root, prefix, worst), 10**9, render_tree(tree_name, files, digest.skipped, set(order))))
-    chosen = []
-    for rel in order:
-        if left is None or sizes[rel] <= left:
-            chosen.append(rel)
-            left = None if left is None else left - sizes[rel]
-    async def compose(chosen: list[str]) -> tuple[int, str]:
-        digest.included = sorted(chosen)
-        digest.omitted = [rel for rel in order if rel not in chosen]
-        tree = render_tree(tree_name, files, digest.skipped, set(digest.omitted))
-        summary = _summary(root, prefix, digest)
-        body_tokens = sum(sizes[rel] for rel in chosen)
-        tokens = await count(_head(summary, 0, tree)) + body_tokens
-        tokens = await count(_head(summary, tokens, tree)) + body_tokens
-        digest.tokens = tokens
-        return tokens, _head(summary, tokens, tree)
-
-    tokens, head = await compose(chosen)
-    while max_tokens is not None and tokens > max_tokens:
-        if not chosen:
-            raise InputError(
-                f"--max-tokens {max_tokens} is less than the summary and tree alone ({tokens} tokens); "
-                "raise it or digest a smaller folder."
-            )
-        chosen.pop()  # the least important file
-        tokens, head = await compose(chosen)
-    if max_tokens is not None:
-        # The header was reserved at its largest; use what that left over.
-        for rel in [r for r in order if r not in chosen]:
-            if tokens + sizes[rel] <= max_tokens + MARK_SLACK:  # its "left out" mark goes away too
-                trial, trial_head = await compose(chosen + [rel])
-                if trial <= max_tokens:
-                    chosen.append(rel)
-                    tokens, head = trial, trial_head
-        tokens, head = await compose(chosen)
+    composer = _Composer(f"{root.name}/{prefix}" if prefix else root.name, files, order, sizes, digest, count)
+    chosen = order if max_tokens is None else await composer.fit(max_tokens)
+    _, head = await composer.compose(chosen)
     digest.text = head + "".join(blocks[rel] for rel in digest.included)
     return digest
+
+
+@dataclass
+class _Composer:
+    """Builds the header (summary + tree) for a choice of files, and chooses files for a budget."""
+
+    name: str
+    files: list[str]
+    order: list[str]  # readable files, most important first
+    sizes: dict[str, int]  # tokens of each file's block
+    digest: Digest
+    count: Callable[[str], Awaitable[int]]
+
+    async def compose(self, chosen: list[str]) -> tuple[int, str]:
+        """(total tokens, header text) with ``chosen`` included; updates the digest's lists."""
+        d = self.digest
+        d.included = sorted(chosen)
+        d.omitted = [rel for rel in self.order if rel not in chosen]
+        tree = render_tree(self.name, self.files, d.skipped, set(d.omitted))
+        summary = _summary(self.name, d)
+        body = sum(self.sizes[rel] for rel in chosen)
+        tokens = await self.count(_head(summary, 0, tree)) + body
+        d.tokens = await self.count(_head(summary, tokens, tree)) + body  # the count itself takes tokens
+        return d.tokens, _head(summary, d.tokens, tree)
+
+    async def fit(self, max_tokens: int) -> list[str]:
+        """Files in priority order while they fit, the header reserved at its largest; then the slack used."""
+        worst = Digest("", 0, [], list(self.order), self.digest.skipped)
+        left = max_tokens - await self.count(
+            _head(_summary(self.name, worst), 10**9, render_tree(self.name, self.files, worst.skipped, set(self.order)))
+        )
+        chosen = []
+        for rel in self.order:
+            if self.sizes[rel] <= left:
+                chosen.append(rel)
+                left -= self.sizes[rel]
+        tokens, _ = await self.compose(chosen)
+        while tokens > max_tokens:
+            if not chosen:
+                raise InputError(
+                    f"--max-tokens {max_tokens} is less than the summary and tree alone ({tokens} tokens); "
+                    "raise it or digest a smaller folder."
+                )
+            chosen.pop()  # the least important file
+            tokens, _ = await self.compose(chosen)
+        for rel in [r for r in self.order if r not in chosen]:
+            if tokens + self.sizes[rel] <= max_tokens + MARK_SLACK:  # its "left out" mark goes away too
+                trial, _ = await self.compose(chosen + [rel])
+                if trial <= max_tokens:
+                    chosen.append(rel)
+                    tokens = trial
+        return chosen
 
 
 def _head(summary: str, tokens: int, tree: str) -> str:
     return f"{summary}Estimated tokens: {tokens:,}\n\nDirectory structure:\n{tree}\n\n"
 
 
-def _summary(root: Path, prefix: str, digest: Digest) -> str:
-    lines = [f"Directory: {root.name}{'/' + prefix if prefix else ''}", f"Files included: {len(digest.included)}"]
+def _summary(name: str, digest: Digest) -> str:
+    lines = [f"Directory: {name}", f"Files included: {len(digest.included)}"]
     if digest.omitted:
         lines.append(f"Files left out for the token budget: {len(digest.omitted)}")
     if digest.skipped:
