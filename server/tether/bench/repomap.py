@@ -71,7 +71,7 @@ def bench(source: Path, tmp: Path, repeat: int, workers: int | None) -> dict[str
     cold_s, cold_cpu = time.perf_counter() - t0, _cpu() - cpu0
     builder = GraphBuilder()
     t0 = time.perf_counter()
-    graph = builder.build(index.entries)
+    builder.build(index.entries)
     graph_cold_s = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -80,34 +80,10 @@ def bench(source: Path, tmp: Path, repeat: int, workers: int | None) -> dict[str
     warm_s = time.perf_counter() - t0
     warm.close()
 
-    target = _median_file(index, tree)
-    mentions = mentioned_identifiers("use the helper functions here", "")
-    rescan, known, graph_ms, rank_ms = [], [], [], []
-    for i in range(repeat):
-        with open(tree / target, "a", encoding="utf-8") as fh:
-            fh.write(f"\n\ndef _bench_added_{i}(value):\n    return value + {i}\n")
-        t0 = time.perf_counter()
-        stats = index.refresh()
-        rescan.append((time.perf_counter() - t0) * 1000)
-        assert stats.parsed == 1, stats
-        with open(tree / target, "a", encoding="utf-8") as fh:
-            fh.write(f"\n\ndef _bench_again_{i}(value):\n    return value - {i}\n")
-        t0 = time.perf_counter()
-        stats = index.refresh([target])
-        known.append((time.perf_counter() - t0) * 1000)
-        assert stats.parsed == 1, stats
-        t0 = time.perf_counter()
-        graph = builder.build(index.entries)
-        graph_ms.append((time.perf_counter() - t0) * 1000)
-        t0 = time.perf_counter()
-        rank_definitions(graph, [target], mentions, {target})
-        rank_ms.append((time.perf_counter() - t0) * 1000)
+    target = _median_file(index)
+    med = _incremental(index, builder, tree, target, repeat)
     index.close()
-
     per_1000 = cold_s / max(cold.files, 1) * 1000
-    med = {name: round(statistics.median(v), 2) for name, v in
-           {"full_rescan_ms": rescan, "known_path_ms": known, "graph_rebuild_ms": graph_ms, "rank_ms": rank_ms}.items()}
-    after_change = med["known_path_ms"] + med["graph_rebuild_ms"] + med["rank_ms"]
     return {
         "bench": "repomap",
         "path": str(source),
@@ -123,7 +99,7 @@ def bench(source: Path, tmp: Path, repeat: int, workers: int | None) -> dict[str
             "graph_build_s": round(graph_cold_s, 3),
         },
         "warm_start_s": round(warm_s, 3),
-        "incremental": {"edited_file": target, "repeat": repeat, **med, "update_and_rank_ms": round(after_change, 2)},
+        "incremental": {"edited_file": target, "repeat": repeat, **med},
         "goals": {
             "cold_per_1000_files_s": GOAL_COLD_PER_1000_S,
             "incremental_ms": GOAL_INCREMENTAL_MS,
@@ -133,6 +109,30 @@ def bench(source: Path, tmp: Path, repeat: int, workers: int | None) -> dict[str
     }
 
 
-def _median_file(index: RepoMap, tree: Path) -> str:
+def _incremental(index: RepoMap, builder: GraphBuilder, tree: Path, target: str, repeat: int) -> dict[str, float]:
+    """Median milliseconds of each step after appending a function to ``target``."""
+    mentions = mentioned_identifiers("use the helper functions here", "")
+    times: dict[str, list[float]] = {"full_rescan_ms": [], "known_path_ms": [], "graph_rebuild_ms": [], "rank_ms": []}
+
+    def timed(name: str, fn):
+        t0 = time.perf_counter()
+        result = fn()
+        times[name].append((time.perf_counter() - t0) * 1000)
+        return result
+
+    for i in range(repeat):
+        for step, refresh in (("full_rescan_ms", lambda: index.refresh()), ("known_path_ms", lambda: index.refresh([target]))):
+            with open(tree / target, "a", encoding="utf-8") as fh:
+                fh.write(f"\n\ndef _bench_added_{step[:4]}_{i}(value):\n    return value + {i}\n")
+            stats = timed(step, refresh)
+            assert stats.parsed == 1, stats
+        graph = timed("graph_rebuild_ms", lambda: builder.build(index.entries))
+        timed("rank_ms", lambda: rank_definitions(graph, [target], mentions, {target}))
+    med = {name: round(statistics.median(v), 2) for name, v in times.items()}
+    med["update_and_rank_ms"] = round(med["known_path_ms"] + med["graph_rebuild_ms"] + med["rank_ms"], 2)
+    return med
+
+
+def _median_file(index: RepoMap) -> str:
     sized = sorted((e.size, path) for path, e in index.entries.items() if e.tags.defs)
     return sized[len(sized) // 2][1]
