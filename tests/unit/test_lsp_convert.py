@@ -121,3 +121,15 @@ async def test_latest_own_cancellation_propagates():
     call.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(call, 1)
+
+
+def test_recent_snippets_are_commented_for_the_completed_file():
+    from tether.context.recent import RecentChunks
+    from tether.lsp.recent import snippets_text
+
+    recent = RecentChunks()
+    recent.record("util.py", "def helper():\n    return 1\n", 0)
+    recent.record("main.py", "import util\n", 0)
+    assert snippets_text(recent, "main.py") == "# util.py\ndef helper():\n    return 1\n"
+    assert snippets_text(recent, "app.ts").startswith("// util.py\n")
+    assert snippets_text(recent, "util.py") == "# main.py\nimport util\n"

@@ -4,7 +4,8 @@ Both answer from ``tether.ops.complete`` at the cursor. Per document, the newest
 it cancels the older one's generation (the older request gets an empty result), and automatic
 requests wait ``complete.debounceMs`` first, so a burst of keystrokes costs one model call.
 ``textDocument/completion`` is the fallback for clients without inline completion: one item
-whose text edit inserts at the cursor.
+whose text edit inserts at the cursor. Recently viewed code from other files goes in as
+``snippets`` (lsp/recent.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ..ops.complete import complete
 from .convert import lsp_range, to_line_col
 from .documents import completable, open_buffer
 from .errors import handles_errors
+from .recent import snippets_text
 
 LABEL_CHARS = 60
 
@@ -51,7 +53,10 @@ async def complete_at(ls, uri: str, position: types.Position, immediate: bool) -
             return None
         encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
         line, col = to_line_col(buffer.text, position, encoding)
-        result = await complete(session.engine, buffer.rel or uri, buffer.text, line, col)
+        path = buffer.rel or uri
+        session.recent.record(path, buffer.text, line)
+        snippets = snippets_text(session.recent, path)
+        result = await complete(session.engine, path, buffer.text, line, col, snippets=snippets)
         return result.text
 
     return await session.latest.run(uri, delay, work)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..config import Settings, deep_merge, load_settings
+from ..context.recent import RecentChunks
 from ..engine import Engine
 from ..errors import ConfigError, TetherError
 from ..slider import Level, check_level
@@ -31,6 +32,7 @@ class Session:
         self._client_layer: dict[str, Any] = {}
         self._engine: Engine | None = None
         self.latest = Latest()
+        self.recent = RecentChunks()
         self.accept_lock = asyncio.Lock()
         self.command_tasks: dict[Any, asyncio.Task] = {}
         self.state = "loading"

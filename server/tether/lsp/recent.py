@@ -1,0 +1,56 @@
+"""Recently viewed and edited code for completion prompts (``tether.context.recent.RecentChunks``).
+
+``textDocument/didOpen`` and ``didChange`` record the chunk around the change, a completion
+request records the chunk around its cursor, ``didClose`` forgets the file. Completion gets the
+other files' chunks as ``snippets``, each under a comment naming its path, oldest first, so
+the prompt starts with the same bytes keystroke after keystroke.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from ..context.recent import RecentChunks
+from ..languages import language_for
+from ..workspace import MAX_FILE_BYTES
+from .documents import completable, open_buffer, workspace_rel
+
+SNIPPET_BUDGET_CHARS = 1500
+_HASH_COMMENTS = {"python", "bash", "ruby", "toml", "yaml"}
+
+
+def register(server) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls, params: types.DidOpenTextDocumentParams):
+        record(ls, params.text_document.uri, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls, params: types.DidChangeTextDocumentParams):
+        last = params.content_changes[-1] if params.content_changes else None
+        line = last.range.start.line if isinstance(last, types.TextDocumentContentChangePartial) else 0
+        record(ls, params.text_document.uri, line)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls, params: types.DidCloseTextDocumentParams):
+        ls.session.recent.forget(key(ls, params.text_document.uri))
+
+
+def record(ls, uri: str, line: int) -> None:
+    buffer = open_buffer(ls, uri)
+    # huge buffers would cost a split per keystroke; binary ones are no use to the model
+    if completable(buffer) and len(buffer.text) <= MAX_FILE_BYTES:
+        ls.session.recent.record(buffer.rel or uri, buffer.text, line)
+
+
+def key(ls, uri: str) -> str:
+    return workspace_rel(ls, uri) or uri
+
+
+def snippets_text(recent: RecentChunks, path: str) -> str:
+    """The other files' recent chunks as prompt text, commented the way ``path``'s language comments."""
+    marker = "#" if language_for(path) in _HASH_COMMENTS else "//"
+    parts = []
+    for snippet in recent.snippets(exclude_path=path, budget_chars=SNIPPET_BUDGET_CHARS):
+        text = snippet.text if snippet.text.endswith("\n") else snippet.text + "\n"
+        parts.append(f"{marker} {snippet.path}\n{text}")
+    return "".join(parts)
