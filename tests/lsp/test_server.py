@@ -163,6 +163,17 @@ async def test_code_actions_offer_edit_selection_and_file(client: LanguageClient
     assert by_command["tether.editSelection"].title == "tether: Edit selection…"
     assert list(by_command["tether.editSelection"].command.arguments) == [{"uri": doc, "range": selection(0, 2)}]
     assert list(by_command["tether.editFile"].command.arguments) == [{"uri": doc}]
+    quickfixes = await asyncio.wait_for(
+        client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=doc),
+                range=types.Range(start=types.Position(0, 0), end=types.Position(2, 0)),
+                context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.QuickFix]),
+            )
+        ),
+        TIMEOUT,
+    )
+    assert len(quickfixes) == 0
 
 
 async def test_edit_selection_then_accept_one_hunk_sends_a_versioned_edit(client: LanguageClient, workspace: Path):

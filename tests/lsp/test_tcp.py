@@ -1,7 +1,7 @@
 """`tether serve --tcp HOST:PORT`: a real server process on 127.0.0.1, a client over TCP.
 
-Also covers invalid ``initializationOptions``: initialize still succeeds, the user gets a
-warning and the defaults stay. No model call.
+Also covers an invalid tether.toml and invalid ``initializationOptions``: initialize still
+succeeds, the user gets warnings and the defaults stay. No model call.
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ import pytest
 from lsprotocol import types
 from lsp_editor import SERVER, TIMEOUT, capabilities, make_client, poll, request, server_env
 from pytest_lsp import LanguageClient
-
-
 
 
 def free_port() -> int:
@@ -40,7 +38,8 @@ async def connect(client: LanguageClient, port: int, proc: subprocess.Popen, tim
 
 
 @pytest.mark.asyncio
-async def test_serve_over_tcp_with_invalid_init_options(tmp_path: Path):
+async def test_serve_over_tcp_with_invalid_settings(tmp_path: Path):
+    (tmp_path / "tether.toml").write_text("level = [not toml\n")
     port = free_port()
     proc = subprocess.Popen([*SERVER, "--tcp", f"127.0.0.1:{port}"], cwd=tmp_path, env=server_env())
     client = make_client()
@@ -52,6 +51,7 @@ async def test_serve_over_tcp_with_invalid_init_options(tmp_path: Path):
         result = await asyncio.wait_for(client.initialize_session(params), TIMEOUT)
         assert result.server_info.name == "tether"
         await poll(lambda: any("client settings ignored" in m.message for m in client.messages), what="a warning")
+        assert any("using the default settings" in m.message and "tether.toml" in m.message for m in client.messages)
         assert (await request(client, "tether/status", {}))["level"] == "file"
         await asyncio.wait_for(client.shutdown_async(None), TIMEOUT)
         client.exit(None)

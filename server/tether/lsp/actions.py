@@ -19,9 +19,15 @@ def register(server) -> None:
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.RefactorRewrite]),
     )
     def code_action(ls, params: types.CodeActionParams):
-        if workspace_rel(ls, params.text_document.uri) is None:
+        if workspace_rel(ls, params.text_document.uri) is None or not wanted(params.context.only):
             return []
         return code_actions(ls.session.settings.level, params.text_document.uri, params.range)
+
+
+def wanted(only: list[str] | None) -> bool:
+    """Whether the client's ``context.only`` filter lets refactor.rewrite actions through."""
+    kind = types.CodeActionKind.RefactorRewrite.value
+    return not only or any(kind == k or kind.startswith(f"{k}.") for k in only)
 
 
 def code_actions(level: Level, uri: str, rng: types.Range) -> list[types.CodeAction]:

@@ -25,14 +25,12 @@ def register(server) -> None:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls, params: types.InitializeParams):
-        warning = ls.session.start(client_root(params), params.initialization_options)
-        if warning:
-            pending_warning.append(warning)
+        pending_warning.extend(ls.session.start(client_root(params), params.initialization_options))
 
     @server.feature(types.INITIALIZED)
     def initialized(ls, params: types.InitializedParams):
         while pending_warning:
-            warn(ls, pending_warning.pop())
+            warn(ls, pending_warning.pop(0))
         ls.session.warm_up(lambda message: warn(ls, message))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

@@ -41,21 +41,25 @@ class Session:
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    def start(self, root: Path | None, options: Any) -> str | None:
-        """Build the engine for ``root``; a warning to show when the client settings are invalid."""
+    def start(self, root: Path | None, options: Any) -> list[str]:
+        """Build the engine for ``root``; warnings to show (invalid tether.toml or client settings)."""
         self.root = (root or self.root or Path.cwd()).resolve()
+        warnings = []
         if self._base is None:
-            self._base = load_settings(self.root)
-        warning = None
+            try:
+                self._base = load_settings(self.root)
+            except ConfigError as exc:
+                warnings.append(f"tether: using the default settings. {exc}")
+                self._base = Settings()
         try:
             self._client_layer = to_settings_layer(options)
             settings = self._base.merged(self._client_layer)
         except (ConfigError, ValueError) as exc:
-            warning = f"tether: client settings ignored, defaults kept. {exc}"
+            warnings.append(f"tether: client settings ignored, defaults kept. {exc}")
             self._client_layer = {}
             settings = self._base
         self._use(settings)
-        return warning
+        return warnings
 
     @property
     def engine(self) -> Engine:
