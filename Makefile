@@ -5,7 +5,7 @@ STAMP := $(VENV)/.tether-installed
 # Building llama-cpp-python compiles llama.cpp (about 9 minutes on 2 cores); pip caches the wheel.
 export CMAKE_ARGS ?= -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
 
-.PHONY: install demo test
+.PHONY: install demo test test-vscode
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -20,3 +20,11 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+
+# The VS Code client: unit tests, the .vsix, and the end-to-end test in code-server + chromium.
+# setup.sh installs once (apt chromium and libkrb5-dev, Node 24, code-server, npm ci) and skips
+# what is already there; a cached run takes about a minute.
+test-vscode: install
+	vscode-client/test/e2e/setup.sh
+	cd vscode-client && npm test --silent && npm run package --silent
+	TETHER_E2E_SERVER=$(abspath $(VENV))/bin/tether node vscode-client/test/e2e/run.mjs

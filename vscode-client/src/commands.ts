@@ -28,7 +28,7 @@ import {
   isLevel,
   levelAllowed,
 } from './protocol';
-import { ContextDocuments, documentHunks, openDiff } from './review';
+import { ContextDocuments, documentHunks, openDiff, revealNextHunk } from './review';
 import type { TetherServer } from './server';
 import type { StatusBar } from './status';
 
@@ -212,6 +212,7 @@ async function decideHunk(deps: CommandDeps, accept: boolean, arg?: unknown): Pr
     return;
   }
   await decide(deps, accept, target.proposalId, [target.hunkId]);
+  revealNextHunk(deps.cache);
 }
 
 async function decideAll(deps: CommandDeps, accept: boolean, arg?: unknown): Promise<void> {
@@ -257,7 +258,7 @@ async function openDiffCommand(deps: CommandDeps, arg?: unknown): Promise<void> 
 export async function refreshProposals(deps: CommandDeps): Promise<void> {
   if (deps.server.state.kind === 'running') {
     const result = await deps.server.request<{ proposals: Proposal[] }>(Methods.listProposals, {});
-    deps.cache.replaceAll(result.proposals ?? []);
+    deps.cache.syncOpen(result.proposals ?? []);
   }
 }
 

@@ -13,6 +13,10 @@ export interface FileRef {
   file: FileChange;
 }
 
+function isOpen(proposal: Proposal): boolean {
+  return proposal.status === 'pending' || proposal.status === 'partial';
+}
+
 export class ProposalCache {
   private readonly byId = new Map<string, Proposal>();
   private readonly listeners = new Set<(ids: string[]) => void>();
@@ -40,11 +44,20 @@ export class ProposalCache {
     this.emit([proposal.id]);
   }
 
-  /** Replace everything (a tether/listProposals response). */
-  replaceAll(proposals: Proposal[]): void {
-    const ids = new Set([...this.byId.keys(), ...proposals.map((p) => p.id)]);
-    this.byId.clear();
-    for (const proposal of proposals) {
+  /**
+   * Take the server's open proposals (a tether/listProposals response). Closed proposals this
+   * client saw stay, so the view can show what was just accepted; an open one the list lacks
+   * was closed elsewhere and goes.
+   */
+  syncOpen(open: Proposal[]): void {
+    const listed = new Set(open.map((p) => p.id));
+    const ids = new Set([...this.byId.keys(), ...listed]);
+    for (const [id, cached] of this.byId) {
+      if (!listed.has(id) && isOpen(cached)) {
+        this.byId.delete(id);
+      }
+    }
+    for (const proposal of open) {
       this.byId.set(proposal.id, proposal);
     }
     this.emit([...ids]);

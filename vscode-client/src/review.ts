@@ -9,7 +9,7 @@
 
 import * as vscode from 'vscode';
 
-import { HunkSpan, hunkSpans, Side, sideText } from './hunks';
+import { HunkSpan, hunkSpans, pickHunk, Side, sideText } from './hunks';
 import { FileRef, ProposalCache } from './proposalCache';
 import type { FileChange, Proposal } from './protocol';
 
@@ -84,13 +84,21 @@ export class HunkLenses implements vscode.CodeLensProvider, vscode.Disposable {
   readonly onDidChangeCodeLenses = this.emitter.event;
   private readonly subscription: { dispose(): void };
 
+  private readonly visible: vscode.Disposable;
+
   constructor(private readonly cache: ProposalCache) {
     this.subscription = cache.onDidChange(() => this.emitter.fire());
+    this.visible = vscode.window.onDidChangeVisibleTextEditors(() => this.emitter.fire());
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const lenses: vscode.CodeLens[] = [];
-    for (const { proposal, spans } of documentHunks(this.cache, document.uri)) {
+    const shown = new Set(vscode.window.visibleTextEditors.map((e) => e.document.uri.toString()));
+    for (const { proposal, file, side, spans } of documentHunks(this.cache, document.uri)) {
+      // Next to its proposal in a diff editor, the file's own lenses would only repeat them.
+      if (side === 'current' && shown.has(proposalUri(proposal.id, file.path).toString())) {
+        continue;
+      }
       for (const span of spans.filter((s) => s.hunk.status === 'pending')) {
         const line = Math.min(span.firstChange, Math.max(document.lineCount - 1, 0));
         const range = new vscode.Range(line, 0, line, 0);
@@ -106,7 +114,25 @@ export class HunkLenses implements vscode.CodeLensProvider, vscode.Disposable {
 
   dispose(): void {
     this.subscription.dispose();
+    this.visible.dispose();
     this.emitter.dispose();
+  }
+}
+
+/** Put the cursor on the next pending hunk of the active editor, so the next keystroke reviews it. */
+export function revealNextHunk(cache: ProposalCache): void {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) {
+    return;
+  }
+  for (const doc of documentHunks(cache, editor.document.uri)) {
+    const span = pickHunk(doc.spans, editor.selection.active.line);
+    if (span) {
+      const at = new vscode.Position(Math.min(span.firstChange, Math.max(editor.document.lineCount - 1, 0)), 0);
+      editor.selection = new vscode.Selection(at, at);
+      editor.revealRange(new vscode.Range(at, at), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+      return;
+    }
   }
 }
 

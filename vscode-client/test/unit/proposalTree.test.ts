@@ -51,14 +51,24 @@ test('ProposalCache finds pending files by URI and the newest open proposal', ()
   cache.onDidChange((ids) => seen.push(ids));
   const a = proposal('a', [twoHunkFile()], { createdAt: '2026-11-22T10:00:00+00:00' });
   const b = proposal('b', [twoHunkFile(['accepted', 'rejected'])], { createdAt: '2026-11-22T11:00:00+00:00', status: 'done' });
-  cache.replaceAll([a, b]);
+  cache.set(b);
+  cache.syncOpen([a]);
   assert.deepEqual(cache.pendingFor('FILE:///ws/calc.py').map((r) => r.proposal.id), ['a']);
   assert.equal(cache.newestOpen()?.id, 'a');
   assert.equal(cache.file('a', 'calc.py')?.file.hunks.length, 2);
   assert.equal(cache.file('a', 'nope.py'), undefined);
   cache.set({ ...a, files: [twoHunkFile(['rejected', 'rejected'])] });
   assert.equal(cache.newestOpen(), undefined);
-  assert.deepEqual(seen, [['a', 'b'], ['a']]);
+  assert.deepEqual(seen, [['b'], ['b', 'a'], ['a']]);
+  assert.deepEqual(cache.all().map((p) => p.id).sort(), ['a', 'b']);
+});
+
+test('ProposalCache.syncOpen drops open proposals the server no longer lists and keeps closed ones', () => {
+  const cache = new ProposalCache();
+  cache.set(proposal('open', [twoHunkFile()]));
+  cache.set(proposal('done', [twoHunkFile(['accepted', 'accepted'])], { status: 'done' }));
+  cache.syncOpen([proposal('fresh', [twoHunkFile()])]);
+  assert.deepEqual(cache.all().map((p) => p.id).sort(), ['done', 'fresh']);
 });
 
 test('withoutOwned drops the commands the extension registers itself', () => {
