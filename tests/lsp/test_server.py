@@ -190,6 +190,7 @@ async def test_edit_selection_then_accept_one_hunk_sends_a_versioned_edit(client
     assert change["path"] == "calc.py" and change["uri"] == doc
     assert change["hunks"], "the model proposed no change"
     assert any(s["kind"] == "selection" and s["path"] == "calc.py" for s in proposal["sources"])
+    await poll(lambda: any(f"proposal {proposal['id']}" in m.message for m in client.messages), what="the Info message")
     reports = [r for reports in client.progress_reports.values() for r in reports]
     assert any(isinstance(r, types.WorkDoneProgressBegin) for r in reports)
     assert any(isinstance(r, types.WorkDoneProgressEnd) for r in reports)

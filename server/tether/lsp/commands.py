@@ -1,8 +1,9 @@
 """``workspace/executeCommand``: every operation, for clients without custom-method support.
 
 Each command takes a single argument object (docs/lsp.md) and returns the same result as the
-matching ``tether/*`` method. Errors also show as a ``window/showMessage``, since generic
-clients often drop command errors silently. ``$/cancelRequest`` cancels a running command.
+matching ``tether/*`` method. Errors also show as a ``window/showMessage``, and so does what an
+edit produced, since generic clients often drop command results and errors silently.
+``$/cancelRequest`` cancels a running command.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import functools
 from typing import Any, Awaitable, Callable
+
+from lsprotocol import types
 
 from . import proposals
 from .errors import handles_errors, parse
@@ -20,6 +23,7 @@ from .wire import (
     HunksParams,
     LevelParams,
     ListParams,
+    ProposalOut,
     ProposalRef,
 )
 
@@ -46,18 +50,33 @@ def command(server, name: str) -> Callable[[Handler], Handler]:
     return decorate
 
 
+def announce(ls, proposal: ProposalOut) -> ProposalOut:
+    """Tell the user what came of an edit: generic clients do not show command results."""
+    hunks = sum(len(f.hunks) for f in proposal.files)
+    if hunks:
+        files = ", ".join(f.path for f in proposal.files)
+        message = (
+            f"tether: proposal {proposal.id}, {hunks} hunk(s) in {files}. "
+            "Review it, then run tether.acceptAll or tether.rejectAll."
+        )
+    else:
+        message = "tether: the model proposed no change."
+    ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
+    return proposal
+
+
 def register(server) -> None:
     @command(server, "tether.editSelection")
     async def edit_selection(ls, *args):
         p = parse(EditSelectionParams, args, "tether.editSelection")
         params = CreateProposalParams(uri=p.uri, instruction=p.instruction, range=p.range, work_done_token=p.work_done_token)
-        return (await proposals.create(ls, params)).dump()
+        return announce(ls, await proposals.create(ls, params)).dump()
 
     @command(server, "tether.editFile")
     async def edit_file(ls, *args):
         p = parse(EditFileParams, args, "tether.editFile")
         params = CreateProposalParams(uri=p.uri, instruction=p.instruction, work_done_token=p.work_done_token)
-        return (await proposals.create(ls, params)).dump()
+        return announce(ls, await proposals.create(ls, params)).dump()
 
     @command(server, "tether.accept")
     async def accept(ls, *args):
