@@ -194,8 +194,9 @@ async function decide(deps: CommandDeps, accept: boolean, proposalId: string, hu
     const result = await deps.server.request<AcceptResult>(Methods.acceptHunks, params);
     deps.cache.set(result.proposal);
     if (!result.applied) {
+      const why = result.failureReason ? ` (${result.failureReason})` : '';
       void vscode.window.showWarningMessage(
-        'VS Code did not apply the hunk: the file changed since the proposal was made. Reject it and ask again.',
+        `VS Code did not apply the hunk${why}: the file probably changed since the proposal was made. Reject it and ask again.`,
       );
     }
   } else {

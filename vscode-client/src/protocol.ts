@@ -101,6 +101,8 @@ export interface LevelResult {
 export interface AcceptResult {
   applied: boolean;
   proposal: Proposal;
+  /** Why the editor refused the edit, when `applied` is false. */
+  failureReason?: string;
 }
 
 export interface RejectResult {

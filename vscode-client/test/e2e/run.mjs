@@ -207,6 +207,7 @@ function checkAccepted(before, after) {
 
 async function main() {
   preflight();
+  rmSync(SHOTS, { recursive: true, force: true }); // no stale failure.png from an earlier run
   const tmp = mkdtempSync(join(tmpdir(), 'tether-e2e-'));
   let server;
   let browser;
@@ -307,6 +308,7 @@ async function main() {
     }, 20_000);
     log(`status bar after Set Autonomy Level: ${level}`);
 
+    await checkGhostText(page);
     await checkKeybindings(page);
     log('PASS');
   } catch (err) {
@@ -327,6 +329,21 @@ async function main() {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
+}
+
+/** Typing a new function header in calc.py brings the model's completion as ghost text. */
+async function checkGhostText(page) {
+  await page.locator('.tab', { hasText: /^calc\.py$/ }).first().click();
+  const editor = page.locator('.editor-instance .monaco-editor', { hasText: 'def divide' }).first();
+  await editor.locator('.view-lines').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('\n\ndef power(a, b):\n', { delay: 20 });
+  const ghost = page.locator('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text').first();
+  await ghost.waitFor({ state: 'attached', timeout: 60_000 });
+  const shown = (await page.locator('.ghost-text-decoration, .ghost-text').allInnerTexts()).join('').trim();
+  log(`ghost text after "def power(a, b):": ${JSON.stringify(shown.slice(0, 80))}`);
+  await shoot(page, 'ghost-text.png');
+  await page.keyboard.press('Escape');
 }
 
 /** "a+ctrl" and "ctrl+a" are the same key: compare chords with sorted modifiers. */
