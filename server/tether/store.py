@@ -1,4 +1,8 @@
-"""ProposalStore: pending proposals journaled to disk, one JSON file each, so a restart loses nothing."""
+"""ProposalStore: pending proposals journaled to disk, one JSON file each, so a restart loses nothing.
+
+The folder is the source of truth: every read rescans it (cheaply, by modification time), so a
+proposal made by the CLI shows up in a running language server and the other way round.
+"""
 
 from __future__ import annotations
 
@@ -18,27 +22,32 @@ class ProposalStore:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self._cache: dict[str, Proposal] = {}
-        self._loaded = False
+        self._stamps: dict[str, tuple[int, int, int]] = {}  # file name -> (mtime, inode, size) when read
 
     def _load(self) -> None:
-        if self._loaded:
-            return
-        self._loaded = True
-        if not self.folder.is_dir():
-            return
-        for path in sorted(self.folder.glob("*.json")):
+        paths = {p.name: p for p in self.folder.glob("*.json")} if self.folder.is_dir() else {}
+        for name in set(self._stamps) - set(paths):
+            self._stamps.pop(name)
+            self._cache.pop(name[: -len(".json")], None)
+        for name, path in paths.items():
             try:
+                stamp = _stamp(path)
+                if self._stamps.get(name) == stamp:
+                    continue
                 proposal = Proposal.model_validate_json(path.read_text(encoding="utf-8"))
             except (ValidationError, OSError, UnicodeDecodeError) as exc:
                 log.warning("skipping unreadable proposal journal %s: %s", path, exc)
                 continue
+            self._stamps[name] = stamp
             self._cache[proposal.id] = proposal
 
     def save(self, proposal: Proposal) -> Proposal:
         self._load()
         self._cache[proposal.id] = proposal
         ensure_data_dir(self.folder.parent)
-        write_atomic(self.folder / f"{proposal.id}.json", proposal.model_dump_json(indent=1))
+        path = self.folder / f"{proposal.id}.json"
+        write_atomic(path, proposal.model_dump_json(indent=1))
+        self._stamps[path.name] = _stamp(path)
         return proposal
 
     def get(self, proposal_id: str) -> Proposal:
@@ -66,4 +75,11 @@ class ProposalStore:
     def remove(self, proposal_id: str) -> None:
         proposal = self.get(proposal_id)
         self._cache.pop(proposal.id, None)
+        self._stamps.pop(f"{proposal.id}.json", None)
         (self.folder / f"{proposal.id}.json").unlink(missing_ok=True)
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    # Atomic writes replace the file, so the inode changes even within one mtime tick.
+    info = path.stat()
+    return info.st_mtime_ns, info.st_ino, info.st_size

@@ -90,3 +90,16 @@ def test_journal_survives_a_restart(tmp_path):
     assert [p.id for p in again.pending()] == [saved.id]
     with pytest.raises(ProposalError, match="No proposal"):
         again.get("ffffffffffff")
+
+
+def test_store_sees_proposals_written_by_another_process(tmp_path):
+    server_side = ProposalStore(tmp_path / "proposals")
+    assert server_side.all() == []
+    cli_side = ProposalStore(tmp_path / "proposals")
+    made = cli_side.save(proposal())
+    assert server_side.get(made.id).id == made.id
+    made.files[0].hunks[0].status = HunkStatus.REJECTED
+    cli_side.save(made)
+    assert server_side.get(made.id).files[0].hunks[0].status == HunkStatus.REJECTED
+    cli_side.remove(made.id)
+    assert server_side.all() == []
