@@ -109,3 +109,16 @@ async def test_scripted_backend_long_files_use_search_replace_blocks(tmp_path):
     proposal = await edit_file(engine, "calc.py", "Make f7 return 70.")
     assert proposal.changed_lines == 2 and "+    return 70" in proposal.diff()
     assert "SEARCH" in backend.requests[0].messages[-1].content
+
+
+async def test_scripted_backend_redacted_secrets_are_restored_or_refused(tmp_path):
+    secret_file = 'API_TOKEN = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n\n\ndef add(a, b):\n    return a + b\n'
+    echoed = 'API_TOKEN = "[REDACTED]"\n\n\ndef add(a, b):\n    """Add."""\n    return a + b\n'
+    changed = 'API_TOKEN = "[REDACTED]" + "x"\n\n\ndef add(a, b):\n    return a + b\n'
+    backend = ScriptedBackend([(echoed, "stop"), (changed, "stop"), (changed, "stop"), (changed, "stop")])
+    engine = engine_with(tmp_path, backend)
+    (tmp_path / "calc.py").write_text(secret_file)
+    proposal = await edit_file(engine, "calc.py", "Add a docstring.")
+    assert "[REDACTED]" not in proposal.files[0].new_text and "ghp_abcdef" in proposal.files[0].new_text
+    with pytest.raises(GenerationError, match="secret the model only saw"):
+        await edit_file(engine, "calc.py", "Change the token.")

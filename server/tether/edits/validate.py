@@ -20,3 +20,16 @@ def check_syntax(path: str, before: str, after: str) -> None:
         line, message = added[0]
         more = f" (and {len(added) - 1} more)" if len(added) > 1 else ""
         raise GenerationError(f"The edit introduces a syntax error at line {line}: {message}{more}. Fix it.")
+
+
+def restore_secrets(new_text: str, base_text: str) -> str:
+    """Put back secrets a remote model saw as [REDACTED]; refuse to write the marker over real text."""
+    from ..context.secrets import REDACTED, unredact
+
+    restored = unredact(new_text, base_text)
+    if REDACTED in restored and REDACTED not in base_text:
+        raise GenerationError(
+            f"The edit changes a line holding a secret the model only saw as {REDACTED}; "
+            "keep such lines exactly as they are."
+        )
+    return restored

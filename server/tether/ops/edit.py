@@ -13,7 +13,7 @@ from ..context.pack import ContextPack
 from ..edits.loop import ask_until_valid
 from ..edits.rewrite import check_rewrite, clean_reply, detect_newline, fit_region
 from ..edits.search_replace import apply_blocks, parse_blocks
-from ..edits.validate import check_syntax
+from ..edits.validate import check_syntax, restore_secrets
 from ..engine import EditTarget, Engine
 from ..errors import InputError
 from ..languages import language_for
@@ -46,11 +46,7 @@ async def _edit(
     limits = engine.settings.limits_for(level)
     region = _region(base, target)
     pack, region_tokens = await gather_context(engine, target, backend, region)
-    long_file = lines is None and len(base.splitlines()) > engine.settings.edit.search_replace_over_lines
-    if long_file:
-        new_text = await _search_replace(engine, backend, target, pack, limits.max_model_calls)
-    else:
-        new_text = await _rewrite(engine, backend, target, pack, region_tokens, limits.max_model_calls)
+    new_text, _ = await propose_text(engine, backend, target, pack, region_tokens, limits.max_model_calls)
     change = build_file_change(rel, base, new_text)
     changed = sum(h.changed_lines for h in change.hunks)
     check_changes(level, limits, 1 if change.hunks else 0, changed)
@@ -76,13 +72,27 @@ def make_target(path: str, text: str, lines: tuple[int, int] | None, instruction
     return EditTarget(path=path, text=text, start_line=start, end_line=end, instruction=instruction, level=level)
 
 
+async def propose_text(
+    engine: Engine, backend: Backend, target: EditTarget, pack: ContextPack, region_tokens: int, max_calls: int
+) -> tuple[str, int]:
+    """The target file's new text and the model calls it took (the repo agent calls this per file).
+
+    A selection, or a whole file up to ``edit.search_replace_over_lines`` lines, is rewritten;
+    longer whole files are edited through SEARCH/REPLACE blocks.
+    """
+    long_file = len(target.text.splitlines()) > engine.settings.edit.search_replace_over_lines
+    if target.level != Level.SELECTION and long_file:
+        return await _search_replace(engine, backend, target, pack, max_calls)
+    return await _rewrite(engine, backend, target, pack, region_tokens, max_calls)
+
+
 def _region(text: str, target: EditTarget) -> str:
     return "".join(text.splitlines(keepends=True)[target.start_line : target.end_line])
 
 
 async def _rewrite(
     engine: Engine, backend: Backend, target: EditTarget, pack: ContextPack, region_tokens: int, max_calls: int
-) -> str:
+) -> tuple[str, int]:
     lines = target.text.splitlines(keepends=True)
     start, end = target.start_line, target.end_line
     old_region = "".join(lines[start:end])
@@ -109,16 +119,16 @@ async def _rewrite(
         new_region = clean_reply(generation.text)
         check_rewrite(new_region, old_region, generation.truncated)
         new_text = "".join(lines[:start]) + fit_region(new_region, old_region, newline) + "".join(lines[end:])
+        new_text = restore_secrets(new_text, target.text)
         check_syntax(target.path, target.text, new_text)
         return new_text
 
-    new_text, _ = await ask_until_valid(backend, request, parse, max_calls, token_ceiling=caps.n_ctx // 2)
-    return new_text
+    return await ask_until_valid(backend, request, parse, max_calls, token_ceiling=caps.n_ctx // 2)
 
 
 async def _search_replace(
     engine: Engine, backend: Backend, target: EditTarget, pack: ContextPack, max_calls: int
-) -> str:
+) -> tuple[str, int]:
     lang = language_for(target.path)
     request = GenerationRequest(
         messages=search_replace_messages(target.path, lang, target.text, target.instruction, pack),
@@ -129,9 +139,8 @@ async def _search_replace(
 
     def parse(generation: Generation) -> str:
         check_rewrite(generation.text, "x", generation.truncated)
-        new_text = apply_blocks(target.text, parse_blocks(generation.text))
+        new_text = restore_secrets(apply_blocks(target.text, parse_blocks(generation.text)), target.text)
         check_syntax(target.path, target.text, new_text)
         return new_text
 
-    new_text, _ = await ask_until_valid(backend, request, parse, max_calls)
-    return new_text
+    return await ask_until_valid(backend, request, parse, max_calls)
