@@ -8,37 +8,16 @@ against the real model in tests/backends/.
 
 from __future__ import annotations
 
-from typing import AsyncIterator
-
 import pytest
 
-from tether.backends.base import Backend, Capabilities, Chunk, GenerationRequest
 from tether.backends.router import Router
 from tether.config import load_settings
 from tether.engine import Engine
 from tether.errors import GenerationError, InputError, LeashError
 from tether.ops.edit import edit_file, edit_selection
+from tests.fixtures.scripted_backend import ScriptedBackend
 
 FILE = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
-
-
-class ScriptedBackend(Backend):
-    def __init__(self, replies: list[tuple[str, str]]):
-        self.name = "scripted"
-        self.replies = list(replies)
-        self.requests: list[GenerationRequest] = []
-
-    async def capabilities(self) -> Capabilities:
-        return Capabilities(n_ctx=4096)
-
-    async def count_tokens(self, text: str) -> int:
-        return len(text) // 4 + 1
-
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
-        self.requests.append(request)
-        text, finish = self.replies.pop(0)
-        yield Chunk(text=text)
-        yield Chunk(finish_reason=finish)
 
 
 def engine_with(tmp_path, backend: ScriptedBackend, **overrides) -> Engine:

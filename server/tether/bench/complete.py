@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import inspect
-import json
-import sys
 import tempfile
 import textwrap
 import time
@@ -26,7 +24,7 @@ from ..config import load_settings
 from ..engine import Engine
 from ..ops.complete import complete, offset_of
 from ..prompts.complete import fim_parts
-from .stats import summary
+from .stats import print_json, summary
 
 TYPED = "result = wrapper.fill(text)"
 
@@ -39,13 +37,7 @@ def register(benches: argparse._SubParsersAction) -> None:
     p.add_argument("--prefix-chars", type=int, default=3000)
     p.add_argument("--n-gpu-layers", type=int, default=-1)
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
-    p.set_defaults(func=lambda args: _print(asyncio.run(run(args))))
-
-
-def _print(result: dict[str, Any]) -> int:
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))
 
 
 def sample_document() -> tuple[str, int, int]:

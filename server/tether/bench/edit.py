@@ -11,8 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import inspect
-import json
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -25,7 +23,7 @@ from ..context.pack import ContextPack
 from ..engine import Engine
 from ..languages import language_for
 from ..prompts.edit import rewrite_messages
-from .stats import summary
+from .stats import print_json, summary
 
 INSTRUCTIONS = ["Add a docstring.", "Add type hints.", "Rename the variable 'lines' to 'rows'."]
 
@@ -37,13 +35,7 @@ def register(benches: argparse._SubParsersAction) -> None:
     p.add_argument("--region-lines", type=int, default=30)
     p.add_argument("--n-gpu-layers", type=int, default=-1)
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
-    p.set_defaults(func=lambda args: _print(asyncio.run(run(args))))
-
-
-def _print(result: dict[str, Any]) -> int:
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))
 
 
 def regions(count: int) -> list[str]:

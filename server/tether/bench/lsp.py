@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ from lsprotocol import types
 from ..config import load_settings
 from ..engine import Engine
 from ..ops.complete import complete
-from .stats import summary
+from .stats import print_json, summary
 
 GOAL_P50_MS = 10.0
 DOC = "def add(a, b):\n    return a + b\n\n\ndef square(x):\n    return \n"
@@ -41,13 +40,7 @@ def register(benches: argparse._SubParsersAction) -> None:
     p.add_argument("--max-tokens", type=int, default=1)
     p.add_argument("--model", help="GGUF path (default: the bundled model)")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
-    p.set_defaults(func=lambda args: _print(asyncio.run(run(args))))
-
-
-def _print(result: dict[str, Any]) -> int:
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0
+    p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:

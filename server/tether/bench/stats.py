@@ -1,8 +1,11 @@
-"""Small statistics helpers shared by the benchmarks."""
+"""Helpers shared by the benchmarks: summaries of samples, JSON output."""
 
 from __future__ import annotations
 
+import json
 import statistics
+import sys
+from typing import Any
 
 
 def summary(samples: list[float], scale: float = 1000.0) -> dict[str, float]:
@@ -18,3 +21,10 @@ def summary(samples: list[float], scale: float = 1000.0) -> dict[str, float]:
         "min": round(ordered[0] * scale, 3),
         "n": len(ordered),
     }
+
+
+def print_json(result: dict[str, Any]) -> int:
+    """Write a bench result to stdout; the exit code of the command."""
+    json.dump(result, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
