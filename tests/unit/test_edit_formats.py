@@ -44,4 +44,5 @@ def test_replies_are_cleaned_and_fitted_to_the_file():
     assert clean_reply("x = 1\n```") == "x = 1\n"
     assert fit_region("x = 1\ny = 2", "a = 0\r\n", "\r\n") == "x = 1\r\ny = 2\r\n"
     assert fit_region("x = 1\n", "a = 0", "\n") == "x = 1"
+    assert fit_region("x = 1\n", "a = 0\n\n\n", "\n") == "x = 1\n\n\n"  # blank tail the model never saw
     assert detect_newline("a\r\nb\r\n") == "\r\n" and detect_newline("a\nb\n") == "\n"

@@ -32,15 +32,18 @@ def clean_reply(reply: str) -> str:
 
 
 def fit_region(new_region: str, old_region: str, newline: str) -> str:
-    """Match the old region's line endings and final newline."""
+    """Match the old region's line endings, and give back the blank tail the model never saw.
+
+    The prompt shows the region without its trailing blank lines (``rstrip``), so they are
+    re-attached as they were; a region at the end of a file without a final newline stays so.
+    """
     body = new_region.replace("\r\n", "\n")
     if newline != "\n":
         body = body.replace("\n", newline)
-    if old_region.endswith(("\n", "\r\n")) and body and not body.endswith("\n"):
-        body += newline
-    if not old_region.endswith("\n") and body.endswith("\n") and old_region:
-        body = body[: -len(newline)] if body.endswith(newline) else body.rstrip("\n")
-    return body
+    if not old_region.strip():
+        return body
+    tail = old_region[len(old_region.rstrip()) :]
+    return body.rstrip() + tail
 
 
 def check_rewrite(new_region: str, old_region: str, truncated: bool) -> None:
