@@ -8,7 +8,8 @@
     ├── StaleError               exit 6   the text changed since the proposal was made
     ├── LeashError               exit 7   above the allowed autonomy level or leash limits
     ├── DirtyError               exit 8   the CLI refuses to clobber uncommitted work
-    └── ProposalError            exit 9   unknown proposal or hunk id, nothing to apply
+    ├── ProposalError            exit 9   unknown proposal or hunk id, nothing to apply
+    └── CheckFailedError         exit 10  the check command failed, or passed only with edited tests
 
 Errors are converted once per boundary: the CLI prints ``Error: <message>`` and exits with
 ``exit_code``; the language server turns them into a JSON-RPC error and a window message.
@@ -55,6 +56,10 @@ class ProposalError(TetherError):
     exit_code = 9
 
 
+class CheckFailedError(TetherError):
+    exit_code = 10
+
+
 EXIT_CODES = {
     cls.__name__: cls.exit_code
     for cls in (
@@ -67,5 +72,6 @@ EXIT_CODES = {
         LeashError,
         DirtyError,
         ProposalError,
+        CheckFailedError,
     )
 }

@@ -15,7 +15,7 @@ from .. import __version__
 from ..errors import TetherError
 
 # One module per noun; each has ``register(subparsers)`` that sets ``func`` on its parsers.
-COMMAND_MODULES = ["edit", "proposals", "models", "bench", "docs", "context", "serve"]
+COMMAND_MODULES = ["edit", "proposals", "models", "bench", "docs", "context", "serve", "repo"]
 
 
 def build_parser() -> argparse.ArgumentParser:

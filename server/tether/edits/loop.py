@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Callable, TypeVar
 
 from ..backends.base import Backend, GenerationRequest
@@ -12,6 +13,10 @@ from ..prompts.edit import reask_messages
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# Sees every reply's verdict (None: usable; else the error it was re-asked with). Set by callers
+# that report reply statistics (the repo agent, benchmarks); a ContextVar so it follows one task.
+reply_observer: ContextVar[Callable[[GenerationError | None], None] | None] = ContextVar("reply_observer", default=None)
 
 
 async def ask_until_valid(
@@ -23,19 +28,32 @@ async def ask_until_valid(
 ) -> tuple[T, int]:
     """Parsed output and the number of model calls it took, or GenerationError after ``max_calls``."""
     error: GenerationError | None = None
+    generation: Generation | None
     for call in range(1, max_calls + 1):
-        generation = await generate(backend, request)
+        generation = None
+        observe = reply_observer.get()
         try:
-            return parse(generation), call
+            generation = await generate(backend, request)
+            value = parse(generation)
         except GenerationError as exc:
+            # A backend that found no JSON in a JSON reply raises from generate(): re-askable like
+            # a reply that failed to parse. Other failures of the request itself (prompt too long) are final.
+            if generation is None and request.json_schema is None:
+                raise
             error = exc
+            if observe is not None:
+                observe(exc)
             log.info("model reply %d/%d unusable: %s", call, max_calls, exc)
             update: dict = {}
             if request.messages is not None:
-                reply = request.assistant_prefix + generation.text
+                reply = request.assistant_prefix + (generation.text if generation else "")
                 update["messages"] = reask_messages(request.messages, reply, str(exc))
-            if generation.truncated:
+            if generation is not None and generation.truncated:
                 ceiling = token_ceiling or request.max_tokens * 2
                 update["max_tokens"] = min(request.max_tokens * 2, ceiling)
             request = request.model_copy(update=update)
+            continue
+        if observe is not None:
+            observe(None)
+        return value, call
     raise GenerationError(f"The model's reply was still unusable after {max_calls} tries; nothing was changed. Last problem: {error}")

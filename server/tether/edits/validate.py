@@ -9,6 +9,10 @@ from ..errors import GenerationError
 log = logging.getLogger(__name__)
 
 
+class InvalidEditError(GenerationError):
+    """A well-formed edit whose result fails validation (it breaks the parse); re-asked like any other."""
+
+
 def check_syntax(path: str, before: str, after: str) -> None:
     """Refuse an edit that adds syntax errors (tree-sitter), when the language is known."""
     try:
@@ -19,7 +23,7 @@ def check_syntax(path: str, before: str, after: str) -> None:
     if added:
         line, message = added[0]
         more = f" (and {len(added) - 1} more)" if len(added) > 1 else ""
-        raise GenerationError(f"The edit introduces a syntax error at line {line}: {message}{more}. Fix it.")
+        raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}{more}. Fix it.")
 
 
 def restore_secrets(new_text: str, base_text: str) -> str:

@@ -1,0 +1,2 @@
+def length(s):
+    return len(s)

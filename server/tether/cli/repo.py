@@ -1,0 +1,152 @@
+"""`tether repo` (the REPO level: plan, edit, check, from a terminal or CI) and `tether undo`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..edits.plan import parse_plan_text, render_plan
+from ..errors import InputError
+from ..ops.check import parse_check
+from ..ops.repo_models import RepoOptions, RepoRun, RunHooks
+from .common import add_model_flags, engine_from, print_json
+from .render import proposal_json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("repo", help="plan and propose edits across the repository (prints a unified diff)")
+    p.add_argument("-m", "--message", help="the task (optional with --plan FILE when the file has `task`)")
+    p.add_argument("--check", help="command that checks the work, e.g. 'python -m pytest -q' (run without a shell)")
+    p.add_argument("--check-timeout", type=float, default=300.0, help="seconds before the check is killed (300)")
+    p.add_argument("--check-reasks", type=int, default=1, help="re-asks of a step after a failed check (1)")
+    p.add_argument("--edit-format", choices=["auto", "rewrite", "lines"], default="auto",
+                   help="auto: schema-bound line edits on llama.cpp, whole-file rewrites on endpoints")
+    p.add_argument("--max-files", type=int, help="leash: files the run may edit")
+    p.add_argument("--max-steps", type=int, help="leash: plan steps")
+    p.add_argument("--max-lines", type=int, dest="max_changed_lines", help="leash: changed lines per proposal")
+    p.add_argument("--max-calls", type=int, dest="max_model_calls", help="leash: model calls in the run")
+    plan = p.add_mutually_exclusive_group()
+    plan.add_argument("--plan-only", action="store_true", help="print the plan (TOML) and stop")
+    plan.add_argument("--plan", metavar="FILE", help="run this plan (TOML or JSON) instead of asking for one")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--apply", action="store_true", help="apply the proposals if the run finished and its check passed")
+    out.add_argument("--branch", metavar="NAME", help="like --apply, on a new branch NAME, one commit per proposal")
+    p.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes")
+    p.add_argument("--json", action="store_true", help="print the run report (with proposals) as JSON")
+    p.add_argument("--output", help="also write the diff (with --plan-only: the plan) to this file")
+    add_model_flags(p)
+    p.set_defaults(func=run_repo_cmd)
+
+    p = sub.add_parser("undo", help="revert the last applied proposal (or, with --run, a whole repo run)")
+    p.add_argument("id", nargs="?", help="proposal id (default: the newest applied one)")
+    p.add_argument("--run", nargs="?", const="", metavar="RUN_ID", help="undo every applied proposal of a repo run (default: the newest run)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=run_undo)
+
+
+def options_from(args: argparse.Namespace) -> RepoOptions:
+    plan, task = None, args.message
+    if args.plan:
+        path = Path(args.plan)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"Cannot read the plan file {path}: {exc.strerror or exc}.") from exc
+        plan, file_task = parse_plan_text(text, f"the plan file {path}")
+        task = task or file_task
+    if not task or not task.strip():
+        raise InputError("Say what to change: pass -m 'TASK' (or a plan file with a `task` line).")
+    return RepoOptions(
+        task=task, check=parse_check(args.check) if args.check else None, check_timeout_s=args.check_timeout,
+        check_reasks=args.check_reasks, max_files=args.max_files, max_steps=args.max_steps,
+        max_changed_lines=args.max_changed_lines, max_model_calls=args.max_model_calls, plan=plan,
+        plan_only=args.plan_only, edit_format=args.edit_format,
+    )
+
+
+def run_repo_cmd(args: argparse.Namespace) -> int:
+    from ..ops.gitops import check_branch, require_clean
+    from ..ops.repo import apply_run, raise_for_outcome, run_repo
+
+    options = options_from(args)
+    engine = engine_from(args)
+    if not options.plan_only:
+        require_clean(engine.workspace.root, args.allow_dirty)
+    if args.branch:
+        check_branch(engine.workspace.root, args.branch)
+    hooks = RunHooks(progress=lambda message: print(f"tether: {message}", file=sys.stderr))
+    run: RepoRun = asyncio.run(_closing(engine, run_repo(engine, options, hooks)))
+    if options.plan_only and run.plan is not None:
+        text = render_plan(run.plan, run.task)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+        if args.json:
+            print_json(_report(engine, run))
+        else:
+            sys.stdout.write(text)
+        raise_for_outcome(run)
+        return 0
+    if args.output:
+        Path(args.output).write_text(run.diff, encoding="utf-8")
+    commits: list[str] = []
+    applied = False
+    if (args.apply or args.branch) and run.success and run.proposals:
+        commits = apply_run(engine, run, args.branch)
+        applied = True
+    if args.json:
+        print_json({**_report(engine, run), "applied": applied, "commits": commits})
+    else:
+        sys.stdout.write(run.diff)
+        _summary(run, applied, args.branch, commits)
+    raise_for_outcome(run)
+    return 0
+
+
+def _report(engine, run: RepoRun) -> dict[str, Any]:
+    data = run.model_dump(mode="json")
+    data["success"] = run.success
+    data["outcome"] = run.outcome()
+    data["proposals"] = [proposal_json(engine.store.get(pid)) for pid in run.proposals]
+    return data
+
+
+def _summary(run: RepoRun, applied: bool, branch: str | None, commits: list[str]) -> None:
+    err = sys.stderr
+    if run.plan is not None:
+        print(f"Plan ({run.plan_source}):", file=err)
+        for number, step in enumerate(run.plan.steps, 1):
+            print(f"  {number}. {step.intent}  [{', '.join(step.files)}]", file=err)
+    for warning in run.warnings:
+        print(f"Warning: {warning}", file=err)
+    print(f"Run {run.id}: {run.outcome()} ({run.model_calls} model calls)", file=err)
+    if applied:
+        where = f"on branch {branch} ({len(commits)} commits)" if branch else "to the workspace"
+        print(f"Applied {len(run.proposals)} proposals {where}; `tether undo --run` reverts them.", file=err)
+    elif run.proposals:
+        print("Proposals are pending: `tether proposals list`, `tether proposals accept ID`.", file=err)
+
+
+def run_undo(args: argparse.Namespace) -> int:
+    from ..ops.undo import undo_proposal, undo_run
+
+    engine = engine_from(args)
+    if args.run is not None:
+        proposals = undo_run(engine, args.run or None)
+    else:
+        proposals = [undo_proposal(engine, args.id)]
+    if args.json:
+        print_json([proposal_json(p) for p in proposals])
+    else:
+        for proposal in proposals:
+            print(f"Undid proposal {proposal.id}: restored {', '.join(f.path for f in proposal.files)}.")
+    return 0
+
+
+async def _closing(engine, coro):
+    try:
+        return await coro
+    finally:
+        await engine.aclose()

@@ -1,0 +1,146 @@
+"""The repo agent's plan: steps, each with an intent and the files it edits.
+
+The model writes the plan as JSON constrained by ``plan_schema`` (a llama.cpp grammar, or
+``response_format`` on OpenAI-compatible endpoints); people read and edit it as TOML
+(``render_plan`` / ``parse_plan_text``). Both land in the same pydantic model, so a plan from
+the model and a plan from a file are checked alike. The schema is inlined (no ``$defs``, which
+some versions of llama.cpp's json-schema-to-grammar mishandle) and every list and string in it
+is bounded, so constrained generation on a tiny model cannot run on forever.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..backends.jsonout import extract_json
+from ..errors import GenerationError, InputError
+
+INTENT_MAX_CHARS = 200
+FILES_PER_STEP_MAX = 4
+# Above this many candidate files the schema stops listing them as an enum (the prompt would
+# not show them all anyway); paths are then checked after parsing.
+ENUM_FILES_MAX = 300
+PATH_MAX_CHARS = 200
+
+
+class PlanStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    intent: str = Field(min_length=1, max_length=INTENT_MAX_CHARS, description="What to change, in one sentence.")
+    files: list[str] = Field(
+        min_length=1, max_length=FILES_PER_STEP_MAX, description="Workspace-relative paths this step edits."
+    )
+
+
+class Plan(BaseModel):
+    """Steps run in order. The step count is a leash matter (checked by the agent), not a schema error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: list[PlanStep] = Field(min_length=1)
+
+    def files(self) -> list[str]:
+        """Every file the plan edits, in first-mention order."""
+        seen: list[str] = []
+        for step in self.steps:
+            seen += [f for f in step.files if f not in seen]
+        return seen
+
+
+def plan_schema(files: list[str] | None, max_steps: int, max_files: int) -> dict[str, Any]:
+    """The JSON schema the model's plan is constrained to, bounded by the leash."""
+    step = _inline(PlanStep.model_json_schema())
+    step.pop("title", None)
+    for prop in step["properties"].values():
+        prop.pop("title", None)
+        prop.pop("description", None)
+    file_item: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": PATH_MAX_CHARS}
+    if files and len(files) <= ENUM_FILES_MAX:
+        file_item = {"enum": list(files)}
+    step["properties"]["files"].update(maxItems=max(1, min(FILES_PER_STEP_MAX, max_files)), items=file_item)
+    return {
+        "type": "object",
+        "properties": {"steps": {"type": "array", "minItems": 1, "maxItems": max(1, max_steps), "items": step}},
+        "required": ["steps"],
+        "additionalProperties": False,
+    }
+
+
+def plan_max_tokens(max_steps: int, max_files: int) -> int:
+    """Enough tokens for the longest plan the schema allows (so a constrained plan is never cut off)."""
+    per_step = INTENT_MAX_CHARS // 2 + min(FILES_PER_STEP_MAX, max_files) * 24 + 24
+    return 32 + max(1, max_steps) * per_step
+
+
+def _inline(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with every local ``$ref`` replaced by its definition."""
+    defs = schema.get("$defs", {})
+
+    def visit(node: Any) -> Any:
+        if isinstance(node, list):
+            return [visit(x) for x in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            target = dict(defs[node["$ref"].rsplit("/", 1)[-1]])
+            return visit({**target, **{k: v for k, v in node.items() if k != "$ref"}})
+        return {k: visit(v) for k, v in node.items() if k != "$defs"}
+
+    return visit(schema)
+
+
+def parse_plan_json(text: str) -> Plan:
+    """The model's reply as a Plan, or a GenerationError the model can be re-asked with."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = extract_json(text)  # raises GenerationError when there is no JSON at all
+    return _validate(data, GenerationError, "The plan")
+
+
+def parse_plan_text(text: str, name: str = "the plan file") -> tuple[Plan, str | None]:
+    """A plan a person wrote or edited (TOML as ``render_plan`` writes it, or JSON) and its ``task``, if any."""
+    stripped = text.lstrip()
+    try:
+        data = json.loads(text) if stripped.startswith("{") else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{name} is neither valid TOML nor JSON: {exc}. Fix it and run again.") from exc
+    task = None
+    if isinstance(data, dict):
+        task = data.pop("task", None)
+        if task is not None and not isinstance(task, str):
+            raise InputError(f"{name}: `task` must be a string.")
+    return _validate(data, InputError, name[:1].upper() + name[1:]), task
+
+
+def _validate(data: Any, error: type[Exception], what: str) -> Plan:
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()[:5]
+        )
+        raise error(
+            f"{what} does not match the plan format ({problems}). It must be an object "
+            '{"steps": [{"intent": "...", "files": ["path", ...]}, ...]}.'
+        ) from exc
+
+
+def render_plan(plan: Plan, task: str = "") -> str:
+    """The plan as TOML a person can edit and pass back with ``--plan FILE``."""
+    lines = ["# tether plan: edit the steps, then run `tether repo --plan THIS_FILE -m TASK`.", ""]
+    if task:
+        lines += [f"task = {_toml_str(task)}", ""]
+    for step in plan.steps:
+        files = ", ".join(_toml_str(f) for f in step.files)
+        lines += ["[[steps]]", f"intent = {_toml_str(step.intent)}", f"files = [{files}]", ""]
+    return "\n".join(lines)
+
+
+def _toml_str(value: str) -> str:
+    # JSON string escapes are a subset of TOML basic-string escapes.
+    return json.dumps(value, ensure_ascii=False)

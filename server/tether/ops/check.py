@@ -1,0 +1,137 @@
+"""The check command: the one program the repo agent may run, and the scratch copy it runs in.
+
+Only a command the user configured runs (``--check``, or over LSP once the user approved it):
+split with ``shlex`` and started without a shell, so nothing the model writes can become part
+of a command line. It runs in a scratch copy of the workspace holding the proposed edits, so a
+check never writes into the workspace before the user accepts anything; output is captured,
+truncated to its tail, and the whole process group is killed at the timeout or on cancel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shlex
+import shutil
+import signal
+import tempfile
+import time
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from ..errors import InputError
+from ..workspace import write_atomic
+
+OUTPUT_MAX_CHARS = 4000
+# Not copied into the scratch tree: version control, tether's data, caches a check rebuilds.
+_SKIP = frozenset({".git", ".hg", ".svn", ".tether", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
+# Too big to copy and only read by checks: linked to the original instead.
+_LINK = frozenset({"node_modules", ".venv", "venv", ".tox", ".nox", "target"})
+
+
+class CheckResult(BaseModel):
+    command: list[str]
+    passed: bool
+    exit_code: int | None
+    timed_out: bool = False
+    seconds: float
+    output: str  # the tail of stdout and stderr together
+
+    def summary(self) -> str:
+        shown = shlex.join(self.command)
+        if self.passed:
+            return f"`{shown}` passed."
+        if self.timed_out:
+            return f"`{shown}` timed out after {self.seconds:.0f}s."
+        return f"`{shown}` failed (exit {self.exit_code})."
+
+
+def parse_check(command: str | list[str]) -> list[str]:
+    """The check command as an argv; InputError when empty or unparseable."""
+    try:
+        argv = shlex.split(command) if isinstance(command, str) else list(command)
+    except ValueError as exc:
+        raise InputError(f"The check command {command!r} cannot be parsed: {exc}.") from exc
+    if not argv or not argv[0].strip():
+        raise InputError("The check command is empty; pass a program to run, like --check 'python -m pytest -q'.")
+    return argv
+
+
+async def run_check(argv: list[str], cwd: Path, timeout_s: float, max_chars: int = OUTPUT_MAX_CHARS) -> CheckResult:
+    """Run ``argv`` in ``cwd``; the result says whether it exited 0 within ``timeout_s``."""
+    started = time.perf_counter()
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, cwd=cwd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        raise InputError(f"The check command's program {argv[0]!r} was not found; is it installed and on PATH?") from exc
+    except PermissionError as exc:
+        raise InputError(f"The check command's program {argv[0]!r} is not executable.") from exc
+    timed_out = False
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout_s)
+    except asyncio.TimeoutError:
+        timed_out = True
+        _kill(proc)
+        out, _ = await proc.communicate()
+    except BaseException:  # cancelled: take the check down with the run
+        _kill(proc)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(proc.wait(), 5)
+        raise
+    text = (out or b"").decode("utf-8", "replace")
+    if len(text) > max_chars:
+        text = "[... output cut ...]\n" + text[-max_chars:]
+    return CheckResult(
+        command=argv, passed=proc.returncode == 0 and not timed_out, exit_code=proc.returncode,
+        timed_out=timed_out, seconds=round(time.perf_counter() - started, 3), output=text,
+    )
+
+
+def _kill(proc: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+class Scratch:
+    """A throwaway copy of the workspace; proposed edits are written here, never to the workspace."""
+
+    def __init__(self, root: Path):
+        self._tmp = tempfile.TemporaryDirectory(prefix="tether-check-")
+        self.root = Path(self._tmp.name) / Path(root).name
+        _copy(Path(root), self.root)
+
+    def write(self, rel: str, text: str) -> None:
+        target = (self.root / rel).resolve()
+        if self.root.resolve() not in target.parents:
+            raise InputError(f"{rel} is outside the scratch copy.")
+        write_atomic(target, text)
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+    def __enter__(self) -> "Scratch":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _copy(src: Path, dst: Path) -> None:
+    linked: list[tuple[Path, Path]] = []
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = {n for n in names if n in _SKIP}
+        for name in names:
+            if name in _LINK and (Path(folder) / name).is_dir():
+                skipped.add(name)
+                linked.append((Path(folder) / name, dst / Path(folder).relative_to(src) / name))
+        return skipped
+
+    shutil.copytree(src, dst, symlinks=True, ignore=ignore)
+    for original, link in linked:
+        link.symlink_to(original, target_is_directory=True)

@@ -1,0 +1,207 @@
+"""Running one plan step: edit each of its files, validate, check, re-ask, propose.
+
+Each file is rewritten through the edit op's own machinery (``ops.edit.propose_text``: whole-file
+rewrite, or SEARCH/REPLACE blocks for long files; replies that are cut off, elide code or break
+the parse are re-asked). Steps build on each other through an overlay of the texts proposed so
+far, so nothing is written to the workspace. With a check command, the step's texts go into the
+scratch copy and the check runs there; a step that makes a passing check fail (or a last step
+that leaves it failing) is asked again with the check's output, a bounded number of times.
+Every file change becomes its own small proposal, held to the leash's line limit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..backends.base import Backend, GenerationRequest
+from ..backends.runtime import Generation
+from ..context.budget import counter_for
+from ..context.pack import ContextPack, Source
+from ..context.secrets import redact
+from ..edits.guards import review_flags
+from ..edits.lines import apply_line_edit, line_edit_max_tokens, line_edit_schema, parse_line_edit
+from ..edits.loop import ask_until_valid
+from ..edits.validate import check_syntax, restore_secrets
+from ..engine import EditTarget
+from ..languages import language_for
+from ..edits.plan import PlanStep
+from ..prompts.repo import check_feedback, line_edit_messages, step_instruction
+from ..proposals import FileChange, Proposal, build_file_change
+from ..errors import TetherError
+from ..slider import LeashLimits, Level, check_changes
+from .check import CheckResult, Scratch, run_check
+from .edit import make_target, propose_text
+from .gather import gather_context
+from .repo_models import CallBudget, RepoOptions, RepoRun, RunHooks, StepReport
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+
+class StepRunner:
+    def __init__(
+        self, engine: "Engine", backend: Backend, run: RepoRun, options: RepoOptions, limits: LeashLimits,
+        budget: CallBudget, hooks: RunHooks, scratch: Scratch | None, check: list[str] | None,
+    ):
+        self.engine, self.backend, self.run, self.options = engine, backend, run, options
+        self.limits, self.budget, self.hooks = limits, budget, hooks
+        self.scratch, self.check = scratch, check
+        self.originals: dict[str, str] = {}
+        self.overlay: dict[str, str] = {}
+        self.check_passing = bool(run.baseline_check and run.baseline_check.passed)
+
+    def text(self, rel: str) -> str:
+        """The file as the steps so far left it."""
+        if rel not in self.originals:
+            self.originals[rel] = self.engine.workspace.read_text(rel)
+        return self.overlay.get(rel, self.originals[rel])
+
+    async def run_step(self, number: int, step: PlanStep) -> StepReport:
+        total = len(self.run.plan.steps) if self.run.plan else number
+        report = StepReport(number=number, intent=step.intent, files=list(step.files))
+        start = {rel: self.text(rel) for rel in step.files}
+        feedback = ""
+        kept: tuple | None = None  # the last complete attempt: (changes, packs, check)
+        while True:
+            report.attempts += 1
+            try:
+                changes, packs = await self._attempt(step, number, total, start, feedback)
+            except TetherError as exc:
+                if kept is None:
+                    raise
+                # A re-ask after a failed check gave nothing usable: keep the attempt before it.
+                self.run.warnings.append(
+                    f"Step {number}: asking again after the failed check gave no usable edit ({exc}); "
+                    "kept the earlier attempt."
+                )
+                changes, packs, report.check = kept
+                self._put_scratch(start, changes)
+                break
+            self._put_scratch(start, changes)
+            report.check = await self._check(number, total)
+            kept = (changes, packs, report.check)
+            if report.check is None or report.check.passed or not self._reask(report, number, total):
+                break
+            feedback = check_feedback(report.check.command, report.check.output)
+        if report.check is not None:
+            self.check_passing = report.check.passed
+        for rel, change in changes.items():
+            proposal = self._propose(change, step, number, total, packs[rel])
+            report.proposals.append(proposal.id)
+            report.changed_lines += proposal.changed_lines
+            self.overlay[rel] = change.new_text
+        if not changes:
+            self.run.warnings.append(f"Step {number} ({step.intent}) changed nothing.")
+        return report
+
+    async def _attempt(
+        self, step: PlanStep, number: int, total: int, start: dict[str, str], feedback: str
+    ) -> tuple[dict[str, FileChange], dict[str, ContextPack]]:
+        """Edit every file of the step once; the changes (held to the line leash) and what the model saw."""
+        changes: dict[str, FileChange] = {}
+        packs: dict[str, ContextPack] = {}
+        for rel in step.files:
+            self.hooks.progress(f"Step {number}/{total}: editing {rel}")
+            new_text, packs[rel] = await self._edit_file(rel, start[rel], step, number, total, feedback)
+            change = build_file_change(rel, start[rel], new_text)
+            if change.hunks:
+                check_changes(Level.REPO, self.limits, 1, sum(h.changed_lines for h in change.hunks))
+                changes[rel] = change
+        return changes, packs
+
+    def _reask(self, report: StepReport, number: int, total: int) -> bool:
+        """Ask again when this step broke a passing check, or the last step leaves it failing."""
+        within = report.attempts <= self.options.check_reasks and self.budget.left() > 0
+        return within and (self.check_passing or number == total)
+
+    async def _edit_file(
+        self, rel: str, text: str, step: PlanStep, number: int, total: int, feedback: str
+    ) -> tuple[str, ContextPack]:
+        others = [f for f in step.files if f != rel]
+        instruction = step_instruction(self.run.task, step.intent, number, total, others) + feedback
+        target = make_target(rel, text, None, instruction, Level.REPO)
+        pack, region_tokens = await gather_context(self.engine, target, self.backend, text)
+        await self._add_files(pack, others)
+        want = 1 + self.engine.settings.edit.max_reasks
+        label = f"step {number} ({rel})"
+        if await self._format() == "lines":
+            new_text = await self._line_edit(target, pack, want, label)
+        else:
+            new_text = await self.budget.spend(
+                lambda calls: propose_text(self.engine, self.backend, target, pack, region_tokens, calls), want, label
+            )
+        return new_text, pack
+
+    async def _format(self) -> str:
+        if self.options.edit_format != "auto":
+            return self.options.edit_format
+        return "lines" if (await self.backend.capabilities()).grammar else "rewrite"
+
+    async def _line_edit(self, target: EditTarget, pack: ContextPack, want: int, label: str) -> str:
+        """One schema-bound line-region edit (edits/lines.py), validated like a rewrite."""
+        text = target.text
+        request = GenerationRequest(
+            messages=line_edit_messages(target.path, language_for(target.path), text, target.instruction, pack),
+            json_schema=line_edit_schema(text),
+            max_tokens=line_edit_max_tokens(text),
+            temperature=self.engine.settings.edit.temperature,
+        )
+
+        def parse(generation: Generation) -> str:
+            new_text = apply_line_edit(text, parse_line_edit(generation.text, text), generation.truncated)
+            new_text = restore_secrets(new_text, text)
+            check_syntax(target.path, text, new_text)
+            return new_text
+
+        return await self.budget.spend(lambda calls: ask_until_valid(self.backend, request, parse, calls), want, label)
+
+    async def _add_files(self, pack: ContextPack, others: list[str]) -> None:
+        """The step's other files, as they stand now, within an eighth of the context window."""
+        if not others:
+            return
+        left = (await self.backend.capabilities()).n_ctx // 8
+        count = counter_for(self.backend).count
+        for rel in others:
+            text = redact(self.text(rel))
+            tokens = await count(text)
+            if tokens > left:
+                continue
+            pack.add(Source(kind="file", path=rel, start_line=1, end_line=len(text.splitlines()), tokens=tokens), text)
+            left -= tokens
+
+    def _put_scratch(self, start: dict[str, str], changes: dict[str, FileChange]) -> None:
+        """The scratch copy holds the step's files as ``changes`` leave them (or as they started)."""
+        if self.scratch is None:
+            return
+        for rel, text in start.items():
+            self.scratch.write(rel, changes[rel].new_text if rel in changes else text)
+
+    async def _check(self, number: int, total: int) -> CheckResult | None:
+        if self.scratch is None or not self.check:
+            return None
+        self.hooks.progress(f"Step {number}/{total}: running the check")
+        return await run_check(self.check, self.scratch.root, self.options.check_timeout_s)
+
+    def _propose(self, change: FileChange, step: PlanStep, number: int, total: int, pack: ContextPack) -> Proposal:
+        proposal = Proposal(
+            level=Level.REPO,
+            instruction=self.run.task,
+            rationale=f"Step {number}/{total}: {step.intent} ({change.path})",
+            model=self.backend.name,
+            files=[change],
+            sources=pack.sources(),
+            warnings=review_flags(change),
+        )
+        self.engine.store.save(proposal)
+        self.run.proposals.append(proposal.id)
+        self.run.warnings += [w for w in proposal.warnings if w not in self.run.warnings]
+        self.hooks.proposal(proposal)
+        return proposal
+
+    def net_changes(self) -> list[FileChange]:
+        """One change per file, from the original text to the last proposed one."""
+        return [
+            build_file_change(rel, self.originals[rel], self.overlay[rel])
+            for rel in self.overlay
+            if self.overlay[rel] != self.originals[rel]
+        ]
