@@ -42,7 +42,7 @@ _MISSING = object()
 
 def _first_value(text: str) -> Any:
     """Decode at each '{' or '[' in turn; the first place that decodes wins."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(strict=False)  # raw newlines inside strings are common in model JSON
     for start, char in enumerate(text):
         if char not in "{[":
             continue

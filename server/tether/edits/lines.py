@@ -65,7 +65,8 @@ def numbered(text: str) -> str:
 def parse_line_edit(reply: str, text: str) -> LineEdit:
     """The reply as a LineEdit inside ``text``'s bounds, or a GenerationError to re-ask with."""
     try:
-        data = json.loads(reply)
+        # strict=False: llama.cpp's JSON grammar lets raw newlines into strings; they mean what they say.
+        data = json.loads(reply, strict=False)
     except ValueError:
         data = extract_json(reply)
     try:

@@ -96,7 +96,7 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
 def parse_plan_json(text: str) -> Plan:
     """The model's reply as a Plan, or a GenerationError the model can be re-asked with."""
     try:
-        data = json.loads(text)
+        data = json.loads(text, strict=False)  # raw newlines in strings: see edits/lines.py
     except ValueError:
         data = extract_json(text)  # raises GenerationError when there is no JSON at all
     return _validate(data, GenerationError, "The plan")

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from typing import TYPE_CHECKING, AsyncIterator
+from typing import TYPE_CHECKING, AsyncIterator, Callable
 
 from lsprotocol import types
 
@@ -23,10 +23,10 @@ CREATE_TIMEOUT_S = 5.0
 
 
 @contextlib.asynccontextmanager
-async def work_done(ls: "TetherServer", token: int | str | None, title: str) -> AsyncIterator[None]:
+async def work_done(ls: "TetherServer", token: int | str | None, title: str) -> AsyncIterator[Callable[[str], None]]:
     token = token if token is not None else await _create(ls)
     if token is None:
-        yield
+        yield lambda message: None
         return
     progress = ls.work_done_progress
     progress.begin(token, types.WorkDoneProgressBegin(title=title, cancellable=True))
@@ -37,7 +37,8 @@ async def work_done(ls: "TetherServer", token: int | str | None, title: str) -> 
         future.add_done_callback(lambda f: f.cancelled() and loop.call_soon_threadsafe(task.cancel))
     outcome = "cancelled"
     try:
-        yield
+        # ``async with work_done(...) as report``: report("step 2/3") sends a progress report.
+        yield lambda message: progress.report(token, types.WorkDoneProgressReport(message=message))
         outcome = "done"
     except asyncio.CancelledError:
         raise

@@ -14,6 +14,7 @@ finished run's proposals in order, and only when its check did not fail.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from pathlib import Path
@@ -73,6 +74,9 @@ async def run_repo(engine: Engine, options: RepoOptions, hooks: RunHooks | None 
         await _execute(engine, run, options, budget, hooks)
     except TetherError as exc:
         _stop(run, exc)
+    except asyncio.CancelledError:
+        _stop(run, TetherError("The run was cancelled; nothing was written to the workspace."))
+        raise
     finally:
         reply_observer.reset(observing)
         save_run(engine, run)
@@ -98,6 +102,9 @@ async def continue_run(engine: Engine, run_id: str, plan: Plan | None = None, ho
         await _execute(engine, run, options, budget, hooks)
     except TetherError as exc:
         _stop(run, exc)
+    except asyncio.CancelledError:
+        _stop(run, TetherError("The run was cancelled; the proposals made so far stay pending."))
+        raise
     finally:
         reply_observer.reset(observing)
         save_run(engine, run)

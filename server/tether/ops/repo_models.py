@@ -126,6 +126,7 @@ class RunHooks:
     progress: RunEvent = lambda message: None
     proposal: ProposalEvent = lambda proposal: None
     approve_check: Approve | None = None  # asked once, before the check command first runs
+    read: Callable[[str], str] | None = None  # a file's current text (an editor's buffer); default: the disk
 
 
 class CallBudget:

@@ -53,7 +53,8 @@ class StepRunner:
     def text(self, rel: str) -> str:
         """The file as the steps so far left it."""
         if rel not in self.originals:
-            self.originals[rel] = self.engine.workspace.read_text(rel)
+            read = self.hooks.read or self.engine.workspace.read_text
+            self.originals[rel] = read(rel)
         return self.overlay.get(rel, self.originals[rel])
 
     async def run_step(self, number: int, step: PlanStep) -> StepReport:

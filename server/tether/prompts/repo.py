@@ -14,7 +14,11 @@ from ..context.pack import ContextPack
 from ..edits.lines import numbered
 from .edit import render_context
 
-PLAN_SHAPE = '{"steps": [{"intent": "what to change, in one sentence", "files": ["path/of/file"]}]}'
+# Described, not exemplified: small models copy example values verbatim.
+PLAN_SHAPE = (
+    'an object with a list "steps"; each step has "intent" (what that step changes, one sentence) '
+    'and "files" (the paths it edits)'
+)
 CHECK_OUTPUT_CHARS = 1500
 
 
@@ -27,7 +31,7 @@ def plan_messages(task: str, repo_map: str, docs: list[tuple[str, str]], max_ste
         )
     sections.append(
         f"Task: {task}\n\nPlan the change as at most {max_steps} small steps that edit at most {max_files} "
-        f"files in all, naming only files from the list above. Change tests only if the task asks for it. Reply with JSON only, shaped like {PLAN_SHAPE}."
+        f"files in all, naming only files from the list above. Change tests only if the task asks for it. Reply with JSON only: {PLAN_SHAPE}."
     )
     return [ChatMessage(role="user", content="\n\n".join(sections))]
 
