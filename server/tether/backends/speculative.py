@@ -100,6 +100,25 @@ def greedy_lookup_decode(
 
     keep = _reuse_prefix(llm, prompt)
     logits = _eval(llm, prompt[keep:], all_logits=False)
+    # Drafts are checked in small batches; with the batch thread count, every one of a graph's
+    # hundreds of barriers waits for a descheduled thread when the CPU is busy (seconds per
+    # step seen on 2 busy cores). Checking with the decode thread count keeps a step a step.
+    llama_cpp.llama_set_n_threads(llm._ctx.ctx, llm.n_threads, llm.n_threads)
+    try:
+        return _decode_loop(llm, prompt, logits, max_tokens, cancel, on_tokens, eog)
+    finally:
+        llama_cpp.llama_set_n_threads(llm._ctx.ctx, llm.n_threads, llm.n_threads_batch)
+
+
+def _decode_loop(
+    llm: Any,
+    prompt: list[int],
+    logits: np.ndarray,
+    max_tokens: int,
+    cancel: threading.Event,
+    on_tokens: Callable[[list[int]], bool],
+    eog: Callable[[int], bool],
+) -> str:
     token = int(np.argmax(logits[-1]))
     lookup = PromptLookup(prompt)
     produced: list[int] = []
