@@ -142,3 +142,12 @@ def test_line_edits_apply_anywhere_the_schema_allows():
         apply_line_edit(text, LineEdit(after_line=0, remove=3, insert="a = 1\n# ... rest unchanged\n"))
     with pytest.raises(GenerationError, match="cut off"):
         apply_line_edit(text, LineEdit(after_line=0, remove=0, insert="x"), truncated=True)
+
+
+def test_python_edits_are_checked_by_pythons_own_parser_too():
+    from tether.edits.validate import InvalidEditError, check_syntax
+
+    with pytest.raises(InvalidEditError, match="line 1: expected an indented block"):
+        check_syntax("m.py", "def f(a):\n    return 1\n", "def f(a):\n")  # tree-sitter accepts this
+    check_syntax("m.py", 'print "py2"\n', 'print "still py2"\n')  # did not parse before: not the edit's fault
+    check_syntax("m.py", "x = 1\n", "x = 2\n")

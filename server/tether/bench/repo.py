@@ -4,9 +4,13 @@ Each task in ``seeds/tasks/<name>/`` is a tiny repository plus ``task.toml`` (``
 ``check``). Per model and task the folder is copied into a fresh git repository, the agent runs
 with the check command (a leading ``python`` becomes this interpreter), and then:
 
-- well-formed: model replies (plan and edits) that parsed and validated, over all replies;
-- applied: the run finished and every proposal applied to the repository in order;
-- check pass: after applying, the check passes in the repository itself (and, counted
+- well-formed: model replies (plan and edits) that parsed as a plan or as an edit that applies,
+  over all replies; valid: those that also passed validation (no new syntax errors);
+- applied: proposals that applied to the repository in order, over proposals made (and, per
+  task, runs that finished with every proposal applied);
+- completed: runs that finished every step (a run stops when a step's edits stay invalid
+  after the re-asks, or at a leash limit);
+- check pass: tasks whose check passes in the repository itself after applying (and, counted
   separately, without the run having edited tests).
 """
 
@@ -123,7 +127,8 @@ async def run_case(engine: Engine, name: str, spec: dict[str, Any], fmt: str, ar
         "tests_edited": run_.tests_edited,
         "seconds": round(time.perf_counter() - started, 2),
     }
-    case["applied"] = run_.status == "done" and bool(run_.proposals) and _apply_all(engine, run_.proposals)
+    case["proposals_applied"] = _apply_all(engine, run_.proposals)
+    case["applied"] = run_.status == "done" and bool(run_.proposals) and case["proposals_applied"] == len(run_.proposals)
     passed = False
     if case["applied"]:
         passed = (await run_check(argv, engine.workspace.root, 120)).passed
@@ -132,13 +137,16 @@ async def run_case(engine: Engine, name: str, spec: dict[str, Any], fmt: str, ar
     return case
 
 
-def _apply_all(engine: Engine, proposal_ids: list[str]) -> bool:
-    try:
-        for proposal_id in proposal_ids:
+def _apply_all(engine: Engine, proposal_ids: list[str]) -> int:
+    """Apply the proposals in order, as a reviewer accepting them all would; how many applied."""
+    applied = 0
+    for proposal_id in proposal_ids:
+        try:
             accept_on_disk(engine, proposal_id)
-    except TetherError:
-        return False
-    return True
+        except TetherError:
+            break
+        applied += 1
+    return applied
 
 
 def _git_copy(folder: Path, root: Path) -> Path:
@@ -152,6 +160,7 @@ def _git_copy(folder: Path, root: Path) -> Path:
 def _totals(cases: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     n = len(cases) or 1
     replies = sum(c["replies"] for c in cases)
+    proposals = sum(c["proposals"] for c in cases)
 
     def rate(key: str) -> float:
         return round(sum(1 for c in cases if c[key]) / n, 3)
@@ -163,7 +172,8 @@ def _totals(cases: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         "well_formed_rate": share("well_formed"),
         "valid_rate": share("valid"),
         "completed_rate": round(sum(1 for c in cases if c["status"] == "done") / n, 3),
-        "apply_rate": rate("applied"),
+        "apply_rate": round(sum(c["proposals_applied"] for c in cases) / proposals, 3) if proposals else 0.0,
+        "runs_applied_rate": rate("applied"),
         "check_pass_rate": rate("check_passed"),
         "check_pass_rate_without_test_edits": rate("check_passed_clean"),
         "replies": replies,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import logging
+import warnings
 
 from ..errors import GenerationError
 
@@ -24,6 +26,28 @@ def check_syntax(path: str, before: str, after: str) -> None:
         line, message = added[0]
         more = f" (and {len(added) - 1} more)" if len(added) > 1 else ""
         raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}{more}. Fix it.")
+    if path.endswith((".py", ".pyi")):
+        _check_python(before, after)
+
+
+def _check_python(before: str, after: str) -> None:
+    """Python's own parser, where tree-sitter is lenient (it accepts a ``def`` with no body)."""
+    if _python_error(after) is None or _python_error(before) is not None:
+        return  # fine, or the file did not parse before either (another Python version, a template)
+    line, message = _python_error(after) or (0, "")
+    raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}. Fix it.")
+
+
+def _python_error(text: str) -> tuple[int, str] | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings (invalid escapes) are not errors
+            ast.parse(text)
+    except SyntaxError as exc:
+        return exc.lineno or 0, exc.msg
+    except ValueError as exc:  # null bytes
+        return 0, str(exc)
+    return None
 
 
 def restore_secrets(new_text: str, base_text: str) -> str:

@@ -75,7 +75,7 @@ async def run_repo(engine: Engine, options: RepoOptions, hooks: RunHooks | None 
     except TetherError as exc:
         _stop(run, exc)
     except asyncio.CancelledError:
-        _stop(run, TetherError("The run was cancelled; nothing was written to the workspace."))
+        _stop(run, TetherError("The run was cancelled; the proposals made so far stay pending."))
         raise
     finally:
         reply_observer.reset(observing)
@@ -93,6 +93,8 @@ async def continue_run(engine: Engine, run_id: str, plan: Plan | None = None, ho
     if plan is not None:
         run.plan = normalize_plan(plan, engine.workspace, RepoTools(engine).eligible(), "The edited plan")
         run.plan_source = "user"
+        recorded = engine.store.get(run.id)  # the plan proposal shows the plan that ran
+        engine.store.save(recorded.model_copy(update={"rationale": render_plan(run.plan, run.task), "model": ""}))
     check_plan(run.plan, limits)
     run.status = "running"
     hooks = hooks or RunHooks()
