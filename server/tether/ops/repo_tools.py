@@ -74,15 +74,17 @@ class RepoTools:
         return hits
 
     def files_mentioning(self, task: str) -> list[str]:
-        """Files that mention identifiers the task names, most mentions first."""
+        """Files the task names by path, then files that mention identifiers it names (most mentions first)."""
+        files = self.list_files()
+        named = [f for f in files if re.search(rf"(?<![\w/.-]){re.escape(f)}(?![\w/-])", task)]
         names = [n for n in mentioned_identifiers(task) if len(n) >= 3][:12]
         if not names:
-            return []
+            return named
         counts: dict[str, int] = {}
         pattern = r"\b(" + "|".join(re.escape(n) for n in names) + r")\b"
         for rel, _, _ in self.search_files(pattern, max_hits=400):
             counts[rel] = counts.get(rel, 0) + 1
-        return sorted(counts, key=lambda r: -counts[r])
+        return named + [f for f in sorted(counts, key=lambda r: -counts[r]) if f not in named]
 
     async def repo_map(self, task: str, max_tokens: int) -> str:
         """Every eligible file with its definitions' signatures, files the task mentions first, within ``max_tokens``."""
