@@ -101,3 +101,11 @@ async def test_scripted_backend_redacted_secrets_are_restored_or_refused(tmp_pat
     assert "[REDACTED]" not in proposal.files[0].new_text and "ghp_abcdef" in proposal.files[0].new_text
     with pytest.raises(GenerationError, match="secret the model only saw"):
         await edit_file(engine, "calc.py", "Change the token.")
+
+
+async def test_scripted_backend_whole_file_edit_shows_the_file_once(tmp_path):
+    backend = ScriptedBackend([(FILE.replace("a + b", "b + a"), "stop")])
+    engine = engine_with(tmp_path, backend)
+    proposal = await edit_file(engine, "calc.py", "Swap the operands.")
+    assert proposal.sources[0].kind == "selection" and proposal.sources[0].end_line == 6
+    assert backend.requests[0].messages[-1].content.count("def sub(a, b):") == 1

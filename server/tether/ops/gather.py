@@ -21,7 +21,9 @@ async def gather_context(engine: Engine, target: EditTarget, backend: Backend, r
     pack = ContextPack()
     pack.add(
         Source(
-            kind="selection" if target.end_line - target.start_line < _line_count(target.text) else "file",
+            # Always "selection", also for a whole file: prompts show this region once, as the
+            # code to rewrite, and never again among the read-only "file" context.
+            kind="selection",
             path=target.path,
             start_line=target.start_line + 1,
             end_line=target.end_line,
@@ -38,7 +40,3 @@ async def gather_context(engine: Engine, target: EditTarget, backend: Backend, r
         await provider.provide(engine, target, pack, budget)
         budget -= sum(item.source.tokens or 0 for item in pack.items[before:])
     return pack, region_tokens
-
-
-def _line_count(text: str) -> int:
-    return len(text.splitlines())
