@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shutil
 import subprocess
 import sys
@@ -35,7 +34,7 @@ from ..ops.check import parse_check, run_check
 from ..ops.repo import run_repo
 from ..ops.repo_models import RepoOptions
 from ..ops.review import accept_on_disk
-from .stats import summary
+from .stats import print_json, summary
 
 
 def register(benches: argparse._SubParsersAction) -> None:
@@ -51,17 +50,11 @@ def register(benches: argparse._SubParsersAction) -> None:
     p.add_argument("--n-gpu-layers", type=int, default=-1)
     p.add_argument("--n-threads", type=int, help="llama.cpp CPU threads (1 is fastest on a busy 2-core machine)")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
-    p.set_defaults(func=lambda args: _print(asyncio.run(run(args))))
+    p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))
 
 
 def default_tasks() -> Path:
     return Path(__file__).resolve().parents[3] / "seeds" / "tasks"
-
-
-def _print(result: dict[str, Any]) -> int:
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    return 0
 
 
 def load_tasks(folder: Path, only: list[str] | None = None) -> list[tuple[str, Path, dict[str, Any]]]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, TypeVar
 
 from ..config import Settings, load_settings
 from ..engine import Engine
+
+T = TypeVar("T")
 
 
 def add_model_flags(parser: argparse.ArgumentParser) -> None:
@@ -41,3 +44,15 @@ def engine_from(args: argparse.Namespace) -> Engine:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def run_op(engine: Engine, op: Awaitable[T]) -> T:
+    """Run an async operation to the end, then release the engine's models."""
+
+    async def closing() -> T:
+        try:
+            return await op
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(closing())

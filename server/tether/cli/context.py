@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
 from ..errors import InputError, TetherError
-from .common import add_model_flags, engine_from, print_json
+from .common import add_model_flags, engine_from, print_json, run_op
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,7 +57,7 @@ def run_context(args: argparse.Namespace) -> int:
         else:
             sys.stdout.write(f"Proposal {proposal.id} ({proposal.instruction}) saw:\n{sources_text(proposal.sources)}\n")
         return 0
-    pack = asyncio.run(_closing(engine, context_for(engine, path, start, end, args.instruction)))
+    pack = run_op(engine, context_for(engine, path, start, end, args.instruction))
     if args.json:
         print_json(pack_json(pack, with_text=args.verbose))
     else:
@@ -85,7 +84,7 @@ def run_digest(args: argparse.Namespace) -> int:
         digest = await build_digest(engine.workspace.root, counter.count, sub, args.max_tokens)
         return digest, counter.exact
 
-    digest, exact = asyncio.run(_closing(engine, go()))
+    digest, exact = run_op(engine, go())
     if args.output:
         Path(args.output).write_text(digest.text, encoding="utf-8")
     if args.json:
@@ -108,10 +107,3 @@ def run_digest(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-async def _closing(engine, coro):
-    try:
-        return await coro
-    finally:
-        await engine.aclose()

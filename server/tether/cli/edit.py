@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
 from ..errors import InputError
 from ..ops.review import accept_on_disk
 from ..proposals import Proposal
-from .common import add_model_flags, engine_from, print_json
+from .common import add_model_flags, engine_from, print_json, run_op
 from .render import proposal_json
 
 
@@ -53,7 +52,7 @@ def run_complete(args: argparse.Namespace) -> int:
 
     engine = engine_from(args)
     text = engine.workspace.read_text(args.file)
-    result = asyncio.run(_closing(engine, complete(engine, args.file, text, args.line - 1, args.col - 1, max_tokens=args.max_tokens)))
+    result = run_op(engine, complete(engine, args.file, text, args.line - 1, args.col - 1, max_tokens=args.max_tokens))
     if args.json:
         print_json(result.model_dump(mode="json"))
     else:
@@ -70,7 +69,7 @@ def run_edit(args: argparse.Namespace) -> int:
         op = edit_selection(engine, args.file, args.message, start, end)
     else:
         op = edit_file(engine, args.file, args.message)
-    proposal: Proposal = asyncio.run(_closing(engine, op))
+    proposal: Proposal = run_op(engine, op)
     diff = proposal.diff()
     if args.output:
         Path(args.output).write_text(diff, encoding="utf-8")
@@ -86,10 +85,3 @@ def run_edit(args: argparse.Namespace) -> int:
         state = "applied" if args.apply and proposal.files else "pending"
         print(f"Proposal {proposal.id} ({state}, {proposal.changed_lines} changed lines).", file=sys.stderr)
     return 0
-
-
-async def _closing(engine, coro):
-    try:
-        return await coro
-    finally:
-        await engine.aclose()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import platform
 from typing import Any
 
 from ..backends.bundled import bundled_model_path
 from ..errors import TetherError
-from .common import engine_from, print_json, settings_from
+from .common import engine_from, print_json, run_op, settings_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,13 +46,10 @@ def run_info(args: argparse.Namespace) -> int:
     backend = engine.router.backend(args.name)
 
     async def info() -> dict[str, Any]:
-        try:
-            caps = await backend.capabilities()
-            return {**backend.describe(), **caps.model_dump()}
-        finally:
-            await engine.aclose()
+        caps = await backend.capabilities()
+        return {**backend.describe(), **caps.model_dump()}
 
-    data = asyncio.run(info())
+    data = run_op(engine, info())
     if args.json:
         print_json(data)
     else:

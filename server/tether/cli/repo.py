@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from ..edits.plan import parse_plan_text, render_plan
 from ..errors import InputError
 from ..ops.check import parse_check
 from ..ops.repo_models import RepoOptions, RepoRun, RunHooks
-from .common import add_model_flags, engine_from, print_json
+from .common import add_model_flags, engine_from, print_json, run_op
 from .render import proposal_json
 
 
@@ -78,7 +77,7 @@ def run_repo_cmd(args: argparse.Namespace) -> int:
     if args.branch:
         check_branch(engine.workspace.root, args.branch)
     hooks = RunHooks(progress=lambda message: print(f"tether: {message}", file=sys.stderr))
-    run: RepoRun = asyncio.run(_closing(engine, run_repo(engine, options, hooks)))
+    run: RepoRun = run_op(engine, run_repo(engine, options, hooks))
     if options.plan_only and run.plan is not None:
         text = render_plan(run.plan, run.task)
         if args.output:
@@ -143,10 +142,3 @@ def run_undo(args: argparse.Namespace) -> int:
         for proposal in proposals:
             print(f"Undid proposal {proposal.id}: restored {', '.join(f.path for f in proposal.files)}.")
     return 0
-
-
-async def _closing(engine, coro):
-    try:
-        return await coro
-    finally:
-        await engine.aclose()

@@ -11,7 +11,6 @@ go to the top outright. The graph is built once per index generation and reused.
 from __future__ import annotations
 
 import keyword
-import math
 import re
 from dataclasses import dataclass
 
