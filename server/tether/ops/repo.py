@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -51,8 +52,8 @@ async def run_repo(engine: Engine, options: RepoOptions, hooks: RunHooks | None 
     run = RepoRun(id=uuid.uuid4().hex[:12], task=options.task.strip(), options=options.model_dump(exclude={"plan"}))
     budget = CallBudget(run, limits.max_model_calls)
     tools = RepoTools(engine)
-    observing = reply_observer.set(budget.observe)
-    try:
+
+    async def plan_then_execute() -> None:
         if options.plan is not None:
             run.plan_source = "user"
             run.plan = normalize_plan(options.plan, engine.workspace, tools.eligible(), "The plan file")
@@ -70,17 +71,10 @@ async def run_repo(engine: Engine, options: RepoOptions, hooks: RunHooks | None 
         hooks.proposal(engine.store.save(plan_proposal))
         if options.plan_only:
             run.status = "planned"
-            return run
+            return
         await _execute(engine, run, options, budget, hooks)
-    except TetherError as exc:
-        _stop(run, exc)
-    except asyncio.CancelledError:
-        _stop(run, TetherError("The run was cancelled; the proposals made so far stay pending."))
-        raise
-    finally:
-        reply_observer.reset(observing)
-        save_run(engine, run)
-    return run
+
+    return await _supervised(engine, run, budget, plan_then_execute())
 
 
 async def continue_run(engine: Engine, run_id: str, plan: Plan | None = None, hooks: RunHooks | None = None) -> RepoRun:
@@ -99,9 +93,14 @@ async def continue_run(engine: Engine, run_id: str, plan: Plan | None = None, ho
     run.status = "running"
     hooks = hooks or RunHooks()
     budget = CallBudget(run, limits.max_model_calls)
+    return await _supervised(engine, run, budget, _execute(engine, run, options, budget, hooks))
+
+
+async def _supervised(engine: Engine, run: RepoRun, budget: CallBudget, work: Awaitable[None]) -> RepoRun:
+    """Await ``work`` counting model replies; a stop or cancellation is recorded, and the run journaled."""
     observing = reply_observer.set(budget.observe)
     try:
-        await _execute(engine, run, options, budget, hooks)
+        await work
     except TetherError as exc:
         _stop(run, exc)
     except asyncio.CancelledError:
