@@ -59,19 +59,3 @@ class ProposalError(TetherError):
 class CheckFailedError(TetherError):
     exit_code = 10
 
-
-EXIT_CODES = {
-    cls.__name__: cls.exit_code
-    for cls in (
-        TetherError,
-        ConfigError,
-        InputError,
-        ModelError,
-        GenerationError,
-        StaleError,
-        LeashError,
-        DirtyError,
-        ProposalError,
-        CheckFailedError,
-    )
-}

@@ -241,7 +241,7 @@ class LlamaCppBackend(Backend):
             rest = llm.detokenize(produced).decode("utf-8", errors="replace")[sent:]
             if rest:
                 emit(Chunk(text=rest))
-        return finish if finish != "cancelled" else "cancelled"
+        return finish
 
     def prompt_tokens(self, worker: _Worker, request: GenerationRequest) -> tuple[list[int], list[str]]:
         """Token ids for the request and the stop strings that go with them."""
