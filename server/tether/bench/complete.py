@@ -19,11 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..backends.base import GenerationRequest
 from ..config import load_settings
 from ..engine import Engine
-from ..ops.complete import complete, offset_of
-from ..prompts.complete import fim_parts
+from ..ops.complete import complete, completion_request
 from .stats import print_json, summary
 
 TYPED = "result = wrapper.fill(text)"
@@ -80,13 +78,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 async def _session(engine: Engine, backend: Any, worker: Any, raw: Any, args: argparse.Namespace) -> dict[str, Any]:
     text, line, col = sample_document()
     lines = text.splitlines(keepends=True)
-    ours, theirs, evaluated, fresh, same = [], [], [], [], 0
+    ours, theirs, evaluated, fresh = [], [], [], []
     previous: list[int] = []
     counter = _EvalCounter(worker.llm)
     for step in range(args.keystrokes + 1):
         typed = TYPED[:step]
         doc = "".join(lines[:line]) + typed + "".join(lines[line:])
-        request = _request(engine, doc, line, col + len(typed))
+        request = completion_request(engine.settings.complete, doc, line, col + len(typed))
         tokens, stop = backend.prompt_tokens(worker, request)
 
         async def op() -> str:
@@ -108,7 +106,6 @@ async def _session(engine: Engine, backend: Any, worker: Any, raw: Any, args: ar
             evaluated.append(counter.prompt_tokens())
             fresh.append(len(tokens) - _common_prefix(previous, tokens))
         previous = tokens + worker.llm.tokenize(got.encode("utf-8"), add_bos=False)
-        same += int(bool(got is not None))
     warm_ours, warm_raw = ours[1:], theirs[1:]
     ratio = summary(warm_ours)["p50"] / summary(warm_raw)["p50"]
     extra = [e - f for e, f in zip(evaluated, fresh)]
@@ -126,13 +123,6 @@ async def _session(engine: Engine, backend: Any, worker: Any, raw: Any, args: ar
         "max_evaluated_minus_new": max(extra) if extra else 0,
         "goal_evaluated_minus_new": 32,
     }
-
-
-def _request(engine: Engine, doc: str, line: int, col: int) -> GenerationRequest:
-    cfg = engine.settings.complete
-    parts = fim_parts(doc, offset_of(doc, line, col), cfg.max_prefix_chars, cfg.max_suffix_chars)
-    rest = doc[offset_of(doc, line, col):].split("\n", 1)[0].strip()
-    return GenerationRequest(fim=parts, max_tokens=cfg.max_tokens, stop=["\n"] if rest else ["\n\n"])
 
 
 class _EvalCounter:

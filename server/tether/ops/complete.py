@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from ..backends.base import GenerationRequest
 from ..backends.runtime import generate
+from ..config import CompleteSettings
 from ..context.pack import Source
 from ..engine import Engine
 from ..errors import InputError
@@ -43,14 +44,11 @@ async def complete(
 ) -> Completion:
     """Text to insert at (line, col), both 0-based. ``snippets``: recent code shown before the prefix."""
     check_level(Level.COMPLETE, engine.settings.max_level)
-    offset = offset_of(text, line, col)
-    cfg = engine.settings.complete
-    parts = fim_parts(text, offset, cfg.max_prefix_chars, cfg.max_suffix_chars, snippets)
+    request = completion_request(engine.settings.complete, text, line, col, snippets, max_tokens)
+    parts = request.fim
+    assert parts is not None
     backend = engine.backend("complete")
     caps = await backend.capabilities()
-    rest_of_line = text[offset:].split("\n", 1)[0].strip()
-    stop = ["\n"] if rest_of_line else ["\n\n"]
-    request = GenerationRequest(fim=parts, max_tokens=max_tokens or cfg.max_tokens, temperature=0.0, stop=stop)
     generation = await generate(backend, request)
     completion = _trim(generation.text, parts.suffix)
     first = parts.prefix.count("\n")
@@ -62,6 +60,17 @@ async def complete(
         finish_reason=generation.finish_reason,
         sources=[Source(kind="file", path=path, start_line=max(line + 1 - first, 1), end_line=line + 1)],
     )
+
+
+def completion_request(
+    cfg: CompleteSettings, text: str, line: int, col: int, snippets: str = "", max_tokens: int | None = None
+) -> GenerationRequest:
+    """The FIM request for (line, col): one line mid-line, up to a blank line at a line's end."""
+    offset = offset_of(text, line, col)
+    parts = fim_parts(text, offset, cfg.max_prefix_chars, cfg.max_suffix_chars, snippets)
+    rest_of_line = text[offset:].split("\n", 1)[0].strip()
+    stop = ["\n"] if rest_of_line else ["\n\n"]
+    return GenerationRequest(fim=parts, max_tokens=max_tokens or cfg.max_tokens, temperature=0.0, stop=stop)
 
 
 def _trim(completion: str, suffix: str) -> str:
