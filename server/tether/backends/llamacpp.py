@@ -22,6 +22,7 @@ from ..errors import GenerationError, ModelError
 from .base import Backend, Capabilities, Chunk, GenerationRequest
 from .bundled import bundled_model_path
 from .fim import FimTokens, detect_fim
+from .llamalog import route_llama_logs
 from .speculative import greedy_lookup_decode
 
 GGUF_MAGIC = b"GGUF"
@@ -93,6 +94,7 @@ class LlamaCppBackend(Backend):
         import llama_cpp
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+        route_llama_logs()  # llama.cpp's own lines go to the logger, not stderr
         path = check_gguf(self.path)
         kwargs: dict[str, Any] = dict(
             model_path=str(path),
