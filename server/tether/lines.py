@@ -13,6 +13,7 @@ import re
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def split_lines(text: str, keepends: bool = False) -> list[str]:
@@ -54,3 +55,17 @@ def detect_newline(text: str) -> str:
     lf = text.count("\n") - crlf
     best = max((lf, "\n"), (crlf, "\r\n"), (cr, "\r"), key=lambda pair: pair[0])
     return best[1] if best[0] else "\n"
+
+
+def break_count(text: str) -> int:
+    """How many line breaks ``text`` has (a \\r\\n counts once): the 0-based line of its end."""
+    return len(LINE_BREAK.findall(text))
+
+
+def lone_cr_as_lf(source: bytes) -> bytes:
+    """UTF-8 ``source`` with each lone \\r turned into \\n, for parsers that break rows only at \\n.
+
+    tree-sitter counts rows at \\n alone; with this, its 0-based rows are tether's lines. The
+    length is unchanged, so byte offsets (and columns) still point into the original text.
+    """
+    return _LONE_CR.sub(b"\n", source) if b"\r" in source else source
