@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from .context.pack import Source
 from .errors import ProposalError, StaleError
+from .lines import line_break, split_lines
 from .slider import Level
 from .workspace import content_hash
 
@@ -42,7 +43,7 @@ class Hunk(BaseModel):
 
     @property
     def changed_lines(self) -> int:
-        return sum(1 for line in self.diff.splitlines()[1:] if line[:1] in "+-")
+        return sum(1 for line in split_lines(self.diff)[1:] if line[:1] in "+-")
 
 
 class FileChange(BaseModel):
@@ -138,8 +139,13 @@ def build_file_change(path: str, base_text: str, new_text: str) -> FileChange:
 
 
 def make_hunks(path: str, base_text: str, new_text: str, context: int = CONTEXT_LINES) -> list[Hunk]:
-    a = base_text.splitlines(keepends=True)
-    b = new_text.splitlines(keepends=True)
+    """Unified-diff hunks turning ``base_text`` into ``new_text``, ``context`` lines around each.
+
+    Lines are those of ``tether.lines`` (breaks at \\n, \\r\\n, \\r only), so hunk headers count
+    lines as git and editors do; ``old_start`` is 1-based.
+    """
+    a = split_lines(base_text, keepends=True)
+    b = split_lines(new_text, keepends=True)
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     hunks = []
     for group in matcher.get_grouped_opcodes(context):
@@ -160,8 +166,11 @@ def make_hunks(path: str, base_text: str, new_text: str, context: int = CONTEXT_
 
 
 def apply_hunks(base_text: str, hunks: list[Hunk]) -> str:
-    """Base text with the given hunks applied (they never overlap: they come from one diff)."""
-    lines = base_text.splitlines(keepends=True)
+    """Base text with the given hunks applied (they never overlap: they come from one diff).
+
+    Raises StaleError when a hunk's old lines are no longer at its (1-based) ``old_start``.
+    """
+    lines = split_lines(base_text, keepends=True)
     out: list[str] = []
     cursor = 0
     for hunk in sorted(hunks, key=lambda h: h.old_start):
@@ -176,9 +185,12 @@ def apply_hunks(base_text: str, hunks: list[Hunk]) -> str:
 
 
 def line_replacement(old: str, new: str) -> tuple[int, int, str]:
-    """The smallest whole-line edit turning ``old`` into ``new``: (first line, end line exclusive, text)."""
-    a = old.splitlines(keepends=True)
-    b = new.splitlines(keepends=True)
+    """The smallest whole-line edit turning ``old`` into ``new``: (first line, end line exclusive, text).
+
+    Lines are 0-based indexes into ``split_lines(old)``; ``text`` is the new lines, breaks included.
+    """
+    a = split_lines(old, keepends=True)
+    b = split_lines(new, keepends=True)
     start = 0
     while start < min(len(a), len(b)) and a[start] == b[start]:
         start += 1
@@ -196,6 +208,12 @@ def _span(start: int, end: int) -> str:
 
 
 def _diff_line(mark: str, line: str) -> str:
-    if line.endswith("\n"):
+    # Only a file's last line can lack a break: form feed, U+2028 and the like are text inside
+    # a line and get no marker. A lone \r ends a line for tether and LSP but not for diff
+    # readers (git, the VS Code client), so that diff line still ends in \n.
+    brk = line_break(line)
+    if brk == "\r":
+        return mark + line + "\n"
+    if brk:
         return mark + line
     return mark + line + "\n" + NO_NEWLINE

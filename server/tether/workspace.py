@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import InputError
+from .lines import break_count
 
 BINARY_SNIFF_BYTES = 8192
 MAX_FILE_BYTES = 2_000_000
@@ -68,7 +69,7 @@ def decode_text(data: bytes, name: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = break_count(data[: exc.start].decode("utf-8")) + 1
         raise InputError(f"{name} is not valid UTF-8 (bad byte at line {line}); tether only edits UTF-8 text.") from exc
 
 

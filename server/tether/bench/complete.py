@@ -21,6 +21,7 @@ from typing import Any
 
 from ..config import load_settings
 from ..engine import Engine
+from ..lines import split_lines
 from ..ops.complete import complete, completion_request
 from .stats import print_json, summary
 
@@ -41,7 +42,7 @@ def register(benches: argparse._SubParsersAction) -> None:
 def sample_document() -> tuple[str, int, int]:
     """A real source file (textwrap from the stdlib) and a cursor in the middle of it."""
     text = inspect.getsource(textwrap)
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text, keepends=True)
     line = len(lines) // 2
     while lines[line].strip():
         line += 1  # an empty line: the typed statement starts there
@@ -77,7 +78,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 async def _session(engine: Engine, backend: Any, worker: Any, raw: Any, args: argparse.Namespace) -> dict[str, Any]:
     text, line, col = sample_document()
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text, keepends=True)
     ours, theirs, evaluated, fresh = [], [], [], []
     previous: list[int] = []
     counter = _EvalCounter(worker.llm)

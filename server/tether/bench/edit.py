@@ -22,6 +22,7 @@ from ..config import load_settings
 from ..context.pack import ContextPack
 from ..engine import Engine
 from ..languages import language_for
+from ..lines import split_lines
 from ..prompts.edit import rewrite_messages
 from .stats import print_json, summary
 
@@ -40,7 +41,7 @@ def register(benches: argparse._SubParsersAction) -> None:
 
 def regions(count: int) -> list[str]:
     """Functions of at least ``count`` lines from a real stdlib module (textwrap)."""
-    lines = inspect.getsource(textwrap).splitlines(keepends=True)
+    lines = split_lines(inspect.getsource(textwrap), keepends=True)
     starts = [i for i, line in enumerate(lines) if line.startswith(("def ", "    def "))]
     found = []
     for start in starts:

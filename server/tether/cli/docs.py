@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import InputError
+from ..lines import split_lines
 from .common import print_json, settings_from
 
 
@@ -130,7 +131,7 @@ def run_search(args: argparse.Namespace) -> int:
         return 0
     for n, hit in enumerate(hits, 1):
         print(f"{n}. {hit.citation()}  [score {hit.score:.3f}]")
-        for line in hit.text.strip().splitlines()[:4]:
+        for line in split_lines(hit.text.strip())[:4]:
             print(f"     {line}")
     if not hits:
         print("No matching docs.", file=sys.stderr)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import TetherError
+from ..lines import split_lines
 from .budget import counter_for, fit_prefix
 from .pack import ContextPack, Source
 from .ranking import STRONG, Graph, GraphBuilder, Ranked, mentioned_identifiers, rank_definitions, render_map
@@ -41,7 +42,7 @@ class ScopeProvider:
 
     async def provide(self, engine: "Engine", target: "EditTarget", pack: ContextPack, budget_tokens: int) -> None:
         selected = target.end_line - target.start_line
-        lines = target.text.splitlines(keepends=True)
+        lines = split_lines(target.text, keepends=True)
         if selected > SCOPE_MAX_SELECTION_LINES or selected >= len(lines) or budget_tokens <= 0:
             return
         last = max(target.start_line, target.end_line - 1)
@@ -99,7 +100,7 @@ class RepoMapProvider:
             cached = self._graphs.get(repomap.root)
             if cached is None or cached[0] != repomap.generation:
                 cached = self._graphs[repomap.root] = (repomap.generation, builder.build(repomap.entries))
-        lines = target.text.splitlines()
+        lines = split_lines(target.text)
         selection = "\n".join(lines[target.start_line : target.end_line]) if target.end_line - target.start_line < len(lines) else ""
         mentions = mentioned_identifiers(target.instruction, selection)
         return rank_definitions(cached[1], [target.path], mentions, {target.path}, RANKED_LIMIT)
@@ -138,7 +139,7 @@ class RepoMapProvider:
 async def _add_body(root: Path, r: Ranked, pack: ContextPack, count, budget: int) -> int:
     """Add the full text of one definition (cut at MAX_BODY_LINES); the tokens used, 0 when it did not fit."""
     try:
-        lines = (root / r.path).read_text(encoding="utf-8", errors="replace").splitlines(keepends=True)
+        lines = split_lines((root / r.path).read_text(encoding="utf-8", errors="replace"), keepends=True)
     except OSError:
         return 0
     d = r.definition

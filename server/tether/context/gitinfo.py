@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from ..lines import split_lines
+
 log = logging.getLogger(__name__)
 
 
@@ -63,7 +65,7 @@ class GitInfo:
         if not paths:
             return set()
         out = self._run("check-ignore", "--no-index", "--", *paths)  # exits 1 (no output) when none is
-        return {p for p in out.splitlines() if p}
+        return {p for p in split_lines(out) if p}
 
     def dirty_files(self) -> list[str]:
         """Files with uncommitted changes: modified, staged, added, deleted or untracked."""
@@ -104,7 +106,7 @@ class GitInfo:
         """Files changed in the latest commits, most recent first, that still exist."""
         out = self._run("log", f"-n{commits}", "--name-only", "--pretty=format:", "--relative", "--", ".")
         seen: list[str] = []
-        for line in out.splitlines():
+        for line in split_lines(out):
             path = line.strip()
             if path and path not in seen and (self.root / path).is_file():
                 seen.append(path)

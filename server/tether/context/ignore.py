@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from ..lines import split_lines, strip_break
+
 TETHERIGNORE = ".tetherignore"
 GITIGNORE = ".gitignore"
 
@@ -36,7 +38,7 @@ class Pattern:
 
 def compile_pattern(line: str, base: str = "") -> Pattern | None:
     """One gitignore line as a Pattern, or None for blanks and comments."""
-    line = line.rstrip("\n\r")
+    line = strip_break(line)
     if not line.endswith("\\ "):
         line = line.rstrip(" ")
     if not line or line.startswith("#"):
@@ -109,7 +111,7 @@ class IgnoreRules:
 
     def add_file(self, path: Path, base: str = "") -> None:
         try:
-            self.add_lines(path.read_text(encoding="utf-8", errors="replace").splitlines(), base)
+            self.add_lines(split_lines(path.read_text(encoding="utf-8", errors="replace")), base)
         except OSError:
             pass
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from ..lines import split_lines
 from .pack import Source
 from .secrets import is_secret_path, redact
 
@@ -47,7 +48,7 @@ class RecentChunks:
         """Remember the chunk of ``text`` (the whole document) around ``line`` (0-based)."""
         if is_secret_path(path):
             return
-        lines = text.splitlines(keepends=True)
+        lines = split_lines(text, keepends=True)
         if not lines:
             return
         half = self.window_lines // 2

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from ..lines import split_lines, strip_break
+
 REDACTED = "[REDACTED]"
 
 SECRET_FILE_NAMES = frozenset({
@@ -143,12 +145,12 @@ def unredact(new: str, original: str) -> str:
     if REDACTED not in new:
         return new
     originals: dict[str, str] = {}
-    for line in original.splitlines():
+    for line in split_lines(original):
         seen = redact(line)
         if seen != line:
             originals.setdefault(seen, line)
     out = []
-    for line in new.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
+    for line in split_lines(new, keepends=True):
+        body = strip_break(line)
         out.append(originals.get(body, body) + line[len(body):])
     return "".join(out)

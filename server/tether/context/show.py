@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..lines import split_lines
 from ..slider import Level
 from .pack import ContextPack, Source
 
@@ -50,7 +51,7 @@ async def context_for(
     base = text if text is not None else engine.workspace.read_text(path)
     end = end_line if end_line is not None else start_line + 1
     target = make_target(rel, base, (start_line, end), instruction or "", Level.SELECTION)
-    region = "".join(base.splitlines(keepends=True)[target.start_line : target.end_line])
+    region = "".join(split_lines(base, keepends=True)[target.start_line : target.end_line])
     pack, _ = await gather_context(engine, target, engine.backend("edit"), region)
     return pack
 

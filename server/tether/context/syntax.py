@@ -17,6 +17,7 @@ from functools import lru_cache
 from tree_sitter import Language, Node, Parser, Tree
 
 from ..languages import language_for
+from ..lines import lone_cr_as_lf, split_lines
 
 # language name -> (module, function returning the grammar pointer)
 GRAMMARS: dict[str, tuple[str, str]] = {
@@ -87,7 +88,8 @@ def get_parser(name: str) -> Parser:
 
 
 def parse_source(lang: str, source: bytes) -> Tree:
-    return get_parser(lang).parse(source)
+    """The tree of UTF-8 ``source``; its rows are tether's 0-based lines (a lone \\r ends a row too)."""
+    return get_parser(lang).parse(lone_cr_as_lf(source))
 
 
 def parse(path: str, text: str) -> Tree | None:
@@ -104,7 +106,7 @@ def syntax_errors(path: str, text: str) -> list[tuple[int, str]]:
     tree = parse(path, text)
     if tree is None or not tree.root_node.has_error:
         return []
-    lines = text.splitlines()
+    lines = split_lines(text)
     errors: list[tuple[int, str]] = []
     _collect_errors(tree.root_node, lines, errors)
     return errors
@@ -146,7 +148,7 @@ def adds_syntax_errors(path: str, before: str, after: str) -> list[tuple[int, st
 
 
 def _error_key(message: str, text: str, line: int) -> tuple[str, str]:
-    lines = text.splitlines()
+    lines = split_lines(text)
     return message, lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
@@ -177,7 +179,7 @@ def enclosing_scopes(path: str, text: str, start_line: int, end_line: int) -> li
     if lang is None:
         return []
     tree = parse_source(lang, text.encode("utf-8"))
-    lines = text.splitlines()
+    lines = split_lines(text)
     first = lines[start_line] if 0 <= start_line < len(lines) else ""
     last = lines[end_line] if 0 <= end_line < len(lines) else ""
     # From the first to the last non-blank character (tree-sitter columns are UTF-8 bytes), so

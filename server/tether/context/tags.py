@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from tree_sitter import Node, Query, QueryCursor
 
+from ..lines import lone_cr_as_lf
 from .syntax import get_language, parse_source
 
 MAX_SIGNATURE_CHARS = 240
@@ -155,7 +156,8 @@ def _queries(lang: str) -> tuple[Query, Query]:
 
 
 def extract_tags(lang: str, source: bytes) -> FileTags:
-    """Definitions and reference counts of one file's source bytes."""
+    """Definitions and reference counts of one file's source bytes (rows: 0-based tether lines)."""
+    source = lone_cr_as_lf(source)
     tree = parse_source(lang, source)
     def_query, ref_query = _queries(lang)
     found: dict[tuple[int, int], tuple[int, Definition]] = {}

@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 from pydantic import BaseModel, Field
 
 from ..errors import InputError
+from ..lines import split_lines
 
 _WS = "[ \t\u00a0]"
 _HEADING = re.compile(rf"^ {{0,3}}(#{{1,6}})({_WS}*)(.*?)(?:{_WS}+#+)?{_WS}*$")
@@ -105,7 +106,7 @@ class _State:
 
 def parse_llmstxt(text: str, source: str = "llms.txt") -> LlmsTxt:
     """Parse llms.txt text; LlmsTxtError (with a line number) when it has no usable title."""
-    lines = text.lstrip("\ufeff").splitlines()
+    lines = split_lines(text.lstrip("\ufeff"))
     state = _State(source)
     for number, line in enumerate(lines, start=1):
         _feed(state, number, line, lines)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..context.pack import ContextPack, Source
 from ..errors import TetherError
+from ..lines import split_lines
 from .search import index_paths, search_docs
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ _KEYWORDS = frozenset(
 
 def build_query(target: "EditTarget", max_identifiers: int = 12) -> str:
     """The instruction, then identifiers from the selected lines (most frequent first)."""
-    lines = target.text.splitlines()[target.start_line:target.end_line]
+    lines = split_lines(target.text)[target.start_line:target.end_line]
     counts: dict[str, int] = {}
     for name in _IDENT.findall("\n".join(lines)):
         if name.lower() not in _KEYWORDS:

@@ -14,6 +14,7 @@ from ..config import CompleteSettings
 from ..context.pack import Source
 from ..engine import Engine
 from ..errors import InputError
+from ..lines import break_count, split_lines, strip_break
 from ..prompts.complete import fim_parts
 from ..slider import Level, check_level
 
@@ -28,12 +29,16 @@ class Completion(BaseModel):
 
 
 def offset_of(text: str, line: int, col: int) -> int:
-    """Character offset of a 0-based line and column (columns in code points)."""
-    lines = text.splitlines(keepends=True)
+    """Code-point offset in ``text`` of a 0-based ``line`` and code-point ``col``.
+
+    Lines end at \\n, \\r\\n or \\r only (``tether.lines``); the line after a final break is the
+    empty last line. Raises InputError for a line or column outside the document.
+    """
+    lines = split_lines(text, keepends=True)
     if line < 0 or col < 0 or line > len(lines):
         raise InputError(f"Line {line + 1} is outside the document, which has {len(lines)} lines.")
     start = sum(len(part) for part in lines[:line])
-    here = lines[line].rstrip("\r\n") if line < len(lines) else ""
+    here = strip_break(lines[line]) if line < len(lines) else ""
     if col > len(here):
         raise InputError(f"Column {col + 1} is past the end of line {line + 1} ({len(here)} characters).")
     return start + col
@@ -42,7 +47,8 @@ def offset_of(text: str, line: int, col: int) -> int:
 async def complete(
     engine: Engine, path: str, text: str, line: int, col: int, snippets: str = "", max_tokens: int | None = None
 ) -> Completion:
-    """Text to insert at (line, col), both 0-based. ``snippets``: recent code shown before the prefix."""
+    """Text to insert at (line, col): 0-based line, 0-based code-point column. ``snippets``: recent
+    code shown before the prefix. The source recorded is the prefix's lines (1-based, inclusive)."""
     check_level(Level.COMPLETE, engine.settings.max_level)
     request = completion_request(engine.settings.complete, text, line, col, snippets, max_tokens)
     parts = request.fim
@@ -51,7 +57,9 @@ async def complete(
     caps = await backend.capabilities()
     generation = await generate(backend, request)
     completion = _trim(generation.text, parts.suffix)
-    first = parts.prefix.count("\n")
+    # Lines of the file in the prefix: its line breaks, not counting the snippets put before it.
+    window = parts.prefix[len(snippets):] if parts.prefix.startswith(snippets) else parts.prefix
+    first = break_count(window)
     return Completion(
         text=completion,
         model=backend.name,
@@ -68,7 +76,7 @@ def completion_request(
     """The FIM request for (line, col): one line mid-line, up to a blank line at a line's end."""
     offset = offset_of(text, line, col)
     parts = fim_parts(text, offset, cfg.max_prefix_chars, cfg.max_suffix_chars, snippets)
-    rest_of_line = text[offset:].split("\n", 1)[0].strip()
+    rest_of_line = next(iter(split_lines(text[offset:])), "").strip()
     stop = ["\n"] if rest_of_line else ["\n\n"]
     return GenerationRequest(fim=parts, max_tokens=max_tokens or cfg.max_tokens, temperature=0.0, stop=stop)
 
@@ -76,7 +84,7 @@ def completion_request(
 def _trim(completion: str, suffix: str) -> str:
     """Drop trailing blank space, and text the suffix already has."""
     text = completion.rstrip()
-    head = suffix.lstrip().split("\n", 1)[0].strip()
+    head = next(iter(split_lines(suffix.lstrip())), "").strip()
     if head and text.endswith(head):
         text = text[: -len(head)].rstrip()
     return text

@@ -24,6 +24,7 @@ from ..edits.loop import ask_until_valid
 from ..edits.validate import check_syntax, restore_secrets
 from ..engine import EditTarget
 from ..languages import language_for
+from ..lines import line_count
 from ..edits.plan import PlanStep
 from ..prompts.repo import check_feedback, line_edit_messages, step_instruction
 from ..proposals import FileChange, Proposal, build_file_change
@@ -167,7 +168,7 @@ class StepRunner:
             tokens = await count(text)
             if tokens > left:
                 continue
-            pack.add(Source(kind="file", path=rel, start_line=1, end_line=len(text.splitlines()), tokens=tokens), text)
+            pack.add(Source(kind="file", path=rel, start_line=1, end_line=line_count(text), tokens=tokens), text)
             left -= tokens
 
     def _put_scratch(self, start: dict[str, str], changes: dict[str, FileChange]) -> None:

@@ -22,6 +22,7 @@ from ..context.ranking import mentioned_identifiers
 from ..context.secrets import redact
 from ..edits.guards import touches_tests
 from ..errors import InputError, TetherError
+from ..lines import split_lines
 
 if TYPE_CHECKING:
     from ..docs.index import Hit
@@ -66,7 +67,7 @@ class RepoTools:
                 text = full.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-            for number, line in enumerate(text.splitlines(), 1):
+            for number, line in enumerate(split_lines(text), 1):
                 if regex.search(line):
                     hits.append((rel, number, redact(line.strip())[:200]))
                     if len(hits) >= max_hits:
