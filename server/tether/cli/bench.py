@@ -6,7 +6,7 @@ import argparse
 import importlib
 
 # Each module in tether.bench has ``register(bench_subparsers)`` setting ``func`` on its parser.
-BENCHES = ["complete", "edit", "docs", "repomap", "lsp", "repo"]
+BENCHES = ["complete", "edit", "edit_quality", "docs", "repomap", "lsp", "repo"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
