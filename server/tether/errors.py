@@ -37,7 +37,17 @@ class ModelError(TetherError):
 
 
 class GenerationError(TetherError):
+    """A model reply that cannot be used. ``kind`` names the failure in a word or two
+    (``looped``, ``truncated``, ``elided``, ``did not parse``, ``empty``, ``no code``...), so a
+    final error can say why every try failed."""
+
     exit_code = 5
+    kind = "unusable"
+
+    def __init__(self, message: str = "", kind: str | None = None):
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
 
 
 class StaleError(TetherError):

@@ -190,7 +190,7 @@ async def test_scripted_json_fallback_without_json_is_a_generation_error(openai_
         await generate(backend_for(openai_server), chat(json_schema=Person.model_json_schema()))
 
 
-async def test_scripted_repeated_assistant_prefix_is_stripped(openai_server: ScriptedOpenAIServer) -> None:
+async def test_scripted_repeated_assistant_prefix_is_kept_and_not_scanned_for_stops(openai_server: ScriptedOpenAIServer) -> None:
     openai_server.script(
         Reply(text="```python\ndef f():\n    return 1\n```\nThis defines f.", chunk_chars=3),
         Reply(text="def g():\n    pass\n```\n", chunk_chars=5),
@@ -198,7 +198,7 @@ async def test_scripted_repeated_assistant_prefix_is_stripped(openai_server: Scr
     backend = backend_for(openai_server)
     request = chat("Rewrite it.", assistant_prefix="```python\n", stop=["```", "<|end|>"])
     repeated = await generate(backend, request)
-    assert repeated.text == "def f():\n    return 1\n"
+    assert repeated.text == "```python\ndef f():\n    return 1\n"
     plain = await generate(backend, request)
     assert plain.text == "def g():\n    pass\n"
     # "```" occurs in the prefix, so it is enforced client-side, not sent

@@ -1,4 +1,4 @@
-"""extract_json (the JSON fallback parser) and ReplyFilter (prefix stripping, client-side stops)."""
+"""extract_json (the JSON fallback parser) and ReplyFilter (repeated prefix passed unscanned, client-side stops)."""
 
 from __future__ import annotations
 
@@ -42,10 +42,10 @@ def run(filter_: ReplyFilter, pieces: list[str]) -> str:
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7, 100])
-def test_reply_filter_strips_a_repeated_prefix_and_stops(size: int) -> None:
+def test_reply_filter_passes_a_repeated_prefix_unscanned_and_stops(size: int) -> None:
     text = "\n```python\nx = 1\n```\ntrailing"
     pieces = [text[i : i + size] for i in range(0, len(text), size)]
-    assert run(ReplyFilter("```python\n", ["```"]), pieces) == "x = 1\n"
+    assert run(ReplyFilter("```python\n", ["```"]), pieces) == "\n```python\nx = 1\n"
 
 
 @pytest.mark.parametrize("size", [1, 3, 100])

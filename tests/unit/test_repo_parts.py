@@ -138,7 +138,7 @@ def test_line_edits_apply_anywhere_the_schema_allows():
         parse_line_edit('{"after_line": 9, "remove": 0, "insert": ""}', text)
     with pytest.raises(GenerationError, match="not an edit object"):
         parse_line_edit('{"after_line": 1, "insert": "x"}', text)
-    with pytest.raises(GenerationError, match="elides code"):
+    with pytest.raises(GenerationError, match="elides existing code"):
         apply_line_edit(text, LineEdit(after_line=0, remove=3, insert="a = 1\n# ... rest unchanged\n"))
     with pytest.raises(GenerationError, match="cut off"):
         apply_line_edit(text, LineEdit(after_line=0, remove=0, insert="x"), truncated=True)

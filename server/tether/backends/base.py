@@ -33,10 +33,16 @@ class GenerationRequest(BaseModel):
     prompt: str | None = None
     fim: FimParts | None = None
     assistant_prefix: str = Field(
-        "", description="Text the reply is primed with (chat); it is not repeated in the output."
+        "",
+        description=(
+            "Text the reply is primed with (chat), where the backend can prime (llama.cpp). The reply's "
+            "text starts with it there; a remote endpoint cannot be primed and the model writes its own start."
+        ),
     )
     max_tokens: int = Field(256, ge=1)
     temperature: float = Field(0.0, ge=0.0, le=2.0)
+    seed: int | None = Field(None, description="Sampling seed (with temperature > 0): a re-ask uses a new one.")
+    repeat_penalty: float = Field(1.0, ge=1.0, le=2.0, description="llama.cpp repeat penalty (1.0: off).")
     stop: list[str] = Field(default_factory=list)
     json_schema: dict[str, Any] | None = Field(None, description="Constrain the output to this JSON schema.")
     grammar: str | None = Field(None, description="GBNF grammar (llama.cpp only).")
@@ -51,8 +57,12 @@ class GenerationRequest(BaseModel):
 
 
 class Chunk(BaseModel):
+    """A piece of a streamed reply. The last chunk carries ``finish_reason``: ``stop`` (the model
+    ended), ``length`` (token limit), ``cancelled``, or ``incomplete`` (the stream broke off with
+    no finish reason: a crashed worker, a proxy timeout)."""
+
     text: str = ""
-    finish_reason: Literal["stop", "length", "cancelled"] | None = None
+    finish_reason: Literal["stop", "length", "cancelled", "incomplete"] | None = None
 
 
 class Capabilities(BaseModel):

@@ -2,9 +2,11 @@
 
 One worker thread per loaded model, because llama.cpp is not thread-safe: requests queue on
 it, and cancellation is checked between tokens. The model loads lazily on first use, with all
-layers offloaded when the build supports GPU offload. Greedy rewrites (``speculative=True``)
-decode with prompt-lookup drafts (speculative.py) on the same instance, so they share its KV
-cache with every other request.
+layers offloaded when the build supports GPU offload. A chat reply primed with
+``assistant_prefix`` starts with that prefix, as the model's turn reads. Greedy rewrites
+(``speculative=True``) decode with prompt-lookup drafts (speculative.py) on the same
+instance, so they share its KV cache with every other request; re-asks sample (temperature,
+``seed``, ``repeat_penalty``) and decode plainly.
 """
 
 from __future__ import annotations
@@ -170,6 +172,8 @@ class LlamaCppBackend(Backend):
                     f"The prompt is {len(tokens)} tokens but model '{self.name}' holds {worker.llm.n_ctx()}; "
                     "select less text or raise n_ctx."
                 )
+            if request.messages is not None and request.assistant_prefix:
+                emit(Chunk(text=request.assistant_prefix))  # the reply starts with its priming
             decode = self._decode_lookup if _lookup_applies(request) else self._decode
             finish = decode(worker, request, tokens, stop, min(request.max_tokens, room), cancel, emit)
             emit(Chunk(finish_reason=finish))
@@ -190,7 +194,8 @@ class LlamaCppBackend(Backend):
             tokens,
             max_tokens=max_tokens,
             temperature=request.temperature,
-            repeat_penalty=1.0,
+            repeat_penalty=request.repeat_penalty,
+            seed=request.seed,
             stop=stop or None,
             grammar=_grammar(request),
             stream=True,
@@ -285,7 +290,13 @@ class LlamaCppBackend(Backend):
 
 def _lookup_applies(request: GenerationRequest) -> bool:
     """Prompt-lookup decoding is exact for greedy, unconstrained requests only."""
-    return request.speculative and request.temperature == 0 and request.json_schema is None and request.grammar is None
+    return (
+        request.speculative
+        and request.temperature == 0
+        and request.repeat_penalty == 1.0
+        and request.json_schema is None
+        and request.grammar is None
+    )
 
 
 def _grammar(request: GenerationRequest) -> Any:

@@ -4,8 +4,10 @@ Ollama, LM Studio, OpenAI itself, through the official ``openai`` SDK (AsyncOpen
 - ``messages`` go to /chat/completions, ``prompt`` to /completions, ``fim`` to /completions
   with ``suffix`` when the slot sets ``fim = true`` (else prefix-only completion). All streamed.
 - ``assistant_prefix``: priming the reply with a trailing assistant message is not portable,
-  so nothing extra is sent; if the model starts its reply by repeating the prefix, that copy
-  is stripped, so the text returned never includes the prefix (as with llama.cpp).
+  so nothing extra is sent; the text returned is the reply as the model wrote it (a repeated
+  copy of the prefix included, and not scanned for stops). A stream that breaks off with no
+  finish reason ends with finish reason ``incomplete``, never ``stop``.
+- ``seed`` is sent as is; ``repeat_penalty`` is llama.cpp's and not sent.
 - ``json_schema``: asked for as ``response_format`` type ``json_schema`` (strict). An endpoint
   that rejects it is asked with ``json_object`` plus ``schema`` (how llama-server and
   llama-cpp-python's server constrain output), then with no response_format and the schema
@@ -144,7 +146,7 @@ class OpenAIBackend(Backend):
         # steps the model may wrap it in prose, and some servers accept json_schema but ignore it.
         buffered = request.json_schema is not None
         parts: list[str] = []
-        finish = "stop"
+        finish: str | None = None  # stays None if the stream breaks off before the model finished
         try:
             async with contextlib.aclosing(self._pieces(replies)) as pieces:
                 async for text, reason in pieces:
@@ -161,11 +163,12 @@ class OpenAIBackend(Backend):
             # Closing the HTTP response is what cancels generation on the server.
             await replies.close()
         tail = reply.finish()
+        finish = finish or "incomplete"
         if buffered:
             yield Chunk(text=_json_text("".join(parts) + tail, finish))
         elif tail:
             yield Chunk(text=tail)
-        yield Chunk(finish_reason=finish)
+        yield Chunk(finish_reason=finish)  # type: ignore[arg-type]
 
     async def aclose(self) -> None:
         client, loop = self._client, self._client_loop
@@ -215,6 +218,8 @@ class OpenAIBackend(Backend):
         args: dict[str, Any] = dict(
             model=model, max_tokens=request.max_tokens, temperature=request.temperature, stream=True
         )
+        if request.seed is not None:
+            args["seed"] = request.seed
         # A stop found inside the assistant prefix would fire on the repeated prefix; such
         # stops, and any beyond the API's limit, are enforced by ReplyFilter instead.
         stops = [s for s in request.stop if s and s not in prefix][:MAX_SERVER_STOPS]
@@ -363,7 +368,7 @@ def _json_text(text: str, finish: str) -> str:
     try:
         value = extract_json(text)
     except GenerationError as exc:
-        if finish == "length":
+        if finish in ("length", "incomplete"):
             raise GenerationError(f"{exc} The reply was cut off at max_tokens; raise max_tokens.") from exc
         raise
     return json.dumps(value, ensure_ascii=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from typing import Callable
 
 from pydantic import BaseModel
 
@@ -22,24 +23,36 @@ class Generation(BaseModel):
 
     @property
     def truncated(self) -> bool:
-        return self.finish_reason == "length"
+        """Cut off: by the token limit, or by a stream that broke off before the model finished."""
+        return self.finish_reason in ("length", "incomplete")
 
 
-async def generate(backend: Backend, request: GenerationRequest) -> Generation:
-    """Run a request to completion. Cancelling the calling task stops the model between tokens."""
+async def generate(
+    backend: Backend, request: GenerationRequest, watch: Callable[[str], str | None] | None = None
+) -> Generation:
+    """Run a request to completion. Cancelling the calling task stops the model between tokens.
+
+    ``watch`` sees the reply so far after each chunk: a truthy answer ends the reply there
+    (finish reason ``stop``); an exception it raises ends it and propagates. Closing the stream
+    stops the model.
+    """
     start = time.perf_counter()
     first: float | None = None
-    parts: list[str] = []
     finish: str | None = None
+    text = ""
     async with contextlib.aclosing(backend.stream(request)) as chunks:
         async for chunk in chunks:
             if chunk.text:
                 if first is None:
                     first = time.perf_counter() - start
-                parts.append(chunk.text)
+                text += chunk.text
+                if watch is not None and watch(text):
+                    finish = "stop"
+                    break
             if chunk.finish_reason:
                 finish = chunk.finish_reason
     elapsed = time.perf_counter() - start
-    text = "".join(parts)
+    if finish is None:
+        finish = "incomplete"
     log.debug("%s generated %d chars in %.3fs (%s)", backend.name, len(text), elapsed, finish)
     return Generation(text=text, finish_reason=finish, backend=backend.name, elapsed_s=elapsed, first_chunk_s=first)

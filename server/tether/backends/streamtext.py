@@ -1,21 +1,26 @@
-"""Client-side shaping of a streamed reply: strip a repeated assistant prefix, enforce stops.
+"""Client-side shaping of a streamed reply: pass a repeated assistant prefix, enforce stops.
 
 Remote endpoints cannot portably be primed with the start of the assistant's reply, so the
-model may write that start itself (```python\\n before the code). ``ReplyFilter`` drops one
-leading copy of it, then cuts the text at the first stop string. Stops are enforced here, not
-only by the server, because a stop that occurs inside the prefix (three backticks closing a fenced reply)
-must not fire on the repeated prefix, and because some APIs accept at most four stops.
+model may write that start itself (```python\\n before the code). ``ReplyFilter`` passes one
+leading copy of it through unscanned, then cuts the text at the first stop string. Stops are
+enforced here, not only by the server, because a stop that occurs inside the prefix (three
+backticks closing a fenced reply) must not fire on the repeated prefix, and because some APIs
+accept at most four stops. The reply text is what the model wrote, as on every backend.
 """
 
 from __future__ import annotations
 
 
-class PrefixStripper:
-    """Drops one leading copy of ``prefix`` (leading whitespace ignored) from a stream."""
+class PrefixSplitter:
+    """Splits one leading copy of ``prefix`` (leading whitespace ignored) off a stream.
+
+    ``feed`` returns the text after that copy; the copy itself is kept in ``head``.
+    """
 
     def __init__(self, prefix: str):
         self.target = prefix.lstrip()
         self.pending = ""
+        self.head = ""
         self.decided = not self.target
 
     def feed(self, text: str) -> str:
@@ -25,7 +30,11 @@ class PrefixStripper:
         body = self.pending.lstrip()
         if len(body) >= len(self.target):
             self.decided = True
-            out = body[len(self.target):] if body.startswith(self.target) else self.pending
+            if body.startswith(self.target):
+                cut = len(self.pending) - len(body) + len(self.target)
+                self.head, out = self.pending[:cut], self.pending[cut:]
+            else:
+                out = self.pending
             self.pending = ""
             return out
         if not self.target.startswith(body):
@@ -76,16 +85,18 @@ class StopScanner:
 
 
 class ReplyFilter:
-    """PrefixStripper then StopScanner, as one feed/finish pair."""
+    """PrefixSplitter then StopScanner, as one feed/finish pair; the prefix copy passes unscanned."""
 
     def __init__(self, prefix: str, stops: list[str]):
-        self.prefix = PrefixStripper(prefix)
+        self.prefix = PrefixSplitter(prefix)
         self.stops = StopScanner(stops)
         self.stopped = False
 
     def feed(self, text: str) -> str:
-        out, self.stopped = self.stops.feed(self.prefix.feed(text))
-        return out
+        body = self.prefix.feed(text)
+        head, self.prefix.head = self.prefix.head, ""
+        out, self.stopped = self.stops.feed(body)
+        return head + out
 
     def finish(self) -> str:
         """Held-back text at the end of a stream that reached no stop."""

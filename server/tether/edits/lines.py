@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..backends.jsonout import extract_json
 from ..errors import GenerationError
-from .rewrite import check_rewrite, detect_newline
+from ..lines import detect_newline, line_count, split_lines
+from .elision import check_elision
 
 INSERT_MIN_CHARS = 400
 INSERT_MAX_CHARS = 4000
@@ -38,7 +39,7 @@ def insert_limit(text: str) -> int:
 
 
 def line_edit_schema(text: str) -> dict[str, Any]:
-    count = len(text.splitlines())
+    count = line_count(text)
     lines = list(range(count + 1))
     return {
         "type": "object",
@@ -59,7 +60,7 @@ def line_edit_max_tokens(text: str) -> int:
 
 def numbered(text: str) -> str:
     """The file with 1-based line numbers, as the model is shown it."""
-    return "\n".join(f"{number:>4}| {line}" for number, line in enumerate(text.splitlines(), 1))
+    return "\n".join(f"{number:>4}| {line}" for number, line in enumerate(split_lines(text), 1))
 
 
 def parse_line_edit(reply: str, text: str) -> LineEdit:
@@ -77,7 +78,7 @@ def parse_line_edit(reply: str, text: str) -> LineEdit:
             '{"after_line": N, "remove": N, "insert": "text"}: '
             + "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3])
         ) from exc
-    count = len(text.splitlines())
+    count = line_count(text)
     if edit.after_line > count:
         raise GenerationError(f"after_line {edit.after_line} is past the end of the file ({count} lines).")
     if len(edit.insert) > insert_limit(text):
@@ -88,15 +89,16 @@ def parse_line_edit(reply: str, text: str) -> LineEdit:
 def apply_line_edit(text: str, edit: LineEdit, truncated: bool = False) -> str:
     """``text`` with the edit applied (``remove`` is clamped to the end of the file)."""
     if truncated:
-        raise GenerationError("The reply was cut off (token limit); reply with one complete, shorter edit.")
-    lines = text.splitlines(keepends=True)
+        raise GenerationError(
+            "The reply was cut off (token limit); reply with one complete, shorter edit.", kind="truncated"
+        )
+    lines = split_lines(text, keepends=True)
     start = edit.after_line
     end = min(len(lines), start + edit.remove)
     removed = "".join(lines[start:end])
     newline = detect_newline(text)
     insert = edit.insert.replace("\r\n", "\n")
-    if insert.strip():
-        check_rewrite(insert, removed, False)  # no "... rest unchanged" placeholders
+    check_elision(removed, insert, "")  # no comment standing where code was
     if insert and not insert.endswith("\n") and (end < len(lines) or removed.endswith(("\n", "\r\n"))):
         insert += "\n"
     if start == len(lines) and lines and not lines[-1].endswith("\n") and insert:

@@ -1,65 +1,59 @@
 """Whole-region rewrites: the model's reply becomes the new text of the region.
 
-The reply is primed with an opening code fence and stopped at the closing one, so it is the
-code itself. Line endings follow the file (CRLF stays CRLF), and the region keeps its final
-newline. A reply that was cut off, is empty, or elides code ("... rest unchanged") is refused
-with a reason the model is re-asked with.
+The region is shown in a fence longer than any backtick run in it, and the reply is primed
+with that fence where the backend can prime. ``rewrite_region`` reads the code out of the reply
+(``edits.reply``), drops lines that echo the code around a selection, fits indentation and
+line endings to the file (``edits.fit``), and refuses a reply that is empty, elides code or,
+for a whole file, is only a piece of it (``edits.elision``). Each refusal is a GenerationError
+with a kind, re-asked by the loop.
 """
 
 from __future__ import annotations
 
-import re
-
 from ..errors import GenerationError
-
-_ELISION = re.compile(
-    r"^\s*(#|//|/\*|--|<!--)\s*\.\.\.?\s*(\(?(rest|remaining|existing|other|unchanged|previous|same)\b.*)?$"
-    r"|(rest of (the )?(code|file|function|class)|existing code|remains? (the same|unchanged)|unchanged code)",
-    re.IGNORECASE | re.MULTILINE,
-)
+from ..lines import split_lines
+from .elision import check_elision, check_fragment
+from .fit import fit_indent, trim_echo
+from .reply import extract_code
 
 
-def clean_reply(reply: str) -> str:
-    """Drop a stray opening fence and anything after a closing fence."""
-    text = reply
-    if text.lstrip().startswith("```"):
-        first_newline = text.find("\n")
-        text = text[first_newline + 1 :] if first_newline >= 0 else ""
-    fence = re.search(r"^\s*```\s*$", text, re.MULTILINE)
-    if fence:
-        text = text[: fence.start()]
-    return text
-
-
-def fit_region(new_region: str, old_region: str, newline: str) -> str:
-    """Match the old region's line endings, and give back the blank tail the model never saw.
+def fit_region(new_region: str, old_region: str) -> str:
+    """Give back the blank tail the model never saw.
 
     The prompt shows the region without its trailing blank lines (``rstrip``), so they are
     re-attached as they were; a region at the end of a file without a final newline stays so.
     """
-    body = new_region.replace("\r\n", "\n")
-    if newline != "\n":
-        body = body.replace("\n", newline)
     if not old_region.strip():
-        return body
+        return new_region
     tail = old_region[len(old_region.rstrip()) :]
-    return body.rstrip() + tail
+    return new_region.rstrip() + tail
 
 
-def check_rewrite(new_region: str, old_region: str, truncated: bool) -> None:
-    """Refuse a rewrite that would lose code."""
-    if truncated:
-        raise GenerationError(
-            "The reply was cut off before the end of the code (token limit); write the complete code, nothing else."
-        )
+def check_rewrite(new_region: str, old_region: str, lang: str) -> None:
+    """Refuse a rewrite that would lose code: empty, or code elided behind a placeholder."""
     if old_region.strip() and not new_region.strip():
-        raise GenerationError("The reply was empty; write the complete rewritten code.")
-    if _ELISION.search(new_region) and not _ELISION.search(old_region):
-        raise GenerationError(
-            "The reply elides code with a placeholder such as '... rest unchanged'; write every line in full."
-        )
+        raise GenerationError("The reply was empty; write the complete rewritten code.", kind="empty")
+    check_elision(old_region, new_region, lang)
 
 
-def detect_newline(text: str) -> str:
-    crlf = text.count("\r\n")
-    return "\r\n" if crlf and crlf >= text.count("\n") - crlf else "\n"
+def rewrite_region(reply: str, text: str, start: int, end: int, path: str, lang: str) -> str:
+    """The file ``text`` with lines [start, end) (0-based) replaced by the code in ``reply``.
+
+    ``reply``: the whole reply, primed fence included. Line breaks are still the model's (the
+    caller restores the file's with ``fit.keep_line_endings``). Raises GenerationError.
+    """
+    lines = split_lines(text, keepends=True)
+    old_region = "".join(lines[start:end])
+    whole = start == 0 and end >= len(lines)
+    code = extract_code(reply, old_region)
+    code = code.replace("\r\n", "\n").replace("\r", "\n")
+    if not whole:
+        code = trim_echo(code, split_lines("".join(lines[:start])), split_lines("".join(lines[end:])), old_region)
+    check_rewrite(code, old_region, lang)
+    code = fit_indent(code, old_region, text, path)
+    new_region = fit_region(code, old_region)
+    if whole:
+        check_fragment(old_region, new_region)
+    elif new_region and not new_region.endswith(("\n", "\r")) and end < len(lines):
+        new_region += "\n"
+    return "".join(lines[:start]) + new_region + "".join(lines[end:])

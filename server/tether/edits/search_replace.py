@@ -18,6 +18,8 @@ import re
 from pydantic import BaseModel
 
 from ..errors import GenerationError
+from ..lines import split_lines
+from .elision import check_elision
 
 _BLOCK = re.compile(
     r"<{5,9} ?SEARCH[^\n]*\n(?P<search>.*?)(?:^|\n)={5,9}[^\n]*\n(?P<replace>.*?)(?:^|\n)>{5,9} ?REPLACE",
@@ -40,8 +42,15 @@ def parse_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def apply_blocks(text: str, blocks: list[Block]) -> str:
+def apply_blocks(text: str, blocks: list[Block], lang: str = "") -> str:
+    """``text`` with each block's SEARCH lines replaced by its REPLACE lines, in order.
+
+    Line breaks in the result are the reply's where it replaced lines; the caller restores the
+    file's (``fit.keep_line_endings``). Raises GenerationError for a block that matches no
+    place or several, or that replaces code with a placeholder comment (``lang``: fence name).
+    """
     for number, block in enumerate(blocks, 1):
+        check_elision(block.search, block.replace, lang)
         text = _apply_one(text, block, number)
     return text
 
@@ -57,20 +66,20 @@ def _apply_one(text: str, block: Block, number: int) -> str:
         raise GenerationError(
             f"Block {number}'s SEARCH part matches {count} places; include more surrounding lines so it is unique."
         )
-    lines = text.splitlines(keepends=True)
-    wanted = [line.rstrip() for line in search.splitlines()]
+    lines = split_lines(text, keepends=True)
+    wanted = [line.rstrip() for line in split_lines(search)]
     hits = [
         i for i in range(len(lines) - len(wanted) + 1)
         if [line.rstrip() for line in lines[i : i + len(wanted)]] == wanted
     ]
     if len(hits) != 1:
-        first = search.splitlines()[0] if search.splitlines() else ""
+        first = split_lines(search)[0] if split_lines(search) else ""
         raise GenerationError(
             f"Block {number}'s SEARCH part does not match the file exactly once (it starts with {first!r}); "
             "copy the lines exactly as they are in the file."
         )
     start = hits[0]
     end = start + len(wanted)
-    ending = "\n" if lines[end - 1].endswith("\n") else ""
+    ending = "\n" if lines[end - 1].endswith(("\n", "\r")) else ""
     new = replace if replace.endswith("\n") or not ending else replace + ending
     return "".join(lines[:start]) + new + "".join(lines[end:])

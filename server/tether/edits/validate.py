@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import ast
+import json
 import logging
+import tomllib
 import warnings
+from typing import Callable
 
 from ..errors import GenerationError
+from ..lines import split_lines
+from .fit import keep_line_endings, split_bom
+from .reply import fence_lines
 
 log = logging.getLogger(__name__)
 
@@ -14,28 +20,28 @@ log = logging.getLogger(__name__)
 class InvalidEditError(GenerationError):
     """A well-formed edit whose result fails validation (it breaks the parse); re-asked like any other."""
 
+    kind = "did not parse"
+
 
 def check_syntax(path: str, before: str, after: str) -> None:
-    """Refuse an edit that adds syntax errors (tree-sitter), when the language is known."""
-    try:
-        from ..context.syntax import adds_syntax_errors
-    except ImportError:  # the syntax layer is optional at this level
-        return
+    """Refuse an edit that adds syntax errors: tree-sitter where the language is known, then
+    the language's own parser where one is at hand (Python's ``ast``, ``tomllib``, ``json``;
+    for markdown, code fences that all close). A file that did not parse before is not held
+    to it after."""
+    from ..context.syntax import adds_syntax_errors
+
     added = adds_syntax_errors(path, before, after)
     if added:
         line, message = added[0]
         more = f" (and {len(added) - 1} more)" if len(added) > 1 else ""
         raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}{more}. Fix it.")
-    if path.endswith((".py", ".pyi")):
-        _check_python(before, after)
-
-
-def _check_python(before: str, after: str) -> None:
-    """Python's own parser, where tree-sitter is lenient (it accepts a ``def`` with no body)."""
-    if _python_error(after) is None or _python_error(before) is not None:
-        return  # fine, or the file did not parse before either (another Python version, a template)
-    line, message = _python_error(after) or (0, "")
-    raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}. Fix it.")
+    parser = _PARSERS.get(path.rsplit(".", 1)[-1].lower()) if "." in path else None
+    if parser is None:
+        return
+    error = parser(after)
+    if error is not None and parser(before) is None:
+        line, message = error
+        raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}. Fix it.")
 
 
 def _python_error(text: str) -> tuple[int, str] | None:
@@ -50,6 +56,47 @@ def _python_error(text: str) -> tuple[int, str] | None:
     return None
 
 
+def _toml_error(text: str) -> tuple[int, str] | None:
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return getattr(exc, "lineno", 0) or 0, str(exc)
+    return None
+
+
+def _json_error(text: str) -> tuple[int, str] | None:
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return getattr(exc, "lineno", 0) or 0, str(exc)
+    return None
+
+
+def _markdown_error(text: str) -> tuple[int, str] | None:
+    """An unclosed code fence: everything after it would render as code."""
+    lines = split_lines(text)
+    open_fence = None
+    for fence in fence_lines(lines):
+        if open_fence is None:
+            open_fence = fence
+        elif fence.char == open_fence.char and fence.length >= open_fence.length and not fence.info:
+            open_fence = None
+    if open_fence is not None:
+        return open_fence.index + 1, "a code fence opened here is never closed"
+    return None
+
+
+# Python's own parser runs after tree-sitter, which is lenient (it accepts a ``def`` with no body).
+_PARSERS: dict[str, Callable[[str], tuple[int, str] | None]] = {
+    "py": _python_error,
+    "pyi": _python_error,
+    "toml": _toml_error,
+    "json": _json_error,
+    "md": _markdown_error,
+    "markdown": _markdown_error,
+}
+
+
 def restore_secrets(new_text: str, base_text: str) -> str:
     """Put back secrets a remote model saw as [REDACTED]; refuse to write the marker over real text."""
     from ..context.secrets import REDACTED, unredact
@@ -61,3 +108,17 @@ def restore_secrets(new_text: str, base_text: str) -> str:
             "keep such lines exactly as they are."
         )
     return restored
+
+
+def finish_text(path: str, base: str, new: str) -> str:
+    """The last steps every edit path shares, on the whole new file text ``new``:
+
+    the file's line breaks kept (``fit.keep_line_endings``), its BOM kept, secrets the model
+    saw redacted put back, and the syntax/parse check. Raises GenerationError (re-askable).
+    """
+    bom, _ = split_bom(base)
+    new = bom + split_bom(new)[1]
+    new = keep_line_endings(base, new)
+    new = restore_secrets(new, base)
+    check_syntax(path, base, new)
+    return new

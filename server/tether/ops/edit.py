@@ -2,7 +2,9 @@
 
 The model rewrites a bounded region (the selection, or the whole file; long files go through
 SEARCH/REPLACE blocks) and tether computes the diff, so hunks are always well-formed. Replies
-that were cut off, elide code or add syntax errors are re-asked, a bounded number of times.
+that loop, were cut off, elide code, are not the region or add syntax errors are re-asked,
+differently, ``edit.max_reasks`` times at most (``edits.loop``); then the op fails and nothing
+is written.
 """
 
 from __future__ import annotations
@@ -11,13 +13,16 @@ from ..backends.base import Backend, GenerationRequest
 from ..backends.runtime import Generation
 from ..context.pack import ContextPack
 from ..edits.loop import ask_until_valid
-from ..edits.rewrite import check_rewrite, clean_reply, detect_newline, fit_region
+from ..edits.reply import closed_block_end
+from ..edits.rewrite import rewrite_region
 from ..edits.search_replace import apply_blocks, parse_blocks
-from ..edits.validate import check_syntax, restore_secrets
+from ..edits.validate import finish_text
+from ..edits.watch import ReplyWatch
 from ..engine import EditTarget, Engine
 from ..errors import InputError
 from ..languages import language_for
-from ..prompts.edit import rewrite_messages, search_replace_messages
+from ..lines import line_count, split_lines
+from ..prompts.edit import fence_for, rewrite_messages, search_replace_messages
 from ..proposals import Proposal, build_file_change
 from ..slider import Level, check_changes, check_level
 from .gather import gather_context
@@ -25,11 +30,15 @@ from .gather import gather_context
 async def edit_selection(
     engine: Engine, path: str, instruction: str, start_line: int, end_line: int, text: str | None = None
 ) -> Proposal:
-    """Rewrite lines [start_line, end_line) (0-based) of ``path``; ``text`` is the buffer, else the disk."""
+    """Rewrite lines [start_line, end_line) (0-based, as ``tether.lines`` counts) of ``path``;
+    ``text`` is the buffer, else the disk. Raises InputError for a bad range, GenerationError
+    when no reply was usable after the re-asks (nothing is written)."""
     return await _edit(engine, path, instruction, text, (start_line, end_line), Level.SELECTION)
 
 
 async def edit_file(engine: Engine, path: str, instruction: str, text: str | None = None) -> Proposal:
+    """Rewrite the whole of ``path``; ``text`` is the buffer, else the disk. Raises
+    GenerationError when no reply was usable after the re-asks (nothing is written)."""
     return await _edit(engine, path, instruction, text, None, Level.FILE)
 
 
@@ -46,7 +55,7 @@ async def _edit(
     limits = engine.settings.limits_for(level)
     region = _region(base, target)
     pack, region_tokens = await gather_context(engine, target, backend, region)
-    new_text, _ = await propose_text(engine, backend, target, pack, region_tokens, limits.max_model_calls)
+    new_text, _ = await propose_text(engine, backend, target, pack, region_tokens, 1 + engine.settings.edit.max_reasks)
     change = build_file_change(rel, base, new_text)
     changed = sum(h.changed_lines for h in change.hunks)
     check_changes(level, limits, 1 if change.hunks else 0, changed)
@@ -63,7 +72,8 @@ async def _edit(
 
 
 def make_target(path: str, text: str, lines: tuple[int, int] | None, instruction: str, level: Level) -> EditTarget:
-    count = len(text.splitlines())
+    """The region to edit: ``lines`` = (start, end), 0-based, end exclusive; None = the file."""
+    count = line_count(text)
     start, end = lines if lines is not None else (0, count)
     if lines is not None and not (0 <= start < end <= max(count, 1)):
         raise InputError(
@@ -78,69 +88,72 @@ async def propose_text(
     """The target file's new text and the model calls it took (the repo agent calls this per file).
 
     A selection, or a whole file up to ``edit.search_replace_over_lines`` lines, is rewritten;
-    longer whole files are edited through SEARCH/REPLACE blocks.
+    longer whole files are edited through SEARCH/REPLACE blocks. ``max_calls``: tries, re-asks
+    included. Raises GenerationError when none gave a usable reply.
     """
-    long_file = len(target.text.splitlines()) > engine.settings.edit.search_replace_over_lines
+    long_file = line_count(target.text) > engine.settings.edit.search_replace_over_lines
     if target.level != Level.SELECTION and long_file:
         return await _search_replace(engine, backend, target, pack, max_calls)
     return await _rewrite(engine, backend, target, pack, region_tokens, max_calls)
 
 
 def _region(text: str, target: EditTarget) -> str:
-    return "".join(text.splitlines(keepends=True)[target.start_line : target.end_line])
+    return "".join(split_lines(text, keepends=True)[target.start_line : target.end_line])
 
 
 async def _rewrite(
     engine: Engine, backend: Backend, target: EditTarget, pack: ContextPack, region_tokens: int, max_calls: int
 ) -> tuple[str, int]:
-    lines = target.text.splitlines(keepends=True)
+    lines = split_lines(target.text, keepends=True)
     start, end = target.start_line, target.end_line
     old_region = "".join(lines[start:end])
     whole = start == 0 and end >= len(lines)
     lang = language_for(target.path)
     around = engine.settings.edit.around_lines
+    fence = fence_for(target.text)
     messages = rewrite_messages(
         target.path, lang, old_region,
         "".join(lines[max(0, start - around) : start]), "".join(lines[end : end + around]),
-        target.instruction, pack, whole,
+        target.instruction, pack, whole, fence,
     )
     caps = await backend.capabilities()
     request = GenerationRequest(
         messages=messages,
-        assistant_prefix=f"```{lang}\n",
-        stop=["```"],
+        assistant_prefix=f"{fence}{lang}\n",
         max_tokens=min(engine.settings.edit.max_tokens, region_tokens * 2 + 128),
         temperature=engine.settings.edit.temperature,
         speculative=engine.settings.edit.speculative,
     )
-    newline = detect_newline(target.text)
+    shown = "".join(m.content for m in messages)
 
     def parse(generation: Generation) -> str:
-        new_region = clean_reply(generation.text)
-        check_rewrite(new_region, old_region, generation.truncated)
-        new_text = "".join(lines[:start]) + fit_region(new_region, old_region, newline) + "".join(lines[end:])
-        new_text = restore_secrets(new_text, target.text)
-        check_syntax(target.path, target.text, new_text)
-        return new_text
+        new_text = rewrite_region(generation.text, target.text, start, end, target.path, lang)
+        return finish_text(target.path, target.text, new_text)
 
-    return await ask_until_valid(backend, request, parse, max_calls, token_ceiling=caps.n_ctx // 2)
+    def watch() -> ReplyWatch:
+        return ReplyWatch(old_region, shown, done=lambda reply: closed_block_end(reply, old_region))
+
+    return await ask_until_valid(backend, request, parse, max_calls, token_ceiling=caps.n_ctx // 2, watch=watch)
 
 
 async def _search_replace(
     engine: Engine, backend: Backend, target: EditTarget, pack: ContextPack, max_calls: int
 ) -> tuple[str, int]:
     lang = language_for(target.path)
+    messages = search_replace_messages(target.path, lang, target.text, target.instruction, pack, fence_for(target.text))
     request = GenerationRequest(
-        messages=search_replace_messages(target.path, lang, target.text, target.instruction, pack),
+        messages=messages,
         max_tokens=engine.settings.edit.max_tokens,
         temperature=engine.settings.edit.temperature,
         speculative=engine.settings.edit.speculative,
     )
+    shown = "".join(m.content for m in messages)
 
     def parse(generation: Generation) -> str:
-        check_rewrite(generation.text, "x", generation.truncated)
-        new_text = restore_secrets(apply_blocks(target.text, parse_blocks(generation.text)), target.text)
-        check_syntax(target.path, target.text, new_text)
-        return new_text
+        new_text = apply_blocks(target.text, parse_blocks(generation.text), lang)
+        return finish_text(target.path, target.text, new_text)
 
-    return await ask_until_valid(backend, request, parse, max_calls)
+    def watch() -> ReplyWatch:
+        return ReplyWatch(target.text, shown)
+
+    return await ask_until_valid(backend, request, parse, max_calls, watch=watch)

@@ -1,0 +1,152 @@
+"""Reading the code out of a model's rewrite reply, by kind, not by symptom.
+
+A rewrite is shown to the model inside a code fence longer than any run of backticks in the
+region (``prompts.edit.fence_for``), and the reply is primed with that fence where the backend can prime.
+Models are loose about the rest, so a reply is read as CommonMark-ish text ("Fenced code
+blocks", CommonMark 0.31 §4.5):
+
+- Reasoning blocks (``<think>…</think>``, ``<thinking>``, ``<reasoning>``) are dropped
+  wherever they are; a reasoning block that never closes holds no code.
+- The code is the first fenced block (backticks or tildes, three or more, any info string or
+  none, longer or shorter than tether's). Prose before and after it is dropped, and so is a
+  second block (the code written twice, a usage example).
+- The block ends at the fence line that balances the region's own fences: a markdown file
+  with a ```sh block inside is not cut at that block's closing fence. Where the count does not
+  fit (the edit added or removed a block), inner fences with an info string open nested
+  blocks and bare ones close them.
+- A reply with exactly as many fence lines as the region has, or none, is the code unwrapped.
+- A single bare fence is an opener without closer or a closer without opener: the side that
+  reads more like the region is the code.
+- A wrapper that never closes runs to the end of the reply (a reply cut off by the token limit
+  is caught before this, by its finish reason).
+
+``closed_block_end`` answers the streaming question "has the fenced block closed yet?" with the
+same rules, so generation stops at the end of the code instead of running into prose.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from ..errors import GenerationError
+from ..lines import split_lines
+
+_FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>[^\r\n]*)$")
+_REASONING = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
+_REASONING_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
+_REASONING_CLOSE = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FenceLine:
+    index: int  # 0-based line number in the reply
+    char: str  # "`" or "~"
+    length: int
+    info: str  # the info string, stripped ("" for a bare fence)
+
+
+def fence_lines(lines: list[str]) -> list[FenceLine]:
+    """The lines of ``lines`` (no line breaks) that look like code fence lines."""
+    found = []
+    for index, line in enumerate(lines):
+        match = _FENCE.match(line.rstrip())
+        if not match:
+            continue
+        fence, info = match["fence"], match["info"].strip()
+        if fence[0] == "`" and "`" in info:
+            continue  # CommonMark: a backtick fence's info string holds no backtick
+        found.append(FenceLine(index, fence[0], len(fence), info))
+    return found
+
+
+def drop_reasoning(reply: str) -> str:
+    """``reply`` without reasoning blocks; raises GenerationError if one never closes."""
+    text = _REASONING.sub("", reply)
+    close = _REASONING_CLOSE.search(text)
+    if close and not _REASONING_OPEN.search(text[: close.start()]):
+        text = text[close.end():]  # the template opened the block in the prompt
+    if _REASONING_OPEN.search(text):
+        raise GenerationError(
+            "The reply is a reasoning block that never ends (no closing tag), with no code after it; "
+            "reply with the code in one fenced block.",
+            kind="no code",
+        )
+    return text
+
+
+def extract_code(reply: str, region: str) -> str:
+    """The code a rewrite reply holds (see the module docstring for the rules).
+
+    ``reply``: the whole reply, including the opening fence it was primed with.
+    ``region``: the text the model was asked to rewrite (its fence lines are the balance).
+    Returns the code with its line breaks as the model wrote them; raises GenerationError when
+    the reply holds no code at all.
+    """
+    text = drop_reasoning(reply)
+    lines = split_lines(text, keepends=True)
+    bare = [line.rstrip("\r\n") for line in lines]
+    fences = fence_lines(bare)
+    inner = len(fence_lines(split_lines(region)))
+    if not fences or (inner and len(fences) == inner):
+        return text if region.startswith(("\n", "\r")) else text.lstrip("\r\n")  # unwrapped
+    if len(fences) == 1 and not inner and not fences[0].info:
+        # One bare fence: an opener whose closer is missing, or a closer whose opener was
+        # never written (primed on a backend that cannot prime). The side that reads like the
+        # region is the code.
+        before, after = "".join(lines[: fences[0].index]), "".join(lines[fences[0].index + 1 :])
+        return before if _likeness(before, region) > _likeness(after, region) else after
+    opener = fences[0]
+    close = _closer(fences, opener, inner)
+    end = close.index if close is not None else len(lines)
+    return "".join(lines[opener.index + 1 : end])
+
+
+def _likeness(text: str, region: str) -> float:
+    """How much ``text`` reads like ``region`` (difflib's ratio on the first 2,000 characters, 0..1)."""
+    if not text.strip():
+        return -1.0
+    return difflib.SequenceMatcher(None, text[:2000], region[:2000]).ratio()
+
+
+def closed_block_end(reply: str, region: str) -> int | None:
+    """Where the reply's first fenced block closes (offset just past the closing fence line),
+    or None while it is still open. Used to stop a streamed reply at the end of its code."""
+    try:
+        text = drop_reasoning(reply)
+    except GenerationError:
+        return None
+    if len(text) != len(reply):
+        return None  # offsets would not map back; rare enough to let the stream run on
+    lines = split_lines(text, keepends=True)
+    complete = lines if text.endswith(("\n", "\r")) else lines[:-1]
+    fences = fence_lines([line.rstrip("\r\n") for line in complete])
+    if not fences:
+        return None
+    inner = len(fence_lines(split_lines(region)))
+    close = _closer(fences, fences[0], inner, streaming=True)
+    if close is None:
+        return None
+    return sum(len(line) for line in lines[: close.index + 1])
+
+
+def _closer(fences: list[FenceLine], opener: FenceLine, inner: int, streaming: bool = False) -> FenceLine | None:
+    """The fence line that closes ``opener``: first by balance with the region's ``inner``
+    fence count, else by nesting (info string opens, bare closes)."""
+    after = [f for f in fences if f.index > opener.index]
+    candidates = [f for f in after if not f.info and f.char == opener.char]
+    for position, fence in enumerate(after):
+        if fence in candidates and position == inner:
+            return fence
+    if streaming:
+        return None  # more fences may come that make the count fit
+    depth = 0
+    for fence in after:
+        if fence.info:
+            depth += 1
+        elif fence.char == opener.char:
+            if depth == 0:
+                return fence
+            depth -= 1
+    return None
