@@ -20,6 +20,7 @@ from pygls.protocol import JsonRPCResponseMessage
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import register_lsp_features
 
+from tether.lines import line_break, split_lines, strip_break
 from tether.lsp.protocol import converter_factory as server_converter
 
 TIMEOUT = 120.0  # model calls on 2 busy CPU cores
@@ -105,21 +106,23 @@ class Editor:
 
 
 def offset(text: str, pos: types.Position) -> int:
-    lines = text.splitlines(keepends=True)
+    """Code-point offset of an LSP position (UTF-16 columns); lines end at \\n, \\r\\n, \\r only."""
+    lines = split_lines(text, keepends=True)
     start = sum(len(line) for line in lines[: pos.line])
-    line = lines[pos.line] if pos.line < len(lines) else ""
+    line = strip_break(lines[pos.line]) if pos.line < len(lines) else ""
     units = 0
     for index, char in enumerate(line):
         if units >= pos.character:
             return start + index
         units += 2 if ord(char) > 0xFFFF else 1
-    return start + len(line.rstrip("\r\n"))
+    return start + len(line)
 
 
 def position(text: str, at: int) -> types.Position:
-    before = text[:at]
-    line = before.count("\n")
-    column = before[before.rfind("\n") + 1 :]
+    """LSP position (0-based line, UTF-16 column) of code-point offset ``at``."""
+    lines = split_lines(text[:at], keepends=True)
+    line = len(lines) - 1 if lines and not line_break(lines[-1]) else len(lines)
+    column = lines[-1] if lines and not line_break(lines[-1]) else ""
     return types.Position(line=line, character=sum(2 if ord(c) > 0xFFFF else 1 for c in column))
 
 

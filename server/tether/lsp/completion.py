@@ -13,6 +13,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from ..ops.complete import complete
+from ..lines import split_lines
 from .convert import lsp_range, to_line_col
 from .documents import completable, open_buffer
 from .errors import handles_errors
@@ -63,7 +64,7 @@ async def complete_at(ls, uri: str, position: types.Position, immediate: bool) -
 
 
 def completion_item(text: str, position: types.Position) -> types.CompletionItem:
-    first = text.strip().splitlines()[0] if text.strip() else text
+    first = split_lines(text.strip())[0] if text.strip() else text
     return types.CompletionItem(
         label=first[:LABEL_CHARS] + ("…" if len(first) > LABEL_CHARS else ""),
         kind=types.CompletionItemKind.Text,

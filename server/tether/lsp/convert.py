@@ -1,8 +1,10 @@
 """Converters between LSP shapes and tether's, named for what they return.
 
-LSP columns count UTF-16 code units unless the client negotiated another position encoding;
-tether counts code points. Lines are split the way the engine splits them
-(``str.splitlines``), so a range the server sends matches the hunks it was built from.
+LSP columns count UTF-16 code units unless the client negotiated another position encoding
+(UTF-8 or UTF-32, LSP 3.17 ``positionEncoding``); tether counts code points. Lines are those of
+``tether.lines``: they end at \\n, \\r\\n or \\r only, as LSP 3.17 says ("Text Documents"), so form
+feed, U+2028 and the like are characters inside a line for the editor, the engine and the hunks
+alike, and a range the server sends matches the hunks it was built from.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any, Callable, Mapping
 
 from lsprotocol import types
 
+from ..lines import line_break, split_lines, strip_break
 from ..proposals import Proposal, line_replacement
 from .wire import FileOut, HunkOut, PositionIn, ProposalOut, ProposalSummary, RangeIn, SourceOut
 
@@ -60,8 +63,12 @@ def _units(char: str, encoding: str) -> int:
 
 
 def code_points(line: str, units: int, encoding: str) -> int:
-    """Column in code points of a client column (clamped to the line's end)."""
-    line = line.rstrip("\r\n")
+    """Column in code points of a client column ``units`` (in ``encoding``'s units) on ``line``.
+
+    ``line`` may keep its break; the result is clamped to the line's end (before the break), and
+    a column inside a surrogate pair or a UTF-8 sequence moves to the end of that character.
+    """
+    line = strip_break(line)
     if encoding == types.PositionEncodingKind.Utf32:
         return min(units, len(line))
     seen = 0
@@ -73,21 +80,32 @@ def code_points(line: str, units: int, encoding: str) -> int:
 
 
 def client_units(line: str, column: int, encoding: str) -> int:
+    """Client column (``encoding``'s units: UTF-16 code units by default) of code-point ``column``."""
     return sum(_units(char, encoding) for char in line[:column])
 
 
 def to_line_col(text: str, position: types.Position | PositionIn, encoding: str) -> tuple[int, int]:
-    """0-based (line, column in code points) of an LSP position in ``text``."""
-    lines = text.splitlines(keepends=True)
+    """0-based (line, column in code points) of an LSP position (0-based line, ``encoding`` column).
+
+    Lines end at \\n, \\r\\n or \\r only. A line past the last one comes back as is, column 0 (the
+    empty last line after a final break, or past the end: the op says so).
+    """
+    lines = split_lines(text, keepends=True)
     if position.line >= len(lines):
-        return position.line, 0  # the empty last line (or past the end: the op says so)
+        return position.line, 0
     return position.line, code_points(lines[position.line], position.character, encoding)
 
 
 def lsp_position_at(text: str, offset: int, encoding: str) -> types.Position:
-    """The LSP position of a character offset in ``text``."""
-    lines = text[:offset].splitlines(keepends=True)
-    if not lines or lines[-1].splitlines() != [lines[-1]]:
+    """The LSP position (0-based line, ``encoding`` column) of code-point ``offset`` in ``text``.
+
+    An offset between the \\r and \\n of a \\r\\n is the end of that line.
+    """
+    lines = split_lines(text[:offset], keepends=True)
+    if lines and lines[-1].endswith("\r") and text[offset : offset + 1] == "\n":
+        last = strip_break(lines[-1])
+        return types.Position(line=len(lines) - 1, character=client_units(last, len(last), encoding))
+    if not lines or line_break(lines[-1]):
         return types.Position(line=len(lines), character=0)  # the offset starts a line
     return types.Position(line=len(lines) - 1, character=client_units(lines[-1], len(lines[-1]), encoding))
 
@@ -107,9 +125,14 @@ def to_line_range(text: str, rng: RangeIn | types.Range) -> tuple[int, int]:
 
 
 def lsp_text_edit(old: str, new: str, encoding: str) -> types.TextEdit:
-    """The smallest whole-line TextEdit turning ``old`` into ``new``."""
+    """The smallest whole-line TextEdit turning ``old`` into ``new``.
+
+    Its range is in LSP positions of ``old`` (0-based lines, ``encoding`` columns: UTF-16 code
+    units unless negotiated otherwise); whole lines, so it starts and ends at column 0 except at
+    the end of a last line without a break.
+    """
     first, last, text = line_replacement(old, new)
-    lines = old.splitlines(keepends=True)
+    lines = split_lines(old, keepends=True)
     start = sum(len(line) for line in lines[:first])
     end = sum(len(line) for line in lines[:last])
     return types.TextEdit(

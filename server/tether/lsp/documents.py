@@ -1,23 +1,65 @@
 """Buffers: the text the editor has open, which is what proposals are made from and applied to.
 
-pygls keeps open documents in sync (incremental ``textDocument/didChange``). A file that is not
-open is read from disk, confined to the workspace. Edits refuse huge and binary text; so does
-completion, quietly.
+pygls keeps open documents in sync (incremental ``textDocument/didChange``), on LSP's lines:
+``LspWorkspace`` makes its documents split at \\n, \\r\\n and \\r only (``tether.lines``), where
+pygls' own split with ``str.splitlines`` and would apply an edit below a form feed or U+2028 to
+the wrong line. A file that is not open is read from disk, confined to the workspace. Edits
+refuse huge and binary text; so does completion, quietly.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from pygls.uris import from_fs_path
+from pygls.workspace import TextDocument, Workspace
 
 from ..errors import InputError
+from ..lines import split_lines
 from ..workspace import BINARY_SNIFF_BYTES, MAX_FILE_BYTES
 from .convert import path_of_uri
 
 if TYPE_CHECKING:
     from .protocol import TetherServer
+
+
+class LspTextDocument(TextDocument):
+    """pygls' open document, its lines ending at \\n, \\r\\n or \\r only (LSP 3.17, Text Documents).
+
+    pygls reads positions (0-based lines, client columns) and applies incremental changes
+    through ``lines``; form feed, U+2028 and the like stay characters inside a line.
+    """
+
+    @property
+    def lines(self) -> Sequence[str]:
+        return tuple(split_lines(self.source, keepends=True))
+
+
+class LspWorkspace(Workspace):
+    """pygls' workspace, whose text documents are ``LspTextDocument``."""
+
+    @classmethod
+    def like(cls, workspace: Workspace) -> "LspWorkspace":
+        """A new, empty workspace with ``workspace``'s root, folders, sync kind and position encoding."""
+        return cls(
+            workspace.root_uri,
+            workspace._sync_kind,
+            list(workspace.folders.values()),
+            workspace.position_encoding,
+        )
+
+    def _create_text_document(
+        self, doc_uri: str, source: str | None = None, version: int | None = None, language_id: str | None = None
+    ) -> TextDocument:
+        return LspTextDocument(
+            doc_uri,
+            source=source,
+            version=version,
+            language_id=language_id,
+            sync_kind=self._sync_kind,
+            position_codec=self._position_codec,
+        )
 
 
 @dataclass

@@ -6,6 +6,8 @@
   only cancels the outer future, which would leave the model generating.
 - Params of ``tether/*`` methods stay plain dicts (pygls would turn them into namedtuples), so
   the pydantic wire models validate them.
+- Open documents split lines as LSP does (\\n, \\r\\n, \\r; ``documents.LspWorkspace``), not
+  with ``str.splitlines`` as pygls' own workspace does.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from lsprotocol import types
 from pygls.exceptions import FeatureRequestError, JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCNotification, JsonRPCRequestMessage, LanguageServerProtocol, default_converter
+from pygls.workspace import Workspace
+
+from ..lines import split_lines
+from .documents import LspWorkspace
 
 if TYPE_CHECKING:
     from .session import Session
@@ -42,6 +48,18 @@ def converter_factory():
 
 
 class TetherProtocol(LanguageServerProtocol):
+    # pygls builds a plain Workspace at initialize; it is swapped here for one whose documents
+    # keep LSP's line definition (documents.LspWorkspace).
+    @property  # type: ignore[override]
+    def _workspace(self) -> Workspace | None:
+        return self.__dict__.get("_lsp_workspace")
+
+    @_workspace.setter
+    def _workspace(self, workspace: Workspace | None) -> None:
+        if workspace is not None and not isinstance(workspace, LspWorkspace):
+            workspace = LspWorkspace.like(workspace)
+        self.__dict__["_lsp_workspace"] = workspace
+
     def structure_message(self, data: dict[str, Any]):
         try:
             return super().structure_message(data)
@@ -49,7 +67,7 @@ class TetherProtocol(LanguageServerProtocol):
             if "id" not in data or "method" not in data:
                 raise
             cause = exc.__cause__ or exc
-            message = f"Invalid params for {data['method']}: {str(cause).splitlines()[0] if str(cause) else exc.message}"
+            message = f"Invalid params for {data['method']}: {split_lines(str(cause))[0] if str(cause) else exc.message}"
             log.warning("%s", message)
             self._send_response(data["id"], error=types.ResponseError(code=-32602, message=message))
             return _ANSWERED
