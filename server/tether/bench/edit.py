@@ -88,7 +88,7 @@ async def _cases(backend: Any, args: argparse.Namespace) -> list[dict[str, Any]]
         await generate(backend, request.model_copy(update={"speculative": True}))
         plain = await generate(backend, request)
         fast = await generate(backend, request.model_copy(update={"speculative": True}))
-        tokens = await backend.count_tokens(plain.text)
+        tokens = await backend.count_tokens(plain.text.removeprefix(request.assistant_prefix))
         cases.append(
             {
                 "instruction": instruction,
