@@ -8,6 +8,7 @@ import pytest
 from lsprotocol import types
 
 from tether.config import Settings
+from tether.lines import split_lines
 from tether.lsp.convert import (
     client_units,
     code_points,
@@ -24,8 +25,8 @@ UTF8, UTF16, UTF32 = (types.PositionEncodingKind.Utf8, types.PositionEncodingKin
 
 
 def apply(text: str, edit: types.TextEdit) -> str:
-    """Apply a TextEdit with UTF-16 positions, as an editor would."""
-    lines = text.splitlines(keepends=True)
+    """Apply a TextEdit with UTF-16 positions, as an editor would (lines end at \\n, \\r\\n, \\r)."""
+    lines = split_lines(text, keepends=True)
 
     def offset(pos: types.Position) -> int:
         line = lines[pos.line] if pos.line < len(lines) else ""
