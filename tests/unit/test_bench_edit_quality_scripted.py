@@ -23,8 +23,8 @@ from tether.proposals import Proposal, build_file_change
 from tether.slider import Level
 
 SEEDS = default_seeds()
-CASE_KEYS = {"task", "kind", "file", "lines", "seconds", "tries", "replies", "outcome", "valid", "changed_lines",
-             "damaged", "damage", "warnings", "done", "error"}
+CASE_KEYS = {"task", "kind", "file", "lines", "seconds", "tries", "replies", "failed_reply_kinds", "outcome", "valid",
+             "changed_lines", "damaged", "damage", "warnings", "done", "error"}
 
 
 def _seed_digest() -> str:
@@ -54,6 +54,8 @@ def test_scripted_adversarial_bench_json_shape(tmp_path, capsys):
         assert case["damaged"] == bool(case["damage"])
         assert (case["error"] is None) == case["valid"]
     assert data["damaged"] == len(data["damaged_tasks"])
+    served = sum(row["served"] for row in data["by_kind"].values())
+    assert served == sum(c["tries"] for c in data["cases"])
     assert _seed_digest() == before  # runs work on copies; seeds never change
 
 

@@ -35,7 +35,7 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterable
 
 from ..config import Settings, load_settings
 from ..engine import Engine
@@ -119,7 +119,9 @@ async def run(args: argparse.Namespace, edit: EditFn | None = None) -> dict[str,
         with ScriptedServer() as server:
             settings = adversarial_settings(Path(args.workspace), server.base_url, MODEL)
             result = await run_tasks(settings, tasks, seeds, edit or edit_task, _scripter(server))
-        return {"bench": "edit-quality", "backend": args.backend, "model": MODEL, **result}
+        cases = result.pop("cases")
+        return {"bench": "edit-quality", "backend": args.backend, "model": MODEL, **result,
+                "by_kind": by_kind(cases), "cases": cases}
     settings, model = model_settings(args)
     result = await run_tasks(settings, tasks, seeds, edit or edit_task)
     return {"bench": "edit-quality", "backend": args.backend, "model": model, "threads": args.threads, **result}
@@ -206,7 +208,14 @@ async def run_case(engine: Engine, task: Task, edit: EditFn) -> dict[str, Any]:
     root = engine.workspace.root
     before = _read(root / task.file)
     verdicts: list[str | None] = []
-    token = reply_observer.set(lambda exc: verdicts.append(None if exc is None else _short(exc)))
+    kinds: list[str] = []
+
+    def observe(exc: GenerationError | None) -> None:
+        verdicts.append(None if exc is None else _short(exc))
+        if exc is not None:
+            kinds.append(failure_kind(exc))
+
+    token = reply_observer.set(observe)
     case: dict[str, Any] = {
         "task": task.name, "kind": "selection" if task.lines else "file", "file": task.file,
         "lines": list(task.lines) if task.lines else None,
@@ -225,6 +234,7 @@ async def run_case(engine: Engine, task: Task, edit: EditFn) -> dict[str, Any]:
     case["seconds"] = round(time.perf_counter() - started, 2)
     case["tries"] = len(verdicts)
     case["replies"] = verdicts
+    case["failed_reply_kinds"] = kinds
     case.update(judge(root, task, before, proposal, error))
     return case
 
@@ -274,24 +284,47 @@ def git_copy(folder: Path, root: Path) -> Path:
 
 # Failure kinds by the words of the pipeline's messages, for the report; "other" when none fit.
 _KINDS = [
-    ("loop", ("loop",)), ("truncated", ("cut off", "token limit", "truncat")), ("elided", ("elide", "placeholder")),
+    ("looped", ("loop",)), ("truncated", ("cut off", "token limit", "truncat")), ("elided", ("elide", "placeholder")),
     ("empty", ("empty",)), ("parse", ("syntax error", "does not parse", "did not parse", "not parse")),
     ("leash", ("level allows", "autonomy level")), ("secret", ("secret",)), ("prose", ("prose", "no code")),
 ]
 
 
 def error_kind(error: BaseException | None) -> str:
-    """A short failure kind (loop, truncated, elided, empty, parse, leash, ...) from an error."""
+    """A short failure kind (looped, truncated, elided, empty, parse, leash, ...) of a final error."""
     if error is None:
         return ""
-    text = str(error).lower()
-    last = text.rsplit("last problem:", 1)[-1]
-    for kind, words in _KINDS:
-        if any(word in last for word in words):
-            return kind
     if not isinstance(error, TetherError):
         return "crash"
+    return failure_kind(error)
+
+
+def failure_kind(error: TetherError) -> str:
+    """The pipeline's own ``GenerationError.kind`` where it names one, else a kind read from the
+    message's words (older pipelines, other errors)."""
+    kind = getattr(error, "kind", None)
+    if isinstance(kind, str) and kind and kind != "unusable":
+        return kind
+    text = str(error).rsplit("Last problem:", 1)[-1].lower()
+    for name, words in _KINDS:
+        if any(word in text for word in words):
+            return name
     return "generation" if isinstance(error, GenerationError) else type(error).__name__
+
+
+def by_kind(cases: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Adversarial runs: per hostile kind, replies served, replies that became the proposal, and
+    of those the ones that damaged the file (the accepted reply is the last one served)."""
+    table: dict[str, dict[str, int]] = {}
+    for case in cases:
+        script = case.get("script") or []
+        for i, kind in enumerate(script[: case["tries"]]):
+            row = table.setdefault(kind, {"served": 0, "accepted": 0, "damaged": 0})
+            row["served"] += 1
+            if case["valid"] and i == case["tries"] - 1:
+                row["accepted"] += 1
+                row["damaged"] += int(case["damaged"])
+    return dict(sorted(table.items()))
 
 
 def totals(cases: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
@@ -314,6 +347,7 @@ def totals(cases: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         "invalid_proposals": sum(1 for c in cases if c["outcome"] == "invalid_proposal"),
         "crashes": sum(1 for c in cases if c["outcome"] == "crash"),
         "error_kinds": errors,
+        "failed_reply_kinds": _count(k for c in cases for k in c["failed_reply_kinds"]),
         "tries_mean": round(sum(tries) / n, 2) if n else 0.0,
         "tries_max": max(tries, default=0),
         "damaged": sum(1 for c in cases if c["damaged"]),
@@ -327,6 +361,13 @@ def totals(cases: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         "seconds_per_task": summary([c["seconds"] for c in cases], scale=1),
         "cases": cases,
     }
+
+
+def _count(items: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item] = counts.get(item, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _done(task: Task, before: str, after: str) -> bool:

@@ -15,7 +15,9 @@ request; each is built from the task's own region so it is plausible for that fi
 - ``empty``;  ``control_tokens``: chat-template tokens and a second turn after the code;
 - ``syntax_error``: the edit plus a line that breaks the file's language (an unclosed ~~~
   fence in markdown);  ``fence_mismatch``: fenced with another language tag;
-- ``dropped_last_line``: the edit without its last line;  ``indented``: every line shifted
+- ``dropped_last_line``: the edit without its last line (selections only: a whole file that
+  ends a line early cannot be told from an edit that deletes it, so whole-file tasks get
+  ``good`` instead);  ``indented``: every line shifted
   four spaces right;  ``unchanged``: the region as it was (a valid no-change);
 - ``good``: the region with one comment line added (JSON, which has no comments: unchanged).
 
@@ -36,6 +38,7 @@ KINDS = [
     "wrong_file", "empty", "control_tokens", "bom_no_final_newline", "syntax_error", "tabs",
     "loop_stop", "fence_mismatch", "dropped_last_line", "indented", "unchanged", "good",
 ]
+SELECTION_ONLY = {"dropped_last_line"}
 MARKERS = {"python": "# edited (scripted)", "toml": "# edited (scripted)", "markdown": "<!-- edited (scripted) -->"}
 
 
@@ -47,6 +50,8 @@ def script_for(index: int, path: str, text: str, selection: tuple[int, int] | No
     """
     n = len(KINDS)
     kinds = [KINDS[index % n], KINDS[(index + 7) % n], KINDS[(index + 13) % n] if index % 2 else "good"]
+    if selection is None:
+        kinds = ["good" if kind in SELECTION_ONLY else kind for kind in kinds]
     return [(kind, *hostile_reply(kind, path, text, selection, other)) for kind in kinds]
 
 
