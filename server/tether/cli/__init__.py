@@ -22,7 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tether", description="A coding assistant on a leash.")
     parser.add_argument("--version", action="version", version=f"tether {__version__}")
     parser.add_argument("--workspace", "-C", default=".", help="workspace folder (default: current folder)")
-    parser.add_argument("--debug", action="store_true", help="log to stderr and show tracebacks")
+    # dest differs from `tether context --verbose`, whose default would overwrite this one
+    parser.add_argument(
+        "--verbose", dest="log_verbose", action="store_true", help="log to stderr at debug level, llama.cpp's own lines included"
+    )
+    parser.add_argument("--debug", action="store_true", help="like --verbose, and show tracebacks")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
@@ -33,7 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        level=logging.DEBUG if args.debug or args.log_verbose else logging.WARNING,
+        stream=sys.stderr,
+        format="%(levelname)s %(name)s: %(message)s",
     )
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
