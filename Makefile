@@ -18,9 +18,10 @@ install: $(STAMP)
 demo: install
 	$(VENV)/bin/tether -C seeds/demo edit calc.py --lines 1-4 -m "Add a docstring."
 
-# test-vscode passed 4 runs in a row at about a minute each (3 minutes with a fresh install) on 2 cores.
-test: install test-vscode
+# pytest first, so a Python failure is reported before the (slower) VS Code end-to-end test runs.
+test: install
 	$(PY) -m pytest -q
+	$(MAKE) --no-print-directory test-vscode
 
 # The VS Code client: unit tests, the .vsix, and the end-to-end test in code-server + chromium.
 # setup.sh installs once (apt chromium and libkrb5-dev, Node 24, code-server, npm ci) and skips
