@@ -38,7 +38,9 @@ def test_rewrites_that_lose_code_are_refused():
     with pytest.raises(GenerationError, match="elides existing code") as elided:
         check_rewrite("def a():\n    # ... rest of the code unchanged\n", FILE, "python")
     assert elided.value.kind == "elided"
-    check_rewrite("def a():\n    ...\n", FILE, "python")  # Python's Ellipsis is code, not elision
+    check_rewrite("def a():\n    ...\n", "def a():\n    return 1\n", "python")  # a stub body is code
+    with pytest.raises(GenerationError, match="elides existing code"):
+        check_rewrite("def a():\n    return 1\n\n\n...\n", FILE, "python")  # ... where `def b` was
 
 
 def test_replies_are_read_and_fitted_to_the_file():

@@ -21,6 +21,7 @@ MIN_LOST_LINES = 2
 FRAGMENT_SHARE = 0.5
 FRAGMENT_MIN_LINES = 10
 FOREIGN_SHARE = 0.2
+FOREIGN_MIN_LINES = 3
 
 _COMMENT_PREFIXES = {
     "#": ("#",),
@@ -46,12 +47,13 @@ _ELLIPSES = ("...", "…", "[...]", "[…]", "(...)")
 
 
 def is_placeholder(line: str, lang: str) -> bool:
-    """Whether ``line`` is a comment (in ``lang``) or a bare ellipsis outside Python."""
+    """Whether ``line`` is a comment (in ``lang``) or a bare ellipsis (Python's ``...`` too:
+    a stub body, but a placeholder where definitions were)."""
     text = line.strip()
     if not text:
         return False
     if text in _ELLIPSES:
-        return lang != "python"  # Python's Ellipsis is a statement (a stub body)
+        return True
     style = _LANG_COMMENTS.get(lang.lower())
     prefixes = _COMMENT_PREFIXES[style] if style else ("#", "//", "/*", "--", "<!--")
     return text.startswith(prefixes)
@@ -81,7 +83,9 @@ def find_elision(old: str, new: str, lang: str) -> str | None:
         # Commented-out code is an edit, not an elision: the comment holds the line it replaced.
         markers = [m for m in markers if not any(line in m for line in removed)]
         net = len(removed) - gained
-        if markers and (net >= MIN_LOST_LINES or (net >= 1 and any(e in m for m in markers for e in ("...", "…")))):
+        # An ellipsis marks elision in any language, except Python's bare `...`, a stub body.
+        marked = [m for m in markers if ("..." in m or "…" in m) and not (lang == "python" and m.strip() == "...")]
+        if net >= MIN_LOST_LINES or (net >= 1 and marked):
             return markers[0].strip()
     return None
 
@@ -100,17 +104,18 @@ def check_elision(old: str, new: str, lang: str) -> None:
 def check_fragment(old: str, new: str) -> None:
     """Raise GenerationError (kind ``fragment``) when a whole-file reply is not the whole file.
 
-    For a file of ``FRAGMENT_MIN_LINES`` or more non-blank lines: the reply has fewer than
-    ``FRAGMENT_SHARE`` of its non-blank lines (a piece of it), or keeps fewer than
-    ``FOREIGN_SHARE`` of them unchanged (another file, or the file rewritten past recognition).
+    The reply has fewer than ``FRAGMENT_SHARE`` of the file's non-blank lines (a piece of it;
+    files of ``FRAGMENT_MIN_LINES`` or more), or keeps fewer than ``FOREIGN_SHARE`` of them
+    unchanged (another file, or the file rewritten past recognition; files of
+    ``FOREIGN_MIN_LINES`` or more).
     """
     old_lines = [line.strip() for line in split_lines(old) if line.strip()]
-    if len(old_lines) < FRAGMENT_MIN_LINES:
+    if len(old_lines) < FOREIGN_MIN_LINES:
         return
     new_lines = [line.strip() for line in split_lines(new) if line.strip()]
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     kept = sum(block.size for block in matcher.get_matching_blocks())
-    if len(new_lines) < FRAGMENT_SHARE * len(old_lines):
+    if len(old_lines) >= FRAGMENT_MIN_LINES and len(new_lines) < FRAGMENT_SHARE * len(old_lines):
         raise GenerationError(
             f"The reply has {len(new_lines)} lines for a file of {len(old_lines)}: it looks like a piece of the file, "
             "not the whole file. Reply with the complete file.",

@@ -88,31 +88,26 @@ def keep_line_endings(base: str, new: str) -> str:
 
 
 def indent_style(text: str) -> tuple[str, int] | None:
-    """The indentation ``text`` uses: (``"\\t"``, 1) or (``" "``, width in columns), or None
-    when no line is indented. Width is the most common step between consecutive indent levels."""
-    tabs = spaces = 0
-    steps: Counter[int] = Counter()
-    previous = 0
-    for line in split_lines(text):
-        if not line.strip():
-            continue
-        lead = _LEADING.match(line).group(0)  # type: ignore[union-attr]
-        if lead.startswith("\t"):
-            tabs += 1
-        elif lead:
-            spaces += 1
-            width = len(lead)
-            if width > previous:
-                steps[width - previous] += 1
-        previous = len(lead) if not lead.startswith("\t") else previous
-    if not tabs and not spaces:
+    """The indentation ``text`` uses: (``"\t"``, 1) or (``" "``, width in columns; 0 when no
+    step between levels shows it), or None when no line is indented. The width is the most
+    common step between consecutive indent levels, counted from the text's own base indent
+    (a fragment of a nested block is not taken for a wide indent)."""
+    leads = [_LEADING.match(line).group(0) for line in split_lines(text) if line.strip()]  # type: ignore[union-attr]
+    tabs = sum(1 for lead in leads if lead.startswith("\t"))
+    spaced = [len(lead) for lead in leads if not lead.startswith("\t")]
+    if not tabs and not any(spaced):
         return None
-    if tabs > spaces:
+    if tabs > sum(1 for width in spaced if width):
         return "\t", 1
+    steps: Counter[int] = Counter()
+    previous = min(spaced, default=0)
+    for width in spaced:
+        if width > previous:
+            steps[width - previous] += 1
+        previous = width
     if not steps:
         return " ", 0
-    width = max(steps.items(), key=lambda item: (item[1], -item[0]))[0]
-    return " ", width
+    return " ", max(steps.items(), key=lambda item: (item[1], -item[0]))[0]
 
 
 def fit_indent(new_region: str, old_region: str, file_text: str, path: str) -> str:
