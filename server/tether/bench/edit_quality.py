@@ -40,6 +40,7 @@ from typing import Any, Awaitable, Callable, Iterable
 from ..config import Settings, load_settings
 from ..engine import Engine
 from ..errors import ConfigError, GenerationError, TetherError
+from ..lines import split_lines
 from ..proposals import Proposal
 from .edit_quality_damage import damage, warnings_for
 from .stats import print_json, summary
@@ -262,7 +263,7 @@ def judge(root: Path, task: Task, before: str, proposal: Proposal | None, error:
     _git(root, "apply", "--whitespace=nowarn", str(patch))
     after = _read(root / task.file)
     reasons = damage(task.file, before, after, task.selection, task.anchors)
-    changed = _git(root, "status", "--porcelain", "--untracked-files=all").stdout.splitlines()
+    changed = split_lines(_git(root, "status", "--porcelain", "--untracked-files=all").stdout)
     reasons += [f"region: another file changed: {line[3:]}" for line in changed if line[3:] != task.file]
     expected = next((c.new_text for c in proposal.files if c.path == task.file), None)
     if expected is not None and expected != after:
