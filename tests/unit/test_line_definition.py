@@ -110,3 +110,12 @@ def test_tree_sitter_rows_are_tether_lines():
 def test_a_bad_byte_is_reported_on_its_lsp_line():
     with pytest.raises(InputError, match="bad byte at line 3"):
         decode_text(b"a\rb\x0c\r\n\xff", "m.py")
+
+
+def test_env_secrets_are_redacted_on_every_kind_of_line():
+    from tether.context.secrets import REDACTED, redact, unredact
+
+    text = "A=1\rAPI_KEY=abcdef123456\rB=2\r\nTOKEN=zzzzzz99\n\x0cSECRET=qwerty1234\n"
+    seen = redact(text)
+    assert seen == f"A=1\rAPI_KEY={REDACTED}\rB=2\r\nTOKEN={REDACTED}\n\x0cSECRET={REDACTED}\n"
+    assert unredact(seen, text) == text

@@ -80,15 +80,16 @@ _KEY_NAME = r"(?:api[_\-]?key|apikey|access[_\-]?key|secret[_\-]?key|private[_\-
 # name = "value" / name: 'value' / "name": "value" in code, config and JSON.
 _QUOTED_ASSIGNMENT = re.compile(
     r"(?P<head>(?P<name>\b[A-Za-z0-9_.\-]*(?:" + _PASSWORD_NAME + "|" + _KEY_NAME + r")[A-Za-z0-9_.\-]*)"
-    r"[\"']?\s*(?::=|=>|=|:)\s*[a-zA-Z]?(?P<quote>[\"']))(?P<value>[^\"'\n]+)(?P=quote)",
+    r"[\"']?\s*(?::=|=>|=|:)\s*[a-zA-Z]?(?P<quote>[\"']))(?P<value>[^\"'\r\n]+)(?P=quote)",
     re.IGNORECASE,
 )
 
-# .env style: NAME=value with no spaces around "=", optionally after "export ".
+# .env style: NAME=value with no spaces around "=", optionally after "export ", at a line's start
+# (after \n, \r\n or a lone \r: re's "^" alone knows only \n).
 _ENV_ASSIGNMENT = re.compile(
-    r"^(?P<head>[ \t]*(?:export[ \t]+)?(?P<name>(?:[A-Za-z0-9]+_)*"
+    r"(?:^|(?<=\r))(?P<head>[ \t\f\v]*(?:export[ \t]+)?(?P<name>(?:[A-Za-z0-9]+_)*"
     r"(?:API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIALS?)S?(?:_[A-Za-z0-9]+)*)=)"
-    r"(?P<value>\"[^\"\n]*\"|'[^'\n]*'|[^\s#]+)",
+    r"(?P<value>\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s#]+)",
     re.IGNORECASE | re.MULTILINE,
 )
 
