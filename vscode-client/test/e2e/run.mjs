@@ -3,11 +3,20 @@
  * End-to-end test in a real VS Code: code-server (from npm) on 127.0.0.1 with the packaged
  * .vsix installed, driven by Debian's chromium through playwright-core.
  *
- * Opens a temporary copy of seeds/demo, selects the first two lines of calc.py, runs
- * "tether: Edit Selection" with "Add a docstring." on the bundled model, waits for the diff
- * editor and its CodeLens, saves screenshots, accepts one hunk, saves, and checks the file on
- * disk changed the way the hunk says. code-server and chromium are killed at the end, pass or
- * fail. Every wait polls with a timeout; nothing sleeps blindly.
+ * Opens a temporary copy of seeds/demo whose tether.toml points the edit and complete roles at
+ * a SCRIPTED OpenAI-compatible endpoint (scripted-openai.mjs, started here): its replies are
+ * fixed, so the review flow is deterministic on any machine. Selects the first two lines of
+ * calc.py, runs "tether: Edit Selection" with "Add a docstring.", waits for the diff editor and
+ * its CodeLens, saves screenshots, accepts the hunk, saves, and checks the file on disk is
+ * exactly the hunk applied; then "what the model saw", the autonomy level, ghost text.
+ *
+ * One step runs the bundled model (SmolLM2-135M through llama.cpp), whose replies are not
+ * predictable: after pointing the edit role at it and restarting the server, an Edit Selection
+ * must end in a proposal (a diff editor with CodeLens, or "proposed no change") or in a clear
+ * error notification, and the file on disk stays as it was.
+ *
+ * code-server and chromium are killed at the end, pass or fail. Every wait polls with a
+ * timeout; nothing sleeps blindly.
  *
  * Needs `test/e2e/setup.sh` (installs) and `npm run package` (dist/tether.vsix) first.
  * Env: TETHER_E2E_KEEP=1 keeps the temp folder; TETHER_E2E_SERVER overrides the tether executable.
@@ -20,6 +29,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startScriptedOpenAI } from './scripted-openai.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const CLIENT = resolve(HERE, '..', '..');
@@ -32,6 +42,10 @@ const SHOTS = join(HERE, 'screenshots');
 const TETHER = process.env.TETHER_E2E_SERVER ?? join(REPO, '.venv/bin/tether');
 const TOTAL_TIMEOUT_MS = 9 * 60_000;
 const require = createRequire(join(E2E, 'tools/package.json'));
+// The scripted endpoint's answers: an edit (chat) and a completion (the text after the prompt).
+const DOCSTRING = '    """Return the sum of a and b."""\n';
+const SCRIPTED_EDIT = `\`\`\`python\ndef add(a, b):\n${DOCSTRING}    return a + b\n\`\`\``;
+const SCRIPTED_COMPLETION = 'return a ** b\n';
 const { chromium } = require('playwright-core');
 
 const started = Date.now();
@@ -79,14 +93,33 @@ function preflight() {
   }
 }
 
+/** tether.toml for the workspace: `edit` on the scripted endpoint or the bundled model, `complete` scripted. */
+function writeTetherToml(ws, baseUrl, editSlot) {
+  writeFileSync(join(ws, 'tether.toml'), [
+    '[models.bundled]',
+    '',
+    '[models.scripted]',
+    'backend = "openai"',
+    `base_url = "${baseUrl}"`,
+    'model = "scripted-model"',
+    'max_retries = 0',
+    '',
+    '[roles]',
+    `edit = ["${editSlot}"]`,
+    'complete = ["scripted"]',
+    '',
+  ].join('\n'));
+}
+
 /** A fresh code-server home: user settings, extensions dir with the .vsix, a workspace copy. */
-function prepare(tmp) {
+function prepare(tmp, baseUrl) {
   const dirs = { user: join(tmp, 'user-data'), exts: join(tmp, 'extensions'), ws: join(tmp, 'demo'), home: join(tmp, 'home') };
   for (const dir of Object.values(dirs)) {
     mkdirSync(dir, { recursive: true });
   }
   // Only the seed's own files: a local run of `make demo` leaves proposals under seeds/demo/.tether.
   cpSync(join(REPO, 'seeds/demo'), dirs.ws, { recursive: true, filter: (src) => !src.split('/').includes('.tether') });
+  writeTetherToml(dirs.ws, baseUrl, 'scripted');
   mkdirSync(join(dirs.user, 'User'), { recursive: true });
   writeFileSync(join(dirs.user, 'User/settings.json'), JSON.stringify({
     'tether.serverCommand': TETHER,
@@ -191,17 +224,11 @@ async function shoot(page, name) {
   return file;
 }
 
-/** The file changed, inside the selection only: it still starts with the selected function and keeps every line after it. */
+/** The scripted hunk, accepted and saved: the docstring inserted after `def add`, every other byte kept. */
 function checkAccepted(before, after) {
-  if (after === before) {
-    throw new Error('calc.py on disk did not change after accepting a hunk and saving.');
-  }
-  if (!after.startsWith('def add(a, b):')) {
-    throw new Error(`calc.py no longer starts with the selected function:\n${after}`);
-  }
-  const tail = before.split('\n').slice(3).join('\n');
-  if (!after.includes(tail)) {
-    throw new Error('lines outside the selection changed');
+  const expected = before.replace('def add(a, b):\n', `def add(a, b):\n${DOCSTRING}`);
+  if (after !== expected) {
+    throw new Error(`calc.py on disk is not the scripted hunk applied:\n--- expected\n${expected}\n--- on disk\n${after}`);
   }
 }
 
@@ -211,13 +238,15 @@ async function main() {
   const tmp = mkdtempSync(join(tmpdir(), 'tether-e2e-'));
   let server;
   let browser;
+  const scripted = await startScriptedOpenAI({ chat: SCRIPTED_EDIT, completion: SCRIPTED_COMPLETION });
+  log(`scripted OpenAI-compatible endpoint on ${scripted.baseUrl}`);
   const overall = setTimeout(() => {
     console.error(`[e2e] gave up after ${TOTAL_TIMEOUT_MS / 1000}s`);
     void killGroup(server).finally(() => process.exit(1));
   }, TOTAL_TIMEOUT_MS);
   let page;
   try {
-    const ctx = prepare(tmp);
+    const ctx = prepare(tmp, scripted.baseUrl);
     const port = await freePort();
     server = startCodeServer(ctx, port, tmp);
     const base = `http://127.0.0.1:${port}`;
@@ -235,12 +264,7 @@ async function main() {
 
     const calc = join(ctx.dirs.ws, 'calc.py');
     const before = readFileSync(calc, 'utf8');
-    await runCommand(page, 'Go to File');
-    await page.keyboard.type('calc.py');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'calc.py' }).first().waitFor({ timeout: 15_000 });
-    await page.keyboard.press('Enter');
-    const editor = page.locator('.editor-instance .monaco-editor').first();
-    await editor.locator('.view-lines', { hasText: 'def add' }).waitFor({ timeout: 30_000 });
+    const editor = await openFile(page, 'calc.py', 'def add');
     log('calc.py open');
 
     const ready = await until('the status bar to say the model is ready', async () => {
@@ -253,11 +277,7 @@ async function main() {
     log(`status bar: ${ready}`);
 
     await runCommand(page, 'tether: Focus on Proposals View').catch(() => log('Proposals view focus command not found; continuing'));
-    await editor.click();
-    await page.keyboard.press('Control+Home');
-    await page.keyboard.press('Shift+ArrowDown');
-    await page.keyboard.press('Shift+ArrowDown');
-    await until('two lines selected', async () => /selected/.test(await page.locator('.statusbar-item', { hasText: 'Ln ' }).first().innerText()), 10_000);
+    await selectTopLines(page, editor, 2);
     await runCommand(page, 'tether: Edit Selection');
     const box = page.locator('.quick-input-widget input');
     await until('the instruction input box', async () => (await box.getAttribute('placeholder'))?.includes('docstring'), 15_000);
@@ -265,7 +285,7 @@ async function main() {
     await page.keyboard.press('Enter');
     log('Edit Selection sent');
 
-    await page.locator('.monaco-diff-editor').first().waitFor({ state: 'visible', timeout: 240_000 });
+    await page.locator('.monaco-diff-editor').first().waitFor({ state: 'visible', timeout: 60_000 });
     const accept = page.locator('.codelens-decoration a', { hasText: 'Accept' }).first();
     await accept.waitFor({ state: 'visible', timeout: 30_000 });
     await until('the Proposals view to list the hunk', async () => (await page.locator('.monaco-list-row', { hasText: '@@' }).count()) > 0, 15_000);
@@ -290,10 +310,12 @@ async function main() {
       return text !== before && text;
     }, 30_000);
     checkAccepted(before, after);
+    const asked = scripted.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => JSON.stringify(r.body));
+    if (asked.length !== 1 || !asked[0].includes('Add a docstring.')) {
+      throw new Error(`expected one edit request carrying the instruction, got ${asked.length}: ${asked.join('\n').slice(0, 500)}`);
+    }
     log(`calc.py on disk now starts:\n${after.split('\n').slice(0, 4).join('\n')}`);
     await shoot(page, 'accepted.png');
-    const compiled = spawnSync(join(REPO, '.venv/bin/python'), ['-c', 'import ast,sys; ast.parse(open(sys.argv[1]).read())', calc], { encoding: 'utf8' });
-    log(compiled.status === 0 ? 'calc.py still parses' : `note: calc.py does not parse after the accepted hunk: ${compiled.stderr.trim()}`);
     await runCommand(page, 'tether: Show What the Model Saw');
     const seen = page.locator('.tab', { hasText: /^[0-9a-f]{12}\.md/ }).first();
     await seen.waitFor({ timeout: 20_000 });
@@ -308,6 +330,7 @@ async function main() {
     }, 20_000);
     log(`status bar after Set Autonomy Level: ${level}`);
 
+    await checkBundledEdit(page, ctx, scripted.baseUrl, server.pid);
     await checkGhostText(page);
     await checkKeybindings(page);
     log('PASS');
@@ -323,6 +346,7 @@ async function main() {
     clearTimeout(overall);
     await browser?.close().catch(() => undefined);
     await killGroup(server);
+    await scripted.close();
     if (process.env.TETHER_E2E_KEEP) {
       log(`kept ${tmp}`);
     } else {
@@ -331,17 +355,123 @@ async function main() {
   }
 }
 
-/** Typing a new function header in calc.py brings the model's completion as ghost text. */
+/** Open a workspace file through "Go to File"; resolves to its editor once `marker` shows. */
+async function openFile(page, name, marker) {
+  await runCommand(page, 'Go to File');
+  await page.keyboard.type(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  const editor = page.locator('.editor-instance .monaco-editor', { hasText: marker }).first();
+  await editor.locator('.view-lines', { hasText: marker }).waitFor({ timeout: 30_000 });
+  return editor;
+}
+
+/** Select whole lines from the top of the file: `count` times Shift+Down from Ctrl+Home. */
+async function selectTopLines(page, editor, count) {
+  await editor.click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < count; i += 1) {
+    await page.keyboard.press('Shift+ArrowDown');
+  }
+  await until(`${count} lines selected`, async () => /selected/.test(await page.locator('.statusbar-item', { hasText: 'Ln ' }).first().innerText()), 10_000);
+}
+
+/** Ids of the `tether serve` processes in process group `group` (code-server's), from /proc. */
+function tetherServers(group) {
+  return readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return pgrp === group && args.includes('serve') && args.some((a) => a.endsWith('tether'));
+    } catch {
+      return false; // exited meanwhile
+    }
+  });
+}
+
+/**
+ * The one step on the bundled model. Its reply is not predictable, so what must hold is the
+ * shape of the outcome: a proposal (diff editor with CodeLens, or "proposed no change") or an
+ * error notification a person can read; either way the file on disk is untouched.
+ */
+async function checkBundledEdit(page, ctx, baseUrl, group) {
+  const calc = join(ctx.dirs.ws, 'calc.py');
+  const before = readFileSync(calc, 'utf8');
+  const old = tetherServers(group);
+  if (old.length === 0) {
+    throw new Error('found no `tether serve` process under code-server');
+  }
+  writeTetherToml(ctx.dirs.ws, baseUrl, 'bundled');
+  await runCommand(page, 'tether: Restart Server');
+  await until('a new tether server process', () => {
+    const now = tetherServers(group);
+    return now.length > 0 && now.every((pid) => !old.includes(pid));
+  }, 60_000);
+  const ready = await until('the status bar to say the bundled model is ready', async () => {
+    const text = await statusText(page);
+    return /ready/.test(text) && text;
+  }, 120_000, 500);
+  log(`server restarted with the edit role on the bundled model; status bar: ${ready}`);
+
+  await runCommand(page, 'View: Close All Editors');
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  const editor = await openFile(page, 'calc.py', 'def add');
+  await selectTopLines(page, editor, 3);
+  await runCommand(page, 'tether: Edit Selection');
+  const box = page.locator('.quick-input-widget input');
+  await until('the instruction input box', async () => (await box.getAttribute('placeholder'))?.includes('docstring'), 15_000);
+  await box.fill('Add type hints.');
+  await page.keyboard.press('Enter');
+  log('Edit Selection sent to the bundled model');
+
+  const toasts = page.locator('.notifications-toasts .notification-toast');
+  const outcome = await until('a proposal or a clear message from the bundled model', async () => {
+    if (await page.locator('.monaco-diff-editor').first().isVisible()) {
+      return { kind: 'proposal' };
+    }
+    for (const text of await toasts.allInnerTexts()) {
+      if (text.includes('proposed no change')) {
+        return { kind: 'no change', text };
+      }
+    }
+    const errors = toasts.filter({ has: page.locator('.codicon-error') });
+    if (await errors.count()) {
+      return { kind: 'error', text: await errors.first().innerText() };
+    }
+    return false;
+  }, 240_000, 500);
+  await shoot(page, 'bundled.png');
+  if (outcome.kind === 'proposal') {
+    await page.locator('.codelens-decoration a', { hasText: 'Accept' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    log('bundled model: a proposal, shown in the diff editor with CodeLens');
+  } else {
+    const message = outcome.text.replace(/\s+/g, ' ').trim();
+    if (message.length < 20 || /Traceback|\[object Object\]|undefined/.test(message)) {
+      throw new Error(`the bundled model's outcome is not a readable message: ${JSON.stringify(message)}`);
+    }
+    log(`bundled model: ${outcome.kind}, told to the user as: ${message.slice(0, 300)}`);
+  }
+  if (readFileSync(calc, 'utf8') !== before) {
+    throw new Error('calc.py on disk changed although nothing was accepted');
+  }
+  await runCommand(page, 'View: Close All Editors');
+  await runCommand(page, 'Notifications: Clear All Notifications');
+}
+
+/** Typing a new function header in calc.py brings the scripted completion as ghost text. */
 async function checkGhostText(page) {
-  await page.locator('.tab', { hasText: /^calc\.py$/ }).first().click();
-  const editor = page.locator('.editor-instance .monaco-editor', { hasText: 'def divide' }).first();
+  const editor = await openFile(page, 'calc.py', 'def divide');
   await editor.locator('.view-lines').click();
   await page.keyboard.press('Control+End');
   await page.keyboard.type('\n\ndef power(a, b):\n', { delay: 20 });
   const ghost = page.locator('.ghost-text-decoration, .ghost-text-decoration-preview, .ghost-text').first();
   await ghost.waitFor({ state: 'attached', timeout: 60_000 });
-  const shown = (await page.locator('.ghost-text-decoration, .ghost-text').allInnerTexts()).join('').trim();
+  const shown = (await page.locator('.ghost-text-decoration, .ghost-text').allInnerTexts()).join('').replace(/\s+/g, ' ').trim();
   log(`ghost text after "def power(a, b):": ${JSON.stringify(shown.slice(0, 80))}`);
+  if (!shown.includes(SCRIPTED_COMPLETION.trim())) {
+    throw new Error(`the ghost text is not the scripted completion ${JSON.stringify(SCRIPTED_COMPLETION)}: ${JSON.stringify(shown)}`);
+  }
   await shoot(page, 'ghost-text.png');
   await page.keyboard.press('Escape');
 }
