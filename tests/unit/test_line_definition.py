@@ -119,3 +119,12 @@ def test_env_secrets_are_redacted_on_every_kind_of_line():
     seen = redact(text)
     assert seen == f"A=1\rAPI_KEY={REDACTED}\rB=2\r\nTOKEN={REDACTED}\n\x0cSECRET={REDACTED}\n"
     assert unredact(seen, text) == text
+
+
+def test_outline_rows_are_tether_lines():
+    from tether.context.syntax import outline
+
+    for text in ("x = 1\r\x0c\rclass A:\r    def m(self):\r        pass\r", "x = '\u2028'\n\x0c\nclass A:\n    def m(self):\n        pass\n"):
+        entries = outline("m.py", text)
+        assert [(e.name, e.start_line, e.end_line) for e in entries] == [("x", 0, 0), ("A", 2, 4), ("m", 3, 4)]
+        assert entries[2].signature.startswith("def m(self)")

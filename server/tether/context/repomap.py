@@ -27,7 +27,7 @@ from .tags import Definition, FileTags, extract_tags
 log = logging.getLogger(__name__)
 
 # Bump when tag extraction changes: cached tags from an older version are dropped.
-TAGS_VERSION = "2"
+TAGS_VERSION = "3"  # 3: rows are tether lines (a lone \r ends a row)
 MAX_FILE_BYTES = 1_000_000
 PARALLEL_MIN_FILES = 64
 # A file modified within this long of the scan that recorded it may change again without its
