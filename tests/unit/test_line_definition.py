@@ -128,3 +128,20 @@ def test_outline_rows_are_tether_lines():
         entries = outline("m.py", text)
         assert [(e.name, e.start_line, e.end_line) for e in entries] == [("x", 0, 0), ("A", 2, 4), ("m", 3, 4)]
         assert entries[2].signature.startswith("def m(self)")
+
+
+def test_synced_buffer_applies_incremental_changes_on_lsp_lines():
+    from tether.lsp.documents import LspWorkspace
+
+    workspace = LspWorkspace("file:///ws", types.TextDocumentSyncKind.Incremental, [], UTF16)
+    uri = "file:///ws/mod.py"
+    text = "s = '😀\u2028'\n\x0c\ndef greet():\n    return 'hi'\n"
+    workspace.put_text_document(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text))
+    at = types.Position(line=3, character=15)
+    change = types.TextDocumentContentChangePartial(range=types.Range(start=at, end=at), text="  # edited")
+    workspace.update_text_document(types.VersionedTextDocumentIdentifier(uri=uri, version=2), change)
+    assert workspace.get_text_document(uri).source == text.replace("'hi'", "'hi'  # edited")
+    at = types.Position(line=0, character=7)  # after the emoji: two UTF-16 units
+    change = types.TextDocumentContentChangePartial(range=types.Range(start=at, end=at), text="!")
+    workspace.update_text_document(types.VersionedTextDocumentIdentifier(uri=uri, version=3), change)
+    assert workspace.get_text_document(uri).source.startswith("s = '😀!\u2028'\n\x0c\n")
