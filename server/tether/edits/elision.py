@@ -75,19 +75,26 @@ def find_elision(old: str, new: str, lang: str) -> str | None:
         if tag not in ("replace", "insert"):
             continue
         added = new_lines[j1:j2]
-        markers = [line for line in added if is_placeholder(line, lang) and line.strip() not in present]
+        removed = [line.strip() for line in old_lines[i1:i2] if line.strip() and not is_placeholder(line, lang)]
+        # Commented-out code is an edit, not an elision: the comment is a removed line behind a marker.
+        markers = [
+            line for line in added
+            if is_placeholder(line, lang) and line.strip() not in present and _comment_body(line) not in removed
+        ]
         if not markers:
             continue
-        removed = [line.strip() for line in old_lines[i1:i2] if line.strip() and not is_placeholder(line, lang)]
         gained = sum(1 for line in added if line.strip() and not is_placeholder(line, lang))
-        # Commented-out code is an edit, not an elision: the comment holds the line it replaced.
-        markers = [m for m in markers if not any(line in m for line in removed)]
         net = len(removed) - gained
         # An ellipsis marks elision in any language, except Python's bare `...`, a stub body.
         marked = [m for m in markers if ("..." in m or "…" in m) and not (lang == "python" and m.strip() == "...")]
         if net >= MIN_LOST_LINES or (net >= 1 and marked):
             return markers[0].strip()
     return None
+
+
+def _comment_body(line: str) -> str:
+    """A comment line without its marker(s): ``# return x`` -> ``return x``."""
+    return line.strip().lstrip("#/*-;%<!").strip().removesuffix("-->").removesuffix("*/").strip()
 
 
 def check_elision(old: str, new: str, lang: str) -> None:

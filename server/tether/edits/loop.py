@@ -26,6 +26,8 @@ REASK_TEMPERATURE = 0.6
 REASK_REPEAT_PENALTY = 1.1
 # Re-ask prompts show at most this much of the failed reply (a loop's tail is noise).
 REPLY_SHOWN_CHARS = 4000
+# Failures whose reply is not shown back to the model: it would prime the same runaway.
+_RUNAWAY = ("looped", "too long")
 
 # Sees every reply's verdict (None: usable; else the error it was re-asked with). Set by callers
 # that report reply statistics (the repo agent, benchmarks); a ContextVar so it follows one task.
@@ -111,10 +113,10 @@ def next_request(
     update: dict = {
         "temperature": max(first.temperature, REASK_TEMPERATURE),
         "seed": call,
-        "repeat_penalty": REASK_REPEAT_PENALTY if error.kind == "looped" else first.repeat_penalty,
+        "repeat_penalty": REASK_REPEAT_PENALTY if error.kind in _RUNAWAY else first.repeat_penalty,
     }
     if first.messages is not None:
-        if error.kind == "looped" or generation is None:
+        if error.kind in _RUNAWAY or generation is None:
             update["messages"] = _with_note(first.messages, f"(An earlier reply was unusable: {error})")
         else:
             update["messages"] = reask_messages(first.messages, generation.text[:REPLY_SHOWN_CHARS], str(error))

@@ -7,6 +7,8 @@ blocks", CommonMark 0.31 §4.5):
 
 - Reasoning blocks (``<think>…</think>``, ``<thinking>``, ``<reasoning>``) are dropped
   wherever they are; a reasoning block that never closes holds no code.
+- An end-of-turn control token passed through as text (``<|im_end|>``, ``</s>``...) ends the
+  reply, unless the region itself holds that token.
 - The code is the first fenced block (backticks or tildes, three or more, any info string or
   none, longer or shorter than tether's). Prose before and after it is dropped, and so is a
   second block (the code written twice, a usage example).
@@ -37,6 +39,13 @@ _FENCE = re.compile(r"^ {0,3}(?P<fence>`{3,}|~{3,})(?P<info>[^\r\n]*)$")
 _REASONING = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.IGNORECASE)
 _REASONING_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
 _REASONING_CLOSE = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
+# End-of-turn and FIM control tokens some servers pass through as text (ChatML, Llama 3,
+# Gemma, Mistral, CodeLlama's <EOT>): the model's turn is over where one appears.
+_CONTROL = re.compile(
+    r"<\|(?:im_end|im_start|endoftext|end|eot_id|end_of_text|fim_[a-z]+|file_sep|repo_name)\|>|</s>|<EOT>|<end_of_turn>"
+)
+_SEARCH_REPLACE = re.compile(r"^<{5,9} ?SEARCH\b.*?^={5,9}\s*$.*?^>{5,9} ?REPLACE\b", re.DOTALL | re.MULTILINE)
+_UNIFIED_DIFF = re.compile(r"^--- \S.*\n\+\+\+ \S.*\n@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,25 @@ def fence_lines(lines: list[str]) -> list[FenceLine]:
             continue  # CommonMark: a backtick fence's info string holds no backtick
         found.append(FenceLine(index, fence[0], len(fence), info))
     return found
+
+
+def drop_control_tokens(reply: str, region: str) -> str:
+    """``reply`` cut at the first control token that ``region`` does not itself hold."""
+    for match in _CONTROL.finditer(reply):
+        if match.group(0) not in region:
+            return reply[: match.start()]
+    return reply
+
+
+def check_form(code: str, region: str) -> None:
+    """Refuse code that is an edit script instead of the code: SEARCH/REPLACE blocks or a
+    unified diff, where the region holds none (kind ``wrong format``)."""
+    for pattern, name in ((_SEARCH_REPLACE, "SEARCH/REPLACE blocks"), (_UNIFIED_DIFF, "a unified diff")):
+        if pattern.search(code) and not pattern.search(region):
+            raise GenerationError(
+                f"The reply is {name}, not the code; write the complete rewritten code itself.",
+                kind="wrong format",
+            )
 
 
 def drop_reasoning(reply: str) -> str:
@@ -84,7 +112,7 @@ def extract_code(reply: str, region: str) -> str:
     Returns the code with its line breaks as the model wrote them; raises GenerationError when
     the reply holds no code at all.
     """
-    text = drop_reasoning(reply)
+    text = drop_control_tokens(drop_reasoning(reply), region)
     lines = split_lines(text, keepends=True)
     bare = [line.rstrip("\r\n") for line in lines]
     fences = fence_lines(bare)

@@ -14,7 +14,7 @@ from ..errors import GenerationError
 from ..lines import split_lines
 from .elision import check_elision, check_fragment
 from .fit import fit_indent, trim_echo
-from .reply import extract_code
+from .reply import check_form, extract_code
 
 
 def fit_region(new_region: str, old_region: str) -> str:
@@ -46,6 +46,7 @@ def rewrite_region(reply: str, text: str, start: int, end: int, path: str, lang:
     old_region = "".join(lines[start:end])
     whole = start == 0 and end >= len(lines)
     code = extract_code(reply, old_region)
+    check_form(code, old_region)
     code = code.replace("\r\n", "\n").replace("\r", "\n")
     if not whole:
         code = trim_echo(code, split_lines("".join(lines[:start])), split_lines("".join(lines[end:])), old_region)

@@ -38,8 +38,8 @@ def check_syntax(path: str, before: str, after: str) -> None:
     parser = _PARSERS.get(path.rsplit(".", 1)[-1].lower()) if "." in path else None
     if parser is None:
         return
-    error = parser(after)
-    if error is not None and parser(before) is None:
+    error = parser(after.removeprefix("\ufeff"))
+    if error is not None and parser(before.removeprefix("\ufeff")) is None:
         line, message = error
         raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}. Fix it.")
 

@@ -5,8 +5,9 @@ over and over) and would run to the token limit. ``ReplyWatch.check`` looks at t
 far after each chunk and answers whether to stop there:
 
 - the fenced block closed (``edits.reply.closed_block_end``): stop, the rest is prose;
-- the tail repeats with no progress, or the reply is far longer than the region it replaces:
-  stop, and ``problem`` holds the GenerationError (kind ``looped``) to re-ask with;
+- the tail repeats with no progress (kind ``looped``), or the reply is far longer than the
+  region it replaces (kind ``too long``): stop, and ``problem`` holds the GenerationError to
+  re-ask with;
 - else go on.
 
 A repetition counts as a loop only if the repeated text is not in the region or the prompt the
@@ -82,6 +83,6 @@ class ReplyWatch:
             self.problem = GenerationError(
                 f"The reply ran to {len(text)} characters for a region of {self.region_chars}, far longer than "
                 "the code it replaces, and was stopped; write only the rewritten code.",
-                kind="looped",
+                kind="too long",
             )
         return self.problem is not None

@@ -13,7 +13,7 @@ from ..backends.base import Backend, GenerationRequest
 from ..backends.runtime import Generation
 from ..context.pack import ContextPack
 from ..edits.loop import ask_until_valid
-from ..edits.reply import closed_block_end
+from ..edits.reply import closed_block_end, drop_control_tokens, drop_reasoning
 from ..edits.rewrite import rewrite_region
 from ..edits.search_replace import apply_blocks, parse_blocks
 from ..edits.validate import finish_text
@@ -151,7 +151,8 @@ async def _search_replace(
     shown = "".join(m.content for m in messages)
 
     def parse(generation: Generation) -> str:
-        new_text = apply_blocks(target.text, parse_blocks(generation.text), lang)
+        reply = drop_control_tokens(drop_reasoning(generation.text), target.text)
+        new_text = apply_blocks(target.text, parse_blocks(reply), lang)
         return finish_text(target.path, target.text, new_text)
 
     def watch() -> ReplyWatch:
