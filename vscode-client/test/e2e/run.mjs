@@ -8,7 +8,8 @@
  * fixed, so the review flow is deterministic on any machine. Selects the first two lines of
  * calc.py, runs "tether: Edit Selection" with "Add a docstring.", waits for the diff editor and
  * its CodeLens, saves screenshots, accepts the hunk, saves, and checks the file on disk is
- * exactly the hunk applied; then "what the model saw", the autonomy level, ghost text.
+ * exactly the hunk applied; then "what the model saw", the autonomy level, the error
+ * notification for replies that stay unusable, ghost text.
  *
  * One step runs the bundled model (SmolLM2-135M through llama.cpp), whose replies are not
  * predictable: after pointing the edit role at it and restarting the server, an Edit Selection
@@ -46,6 +47,8 @@ const require = createRequire(join(E2E, 'tools/package.json'));
 const DOCSTRING = '    """Return the sum of a and b."""\n';
 const SCRIPTED_EDIT = `\`\`\`python\ndef add(a, b):\n${DOCSTRING}    return a + b\n\`\`\``;
 const SCRIPTED_COMPLETION = 'return a ** b\n';
+// A reply no edit can be made from (a syntax error), however often it is asked again.
+const SCRIPTED_UNUSABLE = '```python\ndef add(a, b:\n    return a +\n```';
 const { chromium } = require('playwright-core');
 
 const started = Date.now();
@@ -330,6 +333,7 @@ async function main() {
     }, 20_000);
     log(`status bar after Set Autonomy Level: ${level}`);
 
+    await checkUnusableReplyIsReported(page, ctx, scripted);
     await checkBundledEdit(page, ctx, scripted.baseUrl, server.pid);
     await checkGhostText(page);
     await checkKeybindings(page);
@@ -414,19 +418,40 @@ async function checkBundledEdit(page, ctx, baseUrl, group) {
   }, 120_000, 500);
   log(`server restarted with the edit role on the bundled model; status bar: ${ready}`);
 
+  const outcome = await editAndWait(page, 3, 'Add type hints.', 'a proposal or a clear message from the bundled model', 240_000);
+  await shoot(page, 'bundled.png');
+  if (outcome.kind === 'proposal') {
+    await page.locator('.codelens-decoration a', { hasText: 'Accept' }).first().waitFor({ state: 'visible', timeout: 30_000 });
+    log('bundled model: a proposal, shown in the diff editor with CodeLens');
+  } else {
+    log(`bundled model: ${outcome.kind}, told to the user as: ${readable(outcome.text).slice(0, 300)}`);
+  }
+  if (readFileSync(calc, 'utf8') !== before) {
+    throw new Error('calc.py on disk changed although nothing was accepted');
+  }
+  await runCommand(page, 'View: Close All Editors');
+  await runCommand(page, 'Notifications: Clear All Notifications');
+}
+
+/**
+ * Close every editor and notification, open calc.py, select its first `lines` lines and run
+ * Edit Selection with `instruction`; resolves to how it ended: a diff editor ({kind:
+ * 'proposal'}), an information that nothing changed ({kind: 'no change', text}), or an error
+ * notification ({kind: 'error', text}).
+ */
+async function editAndWait(page, lines, instruction, what, timeoutMs) {
   await runCommand(page, 'View: Close All Editors');
   await runCommand(page, 'Notifications: Clear All Notifications');
   const editor = await openFile(page, 'calc.py', 'def add');
-  await selectTopLines(page, editor, 3);
+  await selectTopLines(page, editor, lines);
   await runCommand(page, 'tether: Edit Selection');
   const box = page.locator('.quick-input-widget input');
   await until('the instruction input box', async () => (await box.getAttribute('placeholder'))?.includes('docstring'), 15_000);
-  await box.fill('Add type hints.');
+  await box.fill(instruction);
   await page.keyboard.press('Enter');
-  log('Edit Selection sent to the bundled model');
-
+  log(`Edit Selection sent: ${instruction}`);
   const toasts = page.locator('.notifications-toasts .notification-toast');
-  const outcome = await until('a proposal or a clear message from the bundled model', async () => {
+  return until(what, async () => {
     if (await page.locator('.monaco-diff-editor').first().isVisible()) {
       return { kind: 'proposal' };
     }
@@ -440,23 +465,37 @@ async function checkBundledEdit(page, ctx, baseUrl, group) {
       return { kind: 'error', text: await errors.first().innerText() };
     }
     return false;
-  }, 240_000, 500);
-  await shoot(page, 'bundled.png');
-  if (outcome.kind === 'proposal') {
-    await page.locator('.codelens-decoration a', { hasText: 'Accept' }).first().waitFor({ state: 'visible', timeout: 30_000 });
-    log('bundled model: a proposal, shown in the diff editor with CodeLens');
-  } else {
-    const message = outcome.text.replace(/\s+/g, ' ').trim();
-    if (message.length < 20 || /Traceback|\[object Object\]|undefined/.test(message)) {
-      throw new Error(`the bundled model's outcome is not a readable message: ${JSON.stringify(message)}`);
+  }, timeoutMs, 500);
+}
+
+/** A notification's text, whitespace folded; throws unless a person could read it. */
+function readable(text) {
+  const message = text.replace(/\s+/g, ' ').trim();
+  if (message.length < 20 || /Traceback|\[object Object\]|undefined/.test(message)) {
+    throw new Error(`not a readable message for the user: ${JSON.stringify(message)}`);
+  }
+  return message;
+}
+
+/** Replies that stay unusable after the re-asks end in an error notification; nothing changes. */
+async function checkUnusableReplyIsReported(page, ctx, scripted) {
+  const calc = join(ctx.dirs.ws, 'calc.py');
+  const before = readFileSync(calc, 'utf8');
+  const asked = scripted.requests.length;
+  scripted.answers.chat = SCRIPTED_UNUSABLE;
+  try {
+    const outcome = await editAndWait(page, 3, 'Add a docstring.', 'the error notification', 60_000);
+    if (outcome.kind !== 'error' || !readable(outcome.text).includes('nothing was changed')) {
+      throw new Error(`expected an error notification saying nothing was changed, got ${JSON.stringify(outcome)}`);
     }
-    log(`bundled model: ${outcome.kind}, told to the user as: ${message.slice(0, 300)}`);
+    log(`unusable replies (${scripted.requests.length - asked} asked): ${readable(outcome.text).slice(0, 200)}`);
+  } finally {
+    scripted.answers.chat = SCRIPTED_EDIT;
   }
+  await shoot(page, 'error.png');
   if (readFileSync(calc, 'utf8') !== before) {
-    throw new Error('calc.py on disk changed although nothing was accepted');
+    throw new Error('calc.py on disk changed after an edit that failed');
   }
-  await runCommand(page, 'View: Close All Editors');
-  await runCommand(page, 'Notifications: Clear All Notifications');
 }
 
 /** Typing a new function header in calc.py brings the scripted completion as ghost text. */

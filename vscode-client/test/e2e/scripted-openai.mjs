@@ -7,7 +7,8 @@
  *   POST /v1/chat/completions   `chat` (an edit's reply), streamed as SSE or whole
  *   POST /v1/completions        `completion` (a completion's text), streamed as SSE or whole
  *
- * Every request body is kept in `requests`, so the test can say what tether sent.
+ * Every request body is kept in `requests`, so the test can say what tether sent; `answers`
+ * can be changed between steps.
  */
 
 import { createServer } from 'node:http';
@@ -42,9 +43,10 @@ function whole(text, chat) {
     : { ...base, object: 'text_completion', choices: [{ index: 0, text, finish_reason: 'stop' }] };
 }
 
-/** Start on 127.0.0.1 and a free port; resolves to { baseUrl, requests, close() }. */
+/** Start on 127.0.0.1 and a free port; resolves to { baseUrl, requests, answers, close() }. */
 export function startScriptedOpenAI({ chat, completion }) {
   const requests = [];
+  const answers = { chat, completion };
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (part) => { raw += part; });
@@ -70,7 +72,7 @@ export function startScriptedOpenAI({ chat, completion }) {
         body = raw;
       }
       requests.push({ path: req.url, body });
-      const text = isChat ? chat : completion;
+      const text = isChat ? answers.chat : answers.completion;
       if (!body?.stream) {
         send(200, whole(text, isChat));
         return;
@@ -89,6 +91,7 @@ export function startScriptedOpenAI({ chat, completion }) {
       resolve({
         baseUrl: `http://127.0.0.1:${port}/v1`,
         requests,
+        answers,
         close: () => new Promise((done) => {
           server.closeAllConnections?.();
           server.close(() => done());
