@@ -63,18 +63,20 @@ def _echo_length(new: list[str], context: list[str], old: list[str], leading: bo
 def keep_line_endings(base: str, new: str) -> str:
     """``new`` (any line breaks) with the line breaks of ``base`` kept.
 
-    Lines of ``new`` matched (by difflib) to an unchanged line of ``base`` keep that line's
-    break; other lines take the break of the nearest kept line above them, else the file's
-    dominant one. Whether the last line ends with a break is ``new``'s choice.
+    Lines of ``new`` matched (by difflib) to an unchanged line of ``base``, or replacing one
+    line for line, keep that line's break; other lines take the break of the nearest kept line
+    above them, else the file's dominant one. Whether the last line ends with a break is
+    ``new``'s choice.
     """
     old_lines = split_lines(base, keepends=True)
     new_lines = split_lines(new, keepends=True)
     new_bare = [strip_break(line) for line in new_lines]
     kept: list[str] = [""] * len(new_lines)
     matcher = difflib.SequenceMatcher(None, [strip_break(line) for line in old_lines], new_bare, autojunk=False)
-    for block in matcher.get_matching_blocks():
-        for offset in range(block.size):
-            kept[block.b + offset] = line_break(old_lines[block.a + offset])
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+            for offset in range(j2 - j1):
+                kept[j1 + offset] = line_break(old_lines[i1 + offset])
     out = []
     nearest = detect_newline(base)
     for index, line in enumerate(new_lines):
@@ -114,7 +116,7 @@ def fit_indent(new_region: str, old_region: str, file_text: str, path: str) -> s
     """``new_region`` re-indented the way the file indents.
 
     - The file indents with tabs and the reply with spaces: each reply indent level (its own
-      width) becomes a tab.
+      width) becomes a tab; the other way round, each tab becomes one file indent level.
     - Both use spaces with different widths (2 vs 4): levels are rescaled to the file's width.
     - The reply lost the selection's base indent (starts left of the old region): the base is
       put back on every line.
@@ -129,6 +131,9 @@ def fit_indent(new_region: str, old_region: str, file_text: str, path: str) -> s
     if file_style and reply_style and file_style[0] == "\t" and reply_style[0] == " ":
         unit = reply_style[1] or 4
         lines = [_retab(line, unit) for line in lines]
+    elif file_style and reply_style and file_style[0] == " " and reply_style[0] == "\t":
+        unit = file_style[1] or 4
+        lines = [_untab(line, unit) for line in lines]
     elif (
         file_style and reply_style and file_style[0] == " " == reply_style[0]
         and file_style[1] and reply_style[1] and file_style[1] != reply_style[1]
@@ -148,6 +153,11 @@ def _retab(line: str, unit: int) -> str:
         return line
     levels, rest = divmod(len(lead), unit)
     return "\t" * levels + " " * rest + line[len(lead):]
+
+
+def _untab(line: str, unit: int) -> str:
+    lead = _LEADING.match(line).group(0)  # type: ignore[union-attr]
+    return " " * (lead.count("\t") * unit + lead.count(" ")) + line[len(lead):]
 
 
 def _consistent(lines: list[str], width: int) -> bool:

@@ -29,6 +29,7 @@ MAX_PERIOD_CHARS = 400
 # A reply may grow the region (new functions, docstrings), but not without bound.
 GROWTH_FACTOR = 3
 GROWTH_FLOOR_CHARS = 1500
+CHECK_EVERY_CHARS = 32
 
 
 def looping_tail(text: str, known: str = "") -> str | None:
@@ -67,8 +68,8 @@ class ReplyWatch:
 
     def check(self, text: str) -> bool:
         """Whether to stop the reply at ``text`` (the reply so far); sets ``problem`` on a loop."""
-        if len(text) - self.checked < 8 and not text.endswith("\n"):
-            return False  # check every few characters, and at each line end
+        if len(text) - self.checked < CHECK_EVERY_CHARS and not text.endswith("\n"):
+            return False  # check at each line end, and within a long line every few dozen characters
         self.checked = len(text)
         if self.done is not None and self.done(text) is not None:
             return True
