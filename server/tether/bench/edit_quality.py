@@ -26,16 +26,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Awaitable, Callable
 
 from ..config import Settings, load_settings
 from ..engine import Engine
@@ -43,16 +42,8 @@ from ..errors import ConfigError, GenerationError, TetherError
 from ..lines import split_lines
 from ..proposals import Proposal
 from .edit_quality_damage import damage, warnings_for
-from .stats import print_json, summary
-
-TARGET_VALID_SHARE = 0.9
-DAMAGE_DEFINITION = (
-    "Applied, the proposal (a) makes a file that parsed (Python ast, tomllib, json, balanced markdown "
-    "fences) stop parsing, (b) changes a line outside the selection, loses a whole-file task's anchor "
-    "line or changes another file, or (c) changes a kept line's line break, the BOM or the final "
-    "newline, or adds line breaks the file did not use. Errors are never damage."
-)
-
+from .edit_quality_report import by_kind, error_kind, failure_kind, totals
+from .stats import print_json
 
 @dataclass
 class Task:
@@ -119,12 +110,12 @@ async def run(args: argparse.Namespace, edit: EditFn | None = None) -> dict[str,
 
         with ScriptedServer() as server:
             settings = adversarial_settings(Path(args.workspace), server.base_url, MODEL)
-            result = await run_tasks(settings, tasks, seeds, edit or edit_task, _scripter(server))
+            result = await run_tasks(settings, tasks, seeds, edit or edit_task, _scripter(server), _progress)
         cases = result.pop("cases")
         return {"bench": "edit-quality", "backend": args.backend, "model": MODEL, **result,
                 "by_kind": by_kind(cases), "cases": cases}
     settings, model = model_settings(args)
-    result = await run_tasks(settings, tasks, seeds, edit or edit_task)
+    result = await run_tasks(settings, tasks, seeds, edit or edit_task, progress=_progress)
     return {"bench": "edit-quality", "backend": args.backend, "model": model, "threads": args.threads, **result}
 
 
@@ -176,7 +167,8 @@ async def edit_task(engine: Engine, task: Task) -> Proposal:
 
 
 async def run_tasks(
-    settings: Settings, tasks: list[Task], seeds: Path, edit: EditFn, script: ScriptFn | None = None
+    settings: Settings, tasks: list[Task], seeds: Path, edit: EditFn, script: ScriptFn | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``tasks`` one by one, each on a fresh git copy of ``seeds/workspace``; totals and cases."""
     from ..context.providers import default_providers
@@ -196,6 +188,9 @@ async def run_tasks(
                 if kinds is not None:
                     case["script"] = kinds[: max(case["tries"], 1)]
                 cases.append(case)
+                if progress is not None:
+                    progress(f"[{index + 1}/{len(tasks)}] {task.name}: {case['outcome']}, {case['tries']} tries, "
+                             f"{case['seconds']} s{', DAMAGED' if case['damaged'] else ''}")
         finally:
             if engine is not None:
                 await engine.aclose()
@@ -283,97 +278,13 @@ def git_copy(folder: Path, root: Path) -> Path:
     return root
 
 
-# Failure kinds by the words of the pipeline's messages, for the report; "other" when none fit.
-_KINDS = [
-    ("looped", ("loop",)), ("truncated", ("cut off", "token limit", "truncat")), ("elided", ("elide", "placeholder")),
-    ("empty", ("empty",)), ("parse", ("syntax error", "does not parse", "did not parse", "not parse")),
-    ("leash", ("level allows", "autonomy level")), ("secret", ("secret",)), ("prose", ("prose", "no code")),
-]
-
-
-def error_kind(error: BaseException | None) -> str:
-    """A short failure kind (looped, truncated, elided, empty, parse, leash, ...) of a final error."""
-    if error is None:
-        return ""
-    if not isinstance(error, TetherError):
-        return "crash"
-    return failure_kind(error)
-
-
-def failure_kind(error: TetherError) -> str:
-    """The pipeline's own ``GenerationError.kind`` where it names one, else a kind read from the
-    message's words (older pipelines, other errors)."""
-    kind = getattr(error, "kind", None)
-    if isinstance(kind, str) and kind and kind != "unusable":
-        return kind
-    text = str(error).rsplit("Last problem:", 1)[-1].lower()
-    for name, words in _KINDS:
-        if any(word in text for word in words):
-            return name
-    return "generation" if isinstance(error, GenerationError) else type(error).__name__
-
-
-def by_kind(cases: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
-    """Adversarial runs: per hostile kind, replies served, replies that became the proposal, and
-    of those the ones that damaged the file (the accepted reply is the last one served)."""
-    table: dict[str, dict[str, int]] = {}
-    for case in cases:
-        script = case.get("script") or []
-        for i, kind in enumerate(script[: case["tries"]]):
-            row = table.setdefault(kind, {"served": 0, "accepted": 0, "damaged": 0})
-            row["served"] += 1
-            if case["valid"] and i == case["tries"] - 1:
-                row["accepted"] += 1
-                row["damaged"] += int(case["damaged"])
-    return dict(sorted(table.items()))
-
-
-def totals(cases: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
-    n = len(cases)
-    tries = [c["tries"] for c in cases]
-    errors: dict[str, int] = {}
-    for case in cases:
-        if case["error"]:
-            key = f"{case['error']['type']}: {case['error']['kind']}"
-            errors[key] = errors.get(key, 0) + 1
-    done = [c for c in cases if c["done"] is not None]
-    return {
-        "tasks": n,
-        "valid": sum(1 for c in cases if c["valid"]),
-        "valid_share": round(sum(1 for c in cases if c["valid"]) / n, 3) if n else 0.0,
-        "target_valid_share": TARGET_VALID_SHARE,
-        "proposals": sum(1 for c in cases if c["outcome"] == "proposal"),
-        "no_change": sum(1 for c in cases if c["outcome"] == "no_change"),
-        "errors": sum(1 for c in cases if c["outcome"] == "error"),
-        "invalid_proposals": sum(1 for c in cases if c["outcome"] == "invalid_proposal"),
-        "crashes": sum(1 for c in cases if c["outcome"] == "crash"),
-        "error_kinds": errors,
-        "failed_reply_kinds": _count(k for c in cases for k in c["failed_reply_kinds"]),
-        "tries_mean": round(sum(tries) / n, 2) if n else 0.0,
-        "tries_max": max(tries, default=0),
-        "damaged": sum(1 for c in cases if c["damaged"]),
-        "damaged_tasks": [c["task"] for c in cases if c["damaged"]],
-        "with_warnings": sum(1 for c in cases if c["warnings"]),
-        "done": sum(1 for c in done if c["done"]),
-        "done_share": round(sum(1 for c in done if c["done"]) / n, 3) if n else 0.0,
-        "damage_definition": DAMAGE_DEFINITION,
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
-        "seconds_total": round(seconds, 1),
-        "seconds_per_task": summary([c["seconds"] for c in cases], scale=1),
-        "cases": cases,
-    }
-
-
-def _count(items: Iterable[str]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[item] = counts.get(item, 0) + 1
-    return dict(sorted(counts.items()))
-
-
 def _done(task: Task, before: str, after: str) -> bool:
     return (all(s in after for s in task.expect) and not any(s in after for s in task.forbid)
             and all(after.count(s) > before.count(s) for s in task.grow))
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)  # stdout carries the JSON only
 
 
 def _short(exc: BaseException) -> str:
