@@ -62,7 +62,9 @@ def models(tmp_path_factory) -> dict:
     for style in STYLES:
         path = build_tiny_gguf(root / f"tiny-{style or 'nofim'}.gguf", style)
         out[style] = (path, _load(path))
-    return out
+    yield out
+    for _, llm in out.values():
+        llm.close()  # not left to __del__ at interpreter exit, where llama.cpp's bindings are gone
 
 
 @pytest.mark.parametrize("style", STYLES)
@@ -113,9 +115,12 @@ def test_fim_ids_by_token_text(tmp_path, style):
     """Without the fim_* metadata keys llama.cpp finds the tokens by their text."""
     path = build_tiny_gguf(tmp_path / "m.gguf", style, fim_metadata=False)
     llm = _load(path)
-    assert not any("fim" in k for k in llm.metadata)
-    ids = tiny_gguf_token_ids(style)
-    assert _vocab_fim_ids(llm) == tuple(ids[t] for t in EXPECTED_FIM_TEXT[style])
+    try:
+        assert not any("fim" in k for k in llm.metadata)
+        ids = tiny_gguf_token_ids(style)
+        assert _vocab_fim_ids(llm) == tuple(ids[t] for t in EXPECTED_FIM_TEXT[style])
+    finally:
+        llm.close()
 
 
 def test_no_fim_tokens_without_style(models):
