@@ -157,3 +157,6 @@ def test_scripted_fences_and_warnings():
     assert any(w.startswith("echo:") for w in warnings_for("a.py", before, echoed[: -len("def c():\n    return 3\n")], (8, 10)))
     assert warnings_for("a.py", before, before.replace("return 3", "return 4"), (8, 10)) == []
     assert warnings_for("a.py", before, before + "<think>\n", None) == ["artefact: added lines hold <think>"]
+    pasted = before.replace("    return 3\n", "".join(f"    x{i} = {i}\n" for i in 30 * [0]) + "    return 3\n")
+    assert warnings_for("a.py", before, pasted, (8, 10)) == ["growth: the selection went from 2 to 32 lines"]
+    assert warnings_for("a.py", before, before + before, None, ["def c():"])[0].startswith("echo: anchor")

@@ -264,7 +264,7 @@ def judge(root: Path, task: Task, before: str, proposal: Proposal | None, error:
     if expected is not None and expected != after:
         out["applied_differs_from_proposal"] = True
     out.update(outcome="proposal", valid=True, damaged=bool(reasons), damage=reasons, done=_done(task, before, after),
-               warnings=warnings_for(task.file, before, after, task.selection))
+               warnings=warnings_for(task.file, before, after, task.selection, task.anchors))
     return out
 
 

@@ -31,6 +31,8 @@ from pathlib import PurePosixPath
 from ..lines import line_break, split_lines
 
 BOM = "\ufeff"
+GROWTH_FACTOR = 5
+GROWTH_LINES = 20
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
 _ARTEFACT = re.compile(r"</?think>|</?thinking>|<\|[a-z_]+\|>|^\s*```|\b(?:Here is|Here's) the\b", re.IGNORECASE)
 
@@ -50,11 +52,15 @@ def damage(path: str, before: str, after: str, selection: tuple[int, int] | None
     return reasons
 
 
-def warnings_for(path: str, before: str, after: str, selection: tuple[int, int] | None) -> list[str]:
+def warnings_for(
+    path: str, before: str, after: str, selection: tuple[int, int] | None, anchors: list[str] | None = None
+) -> list[str]:
     """Signs of a reply read carelessly that are NOT damage (the file still parses, nothing
     outside the region changed): reply artefacts (reasoning tags, chat-template tokens, fences,
-    "Here is") in added lines, and a selection edit that copies in lines from outside it
-    (the whole file written where a selection was asked for)."""
+    "Here is") in added lines; a selection edit that copies in lines from outside it (the whole
+    file written where a selection was asked for) or grows past ``GROWTH_FACTOR`` times and
+    ``GROWTH_LINES`` lines (another file pasted in); anchor lines that now occur more often
+    (a whole file written twice)."""
     old = split_lines(before)
     new = split_lines(after)
     added = [line for line in new if line not in set(old)]
@@ -73,6 +79,11 @@ def warnings_for(path: str, before: str, after: str, selection: tuple[int, int] 
         echoed = {line.strip() for line in region if line.strip() in outside and line.strip() not in inside}
         if len(echoed) >= 3:
             found.append(f"echo: the selection's new text repeats {len(echoed)} lines from outside it")
+        if len(region) > max(GROWTH_FACTOR * (end - start), end - start + GROWTH_LINES):
+            found.append(f"growth: the selection went from {end - start} to {len(region)} lines")
+    doubled = [a for a in anchors or [] if new.count(a) > max(old.count(a), 1)]
+    if doubled:
+        found.append(f"echo: anchor lines now occur more than once: {', '.join(repr(a) for a in doubled[:3])}")
     return found
 
 
