@@ -9,6 +9,7 @@ not thread-safe; vectors are mean-pooled and L2-normalised, so a dot product is 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
@@ -53,6 +54,14 @@ class LlamaEmbedder:
     def _embed_sync(self, texts: list[str]) -> list[list[float]]:
         return [list(map(float, v)) for v in self._load().embed(texts, normalize=True, truncate=True)]
 
+    def close(self) -> None:
+        """Free the model and its thread. Safe to call twice; the embedder loads again if used."""
+        llm, self._llm = self._llm, None
+        if llm is not None:
+            llm.close()
+        self._executor.shutdown(wait=False)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tether-embed")
+
     async def embed(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
@@ -77,8 +86,12 @@ def embedder_from_settings(settings: Settings) -> Embedder | None:
 
 @lru_cache(maxsize=2)
 def _cached_embedder(path: Path, n_ctx: int, n_threads: int | None) -> LlamaEmbedder:
-    # One loaded model per file for the whole process: loading costs seconds.
-    return LlamaEmbedder(path, n_ctx=n_ctx, n_threads=n_threads)
+    # One loaded model per file for the whole process: loading costs seconds. It is freed at
+    # exit, while llama_cpp can still free it (from Llama.__del__ at interpreter teardown its
+    # module globals are gone and it prints a TypeError traceback).
+    embedder = LlamaEmbedder(path, n_ctx=n_ctx, n_threads=n_threads)
+    atexit.register(embedder.close)
+    return embedder
 
 
 async def embed_missing(
