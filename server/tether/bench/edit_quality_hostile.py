@@ -19,6 +19,11 @@ request; each is built from the task's own region so it is plausible for that fi
   ends a line early cannot be told from an edit that deletes it, so whole-file tasks get
   ``good`` instead);  ``indented``: every line shifted
   four spaces right;  ``unchanged``: the region as it was (a valid no-change);
+- ``dropped_section``: (whole files) the edit without the file's last section (from its
+  last ``def``/``class``, ``[table]`` or ``#`` heading line on), still parsing; selections get
+  ``good``;  ``piece``: (whole files) only a middle stretch of the file, bounded by lines that
+  occur once in it, with the marker comment inside (the change, as models send it when asked
+  for the whole file); selections and files without such a stretch get ``good``;
 - ``good``: the region with one comment line added (JSON, which has no comments: unchanged).
 
 Task ``index`` gets three replies: kinds ``index``, ``index + 7`` and ``index + 13`` of
@@ -34,7 +39,7 @@ from ..languages import language_for
 from ..lines import split_lines
 
 KINDS = [
-    "truncated", "loop", "prose_around_fence", "think_block", "elided", "crlf", "whole_file",
+    "truncated", "loop", "dropped_section", "piece", "prose_around_fence", "think_block", "elided", "crlf", "whole_file",
     "wrong_file", "empty", "control_tokens", "bom_no_final_newline", "syntax_error", "tabs",
     "loop_stop", "fence_mismatch", "dropped_last_line", "indented", "unchanged", "good",
 ]
@@ -105,7 +110,36 @@ def hostile_reply(kind: str, path: str, text: str, selection: tuple[int, int] | 
         return "".join("    " + line + "\n" if line else "\n" for line in good), "stop"
     if kind == "unchanged":
         return "\n".join(region) + "\n", "stop"
+    if kind == "dropped_section" and selection is None:
+        heads = [i for i, line in enumerate(good) if i > 1 and _SECTION_START.match(line)]
+        if heads:
+            return "\n".join(good[: heads[-1]]) + "\n", "stop"
+    if kind == "piece" and selection is None:
+        stretch = _middle_stretch(region)
+        if stretch is not None:
+            first_line, last_line = stretch
+            marker = edited(region[first_line + 1 : last_line + 1], lang)[:1] if lang != "json" else []
+            piece = [region[first_line], *marker, *region[first_line + 1 : last_line + 1]]
+            return "\n".join(piece) + "\n", "stop"
     return body, "stop"  # good
+
+
+_SECTION_START = re.compile(r"^(def |class |async def |\[|#{1,6} )")
+
+
+def _middle_stretch(lines: list[str]) -> tuple[int, int] | None:
+    """(first, last) indexes of a stretch of 3+ lines inside ``lines`` (not touching either end)
+    whose first and last lines occur once in ``lines``: the bounds a piece can be placed by."""
+    stripped = [line.strip() for line in lines]
+    unique = [
+        i for i, line in enumerate(stripped)
+        if 0 < i < len(lines) - 1 and stripped.count(line) == 1 and any(ch.isalnum() for ch in line)
+    ]
+    for first in unique[: len(unique) // 2 + 1]:
+        for last in reversed(unique):
+            if last - first >= 2:
+                return first, last
+    return None
 
 
 def edited(region: list[str], lang: str) -> list[str]:
