@@ -40,6 +40,8 @@ KINDS: dict[str, tuple[str, ...]] = {
     "parse": ("parse", "syntax", "not valid"),
     "indentation": ("indent", "syntax", "parse"),
     "fragment": ("fragment", "drops", "deletes", "most of the file", "only part", "wrong file"),
+    "dropped": ("leaves out", "dropped"),
+    "repeated": ("twice",),
 }
 
 

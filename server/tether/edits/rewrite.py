@@ -14,7 +14,9 @@ from ..errors import GenerationError
 from ..lines import split_lines
 from .elision import check_elision, check_fragment
 from .fit import fit_indent, trim_echo
+from .piece import find_piece
 from .reply import check_form, extract_code
+from .sections import check_sections
 
 
 def fit_region(new_region: str, old_region: str) -> str:
@@ -36,11 +38,16 @@ def check_rewrite(new_region: str, old_region: str, lang: str) -> None:
     check_elision(old_region, new_region, lang)
 
 
-def rewrite_region(reply: str, text: str, start: int, end: int, path: str, lang: str) -> str:
+def rewrite_region(
+    reply: str, text: str, start: int, end: int, path: str, lang: str, instruction: str = ""
+) -> str:
     """The file ``text`` with lines [start, end) (0-based) replaced by the code in ``reply``.
 
     ``reply``: the whole reply, primed fence included. Line breaks are still the model's (the
-    caller restores the file's with ``fit.keep_line_endings``). Raises GenerationError.
+    caller restores the file's with ``fit.keep_line_endings``). For a whole file, a reply
+    that is one bounded piece of it rewrites just those lines (``edits.piece``), and a reply
+    that leaves out sections ``instruction`` does not name is refused (``edits.sections``).
+    Raises GenerationError.
     """
     lines = split_lines(text, keepends=True)
     old_region = "".join(lines[start:end])
@@ -48,13 +55,33 @@ def rewrite_region(reply: str, text: str, start: int, end: int, path: str, lang:
     code = extract_code(reply, old_region)
     check_form(code, old_region)
     code = code.replace("\r\n", "\n").replace("\r", "\n")
-    if not whole:
-        code = trim_echo(code, split_lines("".join(lines[:start])), split_lines("".join(lines[end:])), old_region)
+    if whole:
+        new_text = _rewrite_whole(reply, code, text, path, lang)
+        check_sections(path, text, new_text, instruction)
+        return new_text
+    code = trim_echo(code, split_lines("".join(lines[:start])), split_lines("".join(lines[end:])), old_region)
     check_rewrite(code, old_region, lang)
     code = fit_indent(code, old_region, text, path)
     new_region = fit_region(code, old_region)
-    if whole:
-        check_fragment(old_region, new_region)
-    elif new_region and not new_region.endswith(("\n", "\r")) and end < len(lines):
+    if new_region and not new_region.endswith(("\n", "\r")) and end < len(lines):
         new_region += "\n"
     return "".join(lines[:start]) + new_region + "".join(lines[end:])
+
+
+def _rewrite_whole(reply: str, code: str, text: str, path: str, lang: str) -> str:
+    piece = _piece_of(code, text)
+    if piece is not None:
+        return rewrite_region(reply, text, piece[0], piece[1], path, lang)
+    check_rewrite(code, text, lang)
+    new_text = fit_region(fit_indent(code, text, text, path), text)
+    check_fragment(text, new_text)
+    return new_text
+
+
+def _piece_of(code: str, text: str) -> tuple[int, int] | None:
+    """The lines a too-short whole-file reply rewrites (``edits.piece``), or None."""
+    try:
+        check_fragment(text, code)
+    except GenerationError as exc:
+        return find_piece(code, text) if exc.kind == "fragment" else None
+    return None

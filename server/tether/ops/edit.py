@@ -128,7 +128,7 @@ async def _rewrite(
     shown = "".join(m.content for m in messages)
 
     def parse(generation: Generation) -> str:
-        new_text = rewrite_region(generation.text, target.text, start, end, target.path, lang)
+        new_text = rewrite_region(generation.text, target.text, start, end, target.path, lang, target.instruction)
         return finish_text(target.path, target.text, new_text)
 
     def watch() -> ReplyWatch:
