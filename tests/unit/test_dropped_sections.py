@@ -119,3 +119,12 @@ def test_a_file_written_twice_is_refused_as_repeated():
     assert refusal.value.kind == "repeated"
     one_more = CODE + '\n\ndef load_bytes(path):\n    with open(path, "rb") as handle:\n        return handle.read()\n'
     check_sections("io.py", CODE, one_more, "Add load_bytes.")  # a new definition is not a repeat
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    ["Remove every function but load.", "Merge the two functions.", "Convert this to a class.", "Refactor for clarity."],
+)
+def test_instructions_that_ask_for_parts_to_go_let_sections_go(instruction):
+    head, load, _ = CODE.split("\n\n\n")
+    assert dropped_sections("io.py", CODE, "\n\n\n".join([head, load]) + "\n", instruction) == []

@@ -28,7 +28,8 @@ from .reply import fence_lines
 _REMOVAL = re.compile(
     r"\b(remove|removing|delete|deleting|drop|dropping|strip|eliminate|prune|get rid of|clean ?up|"
     r"trim|only keep|keep only|except|merge|combine|consolidate|inline|move|split|replace|"
-    r"rewrite|restructure|reorgani[sz]e|simplify|shorten|condense|deduplicate|dedupe)\b",
+    r"rewrite|restructure|reorgani[sz]e|refactor|convert|migrate|collapse|flatten|unify|simplify|"
+    r"shorten|condense|deduplicate|dedupe)\b",
     re.IGNORECASE,
 )
 
