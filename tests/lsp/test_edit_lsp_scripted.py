@@ -30,12 +30,6 @@ SQUARE = "def square(x):\n    return \n"
 
 
 @pytest.fixture(scope="module")
-def server():
-    with ScriptedOpenAIServer() as scripted:
-        yield scripted
-
-
-@pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("lsp-edit-scripted")
     (root / "calc.py").write_text(DEMO.read_text())

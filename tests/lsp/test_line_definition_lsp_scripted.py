@@ -45,12 +45,6 @@ def selected_code(server: ScriptedOpenAIServer) -> str:
 
 
 @pytest.fixture(scope="module")
-def server():
-    with ScriptedOpenAIServer() as scripted:
-        yield scripted
-
-
-@pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     files = {"mod.py": FORM_FEED, "wide.py": WIDE}
     return make_git_repo(tmp_path_factory.mktemp("lsp-lines") / "ws", files)

@@ -37,12 +37,6 @@ def plan(*files: str) -> Reply:
 
 
 @pytest.fixture(scope="module")
-def server():
-    with ScriptedOpenAIServer() as scripted:
-        yield scripted
-
-
-@pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_git_repo(tmp_path_factory.mktemp("lsp-repo") / "ws", {"calc.py": CALC, "tests/test_calc.py": TEST})
 
