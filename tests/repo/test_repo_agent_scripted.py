@@ -75,8 +75,20 @@ async def test_scripted_plan_naming_paths_outside_the_workspace_stops_the_run(ca
     await engine.aclose()
 
 
+async def test_scripted_step_that_deletes_a_test_nobody_named_is_refused(calc_repo, openai_server):
+    deleted = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+    openai_server.script(plan_reply(("Make the tests pass", ["tests/test_calc.py"])), *[Reply(text=deleted)] * 3)
+    engine = scripted_engine(calc_repo, openai_server)
+    before = snapshot(calc_repo)
+    run = await run_repo(engine, RepoOptions(task=TASK, check=CHECK))
+    assert run.status == "stopped" and run.proposals == []
+    assert "(dropped; dropped; dropped)" in run.error.message and "def test_mul" in run.error.message
+    assert snapshot(calc_repo) == before
+    await engine.aclose()
+
+
 async def test_scripted_edits_to_tests_are_flagged_and_their_passing_check_does_not_count(calc_repo, openai_server):
-    cheat = "def test_add():\n    assert True\n"
+    cheat = "from calc import add\n\n\ndef test_add():\n    assert True\n\n\ndef test_mul():\n    assert True\n"
     openai_server.script(plan_reply(("Make the tests pass", ["tests/test_calc.py"])), Reply(text=cheat))
     engine = scripted_engine(calc_repo, openai_server)
     before = snapshot(calc_repo)
