@@ -3,20 +3,118 @@
 The model never acts outside the workspace: every path is resolved (symlinks too) and must
 land inside the root. Reads keep line endings exactly (``newline=""``) and refuse binary or
 non-UTF-8 files with a clear message; writes go to a temporary file and are renamed into place.
+
+``confine`` is the one place that decides whether a path stays inside a root, and
+``read_confined`` the one way every context reader (file listing, digest, repo map and its
+index workers, code context providers, the repo agent's search, docs ingest of a folder) reads
+a file: a symlinked file or folder, or a chain of links, whose real path leaves the root is
+refused and logged once; a link that stays inside is followed.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
+import stat
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
 from .lines import break_count
 
+log = logging.getLogger(__name__)
+
 BINARY_SNIFF_BYTES = 8192
 MAX_FILE_BYTES = 2_000_000
+_REFUSALS_LOGGED: set[tuple[str, str]] = set()
+_MAX_REFUSALS_REMEMBERED = 10_000
+
+
+class OutsideWorkspaceError(InputError):
+    """A path whose real location (``..``, an absolute path, or symlinks followed) leaves the root."""
+
+
+def confine(root: Path | str, path: Path | str) -> Path:
+    """The real path of ``path`` when it lies inside ``root``.
+
+    ``root``: a folder (resolved here; pass it resolved to save a system call). ``path``:
+    relative to ``root`` or absolute; ``~`` is expanded. Every symlink on the way is followed,
+    chains of links too, so ``a -> b -> ../outside`` is caught. The result need not exist.
+    Raises OutsideWorkspaceError (an InputError) when the real path is outside ``root``.
+    """
+    base = Path(root).resolve()
+    raw = Path(path).expanduser()
+    full = (raw if raw.is_absolute() else base / raw).resolve()
+    if full != base and base not in full.parents:
+        raise OutsideWorkspaceError(f"{path} is outside the workspace {base}; tether only touches files inside it.")
+    return full
+
+
+def confined_or_none(root: Path | str, rel: str) -> Path | None:
+    """``confine(root, rel)``, or None after logging the refusal (once per root and path).
+
+    For readers that skip what they may not read rather than fail: ``rel`` is a posix path
+    relative to ``root``.
+    """
+    try:
+        return confine(root, rel)
+    except OutsideWorkspaceError:
+        log_refusal(root, rel)
+        return None
+
+
+def log_refusal(root: Path | str, rel: str) -> None:
+    """Log once per (root, path) that a link leading out of the workspace was not followed."""
+    key = (str(root), rel)
+    if key in _REFUSALS_LOGGED:
+        return
+    if len(_REFUSALS_LOGGED) >= _MAX_REFUSALS_REMEMBERED:
+        _REFUSALS_LOGGED.clear()
+    _REFUSALS_LOGGED.add(key)
+    try:
+        target = os.path.realpath(os.path.join(root, rel))
+    except (OSError, ValueError):
+        target = "?"
+    log.warning("not reading %s: it leads to %s, outside the workspace %s (symlinks out are not followed)", rel, target, root)
+
+
+@dataclass(frozen=True)
+class ConfinedRead:
+    """What ``read_confined`` read: at most ``limit + 1`` bytes, and the file's stat at open time."""
+
+    data: bytes
+    size: int  # bytes on disk; larger than len(data) when the limit cut the read
+    mtime_ns: int
+
+
+def read_confined(root: Path | str, rel: str, limit: int | None = None) -> ConfinedRead:
+    """Read the regular file ``rel`` (posix, relative to ``root``) without leaving ``root``.
+
+    The path is resolved and confined first, then its real path is opened with ``O_NOFOLLOW``
+    so a link swapped in after the check is not followed either. ``limit``: the most bytes a
+    caller wants; ``limit + 1`` are read at most, so ``size > limit`` tells a caller the file
+    was too big. Raises OutsideWorkspaceError (logged once) when the real path leaves ``root``,
+    OSError when the file is missing, not a regular file (IsADirectoryError) or unreadable.
+    """
+    full = confined_or_none(root, rel)
+    if full is None:
+        raise OutsideWorkspaceError(f"{rel} leads outside the workspace {root}; tether does not follow it.")
+    fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", rel)
+        data = fh.read() if limit is None else fh.read(limit + 1)
+    return ConfinedRead(data, st.st_size, st.st_mtime_ns)
+
+
+def is_confined_file(root: Path | str, rel: str) -> bool:
+    """Whether ``rel`` is a regular file whose real path stays inside ``root`` (refusals logged once)."""
+    full = confined_or_none(root, rel)
+    return full is not None and full.is_file()
 
 
 def content_hash(text: str) -> str:
@@ -28,12 +126,8 @@ class Workspace:
         self.root = Path(root).resolve()
 
     def resolve(self, path: Path | str) -> Path:
-        """Absolute path inside the workspace, or InputError."""
-        raw = Path(path).expanduser()
-        full = (raw if raw.is_absolute() else self.root / raw).resolve()
-        if full != self.root and self.root not in full.parents:
-            raise InputError(f"{path} is outside the workspace {self.root}; tether only touches files inside it.")
-        return full
+        """Real absolute path inside the workspace (see ``confine``); OutsideWorkspaceError (an InputError) otherwise."""
+        return confine(self.root, path)
 
     def rel(self, path: Path | str) -> str:
         return self.resolve(path).relative_to(self.root).as_posix()

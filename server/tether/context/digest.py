@@ -13,6 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Awaitable, Callable
 
 from ..errors import InputError
+from ..workspace import OutsideWorkspaceError, read_confined
 from .files import list_files
 from .secrets import redact
 
@@ -36,14 +37,15 @@ def _priority(path: str, size: int) -> tuple:
 
 
 def _read(root: Path, rel: str) -> tuple[str | None, str]:
-    full = root / rel
     try:
-        size = full.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return None, f"{size:,} bytes"
-        data = full.read_bytes()
+        read = read_confined(root, rel, MAX_FILE_BYTES)
+    except OutsideWorkspaceError:
+        return None, "link outside the workspace"
     except OSError as exc:
         return None, f"unreadable: {exc.strerror or exc}"
+    if read.size > MAX_FILE_BYTES:
+        return None, f"{read.size:,} bytes"
+    data = read.data
     if b"\0" in data[:8192]:
         return None, "binary"
     try:
@@ -162,9 +164,14 @@ def render_tree(name: str, files: list[str], skipped: dict[str, str], omitted: s
 
 
 def _render(node: dict, indent: str, lines: list[str], skipped: dict[str, str], omitted: set[str]) -> None:
-    names = sorted(node, key=lambda n: (not n.endswith("/"), n))
-    for i, name in enumerate(names):
-        last = i == len(names) - 1
+    # An explicit stack, not recursion: a chain of thousands of folders must not exhaust Python's stack.
+    stack = [(indent, _sorted_names(node), 0, node)]
+    while stack:
+        indent, names, i, node = stack.pop()
+        if i >= len(names):
+            continue
+        stack.append((indent, names, i + 1, node))
+        name, last = names[i], i == len(names) - 1
         child = node[name]
         mark = ""
         if isinstance(child, str):
@@ -174,4 +181,8 @@ def _render(node: dict, indent: str, lines: list[str], skipped: dict[str, str], 
                 mark = "  (left out: token budget)"
         lines.append(f"{indent}{'└── ' if last else '├── '}{name}{mark}")
         if isinstance(child, dict):
-            _render(child, indent + ("    " if last else "│   "), lines, skipped, omitted)
+            stack.append((indent + ("    " if last else "│   "), _sorted_names(child), 0, child))
+
+
+def _sorted_names(node: dict) -> list[str]:
+    return sorted(node, key=lambda n: (not n.endswith("/"), n))

@@ -3,6 +3,9 @@
 A file is eligible when git would commit it (tracked, or untracked and not ignored) — or, in a
 folder that is not a git repository, when the walker keeps it (``.gitignore`` honoured,
 generated folders skipped) — and it is not ``.tetherignore``d and does not look like a secret.
+A symlink counts only when its real path stays inside the workspace (``tether.workspace.confine``):
+a committed link to a file outside, or a path through a linked folder that leads out, is left
+out and logged once.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from pathlib import Path
 
 from .gitinfo import GitInfo
 from .ignore import ALWAYS_SKIPPED_DIRS, IgnoreRules, TETHERIGNORE, tetherignore_rules, walk_files
+from ..workspace import is_confined_file
 from .secrets import is_secret_path
 
 
@@ -33,14 +37,17 @@ class FileSet:
 
 
 def list_files(root: Path | str) -> FileSet:
-    """Eligible files under ``root``, sorted, as posix paths relative to it."""
+    """Eligible files under ``root``, sorted, as posix paths relative to it.
+
+    Only regular files whose real path stays inside ``root`` are listed (links out are logged once).
+    """
     root = Path(root).resolve()
     git = GitInfo.open(root)
     if git is None:
         candidates = list(walk_files(root))
         rules = IgnoreRules()  # the walker applied .tetherignore already
     else:
-        candidates = [p for p in git.files() if (root / p).is_file()]
+        candidates = [p for p in git.files() if is_confined_file(root, p)]
         folders = sorted({p.rsplit("/", 1)[0] for p in candidates if p.endswith("/" + TETHERIGNORE)})
         rules = tetherignore_rules(root, folders)
     files = [p for p in candidates if _eligible(p, rules)]

@@ -8,6 +8,7 @@ caches, build output), so a plain folder gets the same treatment as a repository
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -15,10 +16,15 @@ from pathlib import Path
 from typing import Iterator
 
 from ..lines import split_lines, strip_break
+from ..workspace import is_confined_file
+
+log = logging.getLogger(__name__)
 
 TETHERIGNORE = ".tetherignore"
 GITIGNORE = ".gitignore"
 
+# Deeper folders are not walked: far beyond real trees, below Linux's PATH_MAX of 4,096 bytes.
+MAX_WALK_DEPTH = 2000
 # Never context, git repository or not.
 ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tether"})
 # Generated or vendored folders skipped when walking a folder that is not a git repository.
@@ -156,35 +162,62 @@ def tetherignore_rules(root: Path, folders: list[str] | None = None) -> IgnoreRu
     return rules
 
 
-def walk_files(root: Path, use_gitignore: bool = True, skipped_dirs: frozenset[str] = DEFAULT_SKIPPED_DIRS) -> Iterator[str]:
-    """Files under ``root`` (posix paths relative to it), honouring .gitignore and .tetherignore."""
+def walk_files(
+    root: Path,
+    use_gitignore: bool = True,
+    skipped_dirs: frozenset[str] = DEFAULT_SKIPPED_DIRS,
+    max_depth: int = MAX_WALK_DEPTH,
+) -> Iterator[str]:
+    """Files under ``root`` (posix paths relative to it, in name order), honouring .gitignore and .tetherignore.
+
+    The walk is iterative, so a chain of thousands of folders costs no Python stack; folders
+    deeper than ``max_depth`` levels are not entered (logged once per walk). A symlinked file is
+    kept only when its real path stays inside ``root`` (``tether.workspace.confine``; refusals
+    are logged once); symlinked folders are never entered, as git does not enter them: the
+    files of one inside the workspace are listed under their real path.
+    """
     rules = IgnoreRules()
     names = (GITIGNORE, TETHERIGNORE) if use_gitignore else (TETHERIGNORE,)
-    yield from _walk(root, "", rules, names, skipped_dirs)
+    # One frame per open folder: (its path, its remaining entries, how many patterns it added).
+    stack = [_enter(root, "", rules, names)]
+    too_deep = False
+    while stack:
+        rel, entries, added = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            del rules.patterns[added:]  # this folder's rules stop applying when the walk leaves it
+            continue
+        child = f"{rel}/{entry.name}" if rel else entry.name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+            is_link = not is_dir and entry.is_symlink()
+            is_file = not is_dir and (is_confined_file(root, child) if is_link else entry.is_file(follow_symlinks=False))
+        except OSError:
+            continue
+        if is_dir:
+            if entry.name in skipped_dirs or entry.name.endswith(".egg-info") or rules.match(child, True):
+                continue
+            if len(stack) > max_depth:
+                if not too_deep:
+                    log.warning("not walking below %s: folders deeper than %d levels are left out", rel, max_depth)
+                    too_deep = True
+                continue
+            stack.append(_enter(root, child, rules, names))
+        elif is_file and not rules.match(child, False):
+            yield child
 
 
-def _walk(root: Path, rel: str, rules: IgnoreRules, names: tuple[str, ...], skipped: frozenset[str]) -> Iterator[str]:
+def _enter(root: Path, rel: str, rules: IgnoreRules, names: tuple[str, ...]) -> tuple[str, Iterator[os.DirEntry], int]:
+    """Load a folder's ignore files into ``rules`` and list its entries: a frame for ``walk_files``."""
     folder = root / rel if rel else root
     added = len(rules.patterns)
     for name in names:
         if (folder / name).is_file():
             rules.add_file(folder / name, rel)
     try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
     except OSError:
         entries = []
-    for entry in entries:
-        child = f"{rel}/{entry.name}" if rel else entry.name
-        try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-            is_file = not is_dir and entry.is_file(follow_symlinks=False)
-        except OSError:
-            continue
-        if is_dir:
-            if entry.name in skipped or entry.name.endswith(".egg-info") or rules.match(child, True):
-                continue
-            yield from _walk(root, child, rules, names, skipped)
-        elif is_file and not rules.match(child, False):
-            yield child
-    # Rules of this folder stop applying when the walk leaves it.
-    del rules.patterns[added:]
+    return rel, iter(entries), added
