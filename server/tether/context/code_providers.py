@@ -15,8 +15,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import TetherError
+from ..errors import InputError, TetherError
 from ..lines import split_lines
+from ..workspace import read_confined
 from .budget import counter_for, fit_prefix
 from .pack import ContextPack, Source
 from .ranking import STRONG, Graph, GraphBuilder, Ranked, mentioned_identifiers, rank_definitions, render_map
@@ -139,9 +140,10 @@ class RepoMapProvider:
 async def _add_body(root: Path, r: Ranked, pack: ContextPack, count, budget: int) -> int:
     """Add the full text of one definition (cut at MAX_BODY_LINES); the tokens used, 0 when it did not fit."""
     try:
-        lines = split_lines((root / r.path).read_text(encoding="utf-8", errors="replace"), keepends=True)
-    except OSError:
+        data = read_confined(root, r.path).data
+    except (OSError, InputError):  # gone, or a link out of the workspace (logged once)
         return 0
+    lines = split_lines(data.decode("utf-8", errors="replace"), keepends=True)
     d = r.definition
     end = min(d.end_line, d.line + MAX_BODY_LINES - 1, len(lines) - 1)
     text = redact("".join(lines[d.line : end + 1]))

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from ..lines import split_lines
+from ..workspace import is_confined_file
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +104,12 @@ class GitInfo:
         return self._run(*base, "--relative", "--", *(paths or ["."]))
 
     def recent_files(self, limit: int = 20, commits: int = 50) -> list[str]:
-        """Files changed in the latest commits, most recent first, that still exist."""
+        """Files changed in the latest commits, most recent first, that still exist inside the workspace (links out left out)."""
         out = self._run("log", f"-n{commits}", "--name-only", "--pretty=format:", "--relative", "--", ".")
         seen: list[str] = []
         for line in split_lines(out):
             path = line.strip()
-            if path and path not in seen and (self.root / path).is_file():
+            if path and path not in seen and is_confined_file(self.root, path):
                 seen.append(path)
                 if len(seen) >= limit:
                     break

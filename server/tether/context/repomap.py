@@ -19,7 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..workspace import ensure_data_dir
+from ..errors import InputError
+from ..workspace import ensure_data_dir, read_confined
 from .files import list_files
 from .syntax import lang_of
 from .tags import Definition, FileTags, extract_tags
@@ -240,16 +241,14 @@ def _index_file(root: str, item: tuple[str, str, str]) -> tuple:
     Runs in worker processes: only plain, picklable values in and out.
     """
     rel, lang, known_hash = item
-    full = os.path.join(root, rel)
     try:
-        st = os.stat(full)
-        with open(full, "rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError:
+        read = read_confined(root, rel, MAX_FILE_BYTES)
+    except (OSError, InputError):  # missing, or a link out of the workspace (logged once): gone
         return rel, lang, -1, 0, "", None
+    data = read.data
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if digest == known_hash:
-        return rel, lang, st.st_size, st.st_mtime_ns, digest, None
+        return rel, lang, read.size, read.mtime_ns, digest, None
     lang = lang or lang_of(rel) or ""
     if len(data) > MAX_FILE_BYTES or b"\x00" in data[:8192] or not lang:
         tags = FileTags([], {})  # too big or binary: listed, but not mapped
@@ -259,7 +258,7 @@ def _index_file(root: str, item: tuple[str, str, str]) -> tuple:
         except Exception as exc:  # a grammar bug must not stop the whole index
             log.warning("could not index %s: %s", rel, exc)
             tags = FileTags([], {})
-    return rel, lang, st.st_size, st.st_mtime_ns, digest, tags
+    return rel, lang, read.size, read.mtime_ns, digest, tags
 
 
 def _encode_tags(tags: FileTags) -> str:

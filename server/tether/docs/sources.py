@@ -21,6 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from pydantic import BaseModel
 
 from ..errors import InputError
+from ..workspace import confined_or_none
 from .fetch import is_http_url
 from .llmstxt import LlmsTxt
 
@@ -76,15 +77,32 @@ def resolve_source(source: str, base_dir: Path) -> SourceSpec:
 
 
 def plan_folder(folder: Path, max_docs: int) -> tuple[list[Planned], list[str]]:
-    files = sorted(
+    """The markdown files of ``folder`` (absolute) to ingest, in path order, and warnings for the user.
+
+    The folder is the root its files must stay in: a symlinked file whose real path leaves it
+    (a chain of links too) is skipped and logged once (``tether.workspace.confine``); linked
+    folders are not entered. ``Planned.path`` is the file's real path, ``key`` its path in the folder.
+    """
+    folder = folder.resolve()
+    candidates = sorted(
         p for p in folder.rglob("*")
-        if p.suffix.lower() in MARKDOWN_SUFFIXES and p.is_file() and not _hidden(p.relative_to(folder))
+        if p.suffix.lower() in MARKDOWN_SUFFIXES and not _hidden(p.relative_to(folder))
     )
+    files: list[tuple[Path, Path]] = []  # (path in the folder, real path)
+    outside = 0
+    for p in candidates:
+        real = confined_or_none(folder, p.relative_to(folder).as_posix())
+        if real is None:
+            outside += 1
+        elif real.is_file():
+            files.append((p, real))
     warnings = []
+    if outside:
+        warnings.append(f"{outside} linked markdown file(s) leading outside {folder} were skipped")
     if len(files) > max_docs:
         warnings.append(f"{len(files) - max_docs} markdown files beyond the limit of {max_docs} documents were skipped")
         files = files[:max_docs]
-    return [Planned(key=p.relative_to(folder).as_posix(), path=str(p)) for p in files], warnings
+    return [Planned(key=p.relative_to(folder).as_posix(), path=str(real)) for p, real in files], warnings
 
 
 def plan_llmstxt(spec: SourceSpec, parsed: LlmsTxt, max_docs: int) -> tuple[list[Planned], list[str]]:

@@ -3,7 +3,8 @@
 ``textDocument/didOpen`` and ``didChange`` record the chunk around the change, a completion
 request records the chunk around its cursor, ``didClose`` forgets the file. Completion gets the
 other files' chunks as ``snippets``, each under a comment naming its path, oldest first, so
-the prompt starts with the same bytes keystroke after keystroke.
+the prompt starts with the same bytes keystroke after keystroke. A buffer whose real path is
+outside the workspace (a file opened from elsewhere, or through a link leading out) is not recorded.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from lsprotocol import types
 
 from ..context.recent import RecentChunks
 from ..languages import language_for
-from ..workspace import MAX_FILE_BYTES
+from ..workspace import MAX_FILE_BYTES, log_refusal
+from .convert import path_of_uri
 from .documents import completable, open_buffer, workspace_rel
 
 SNIPPET_BUDGET_CHARS = 1500
@@ -37,6 +39,11 @@ def register(server) -> None:
 
 def record(ls, uri: str, line: int) -> None:
     buffer = open_buffer(ls, uri)
+    path = path_of_uri(uri)
+    if buffer.rel is None and path is not None:
+        # A file outside the workspace (or a link leading out of it) never enters completion prompts.
+        log_refusal(ls.session.engine.workspace.root, str(path))
+        return
     # huge buffers would cost a split per keystroke; binary ones are no use to the model
     if completable(buffer) and len(buffer.text) <= MAX_FILE_BYTES:
         ls.session.recent.record(buffer.rel or uri, buffer.text, line)

@@ -23,6 +23,7 @@ from ..context.secrets import redact
 from ..edits.guards import touches_tests
 from ..errors import InputError, TetherError
 from ..lines import split_lines
+from ..workspace import read_confined
 
 if TYPE_CHECKING:
     from ..docs.index import Hit
@@ -60,12 +61,12 @@ class RepoTools:
             raise InputError(f"Bad search pattern {pattern!r}: {exc}.") from exc
         hits: list[tuple[str, int, str]] = []
         for rel in self.list_files():
-            full = self.engine.workspace.root / rel
             try:
-                if full.stat().st_size > SEARCH_MAX_FILE_BYTES:
+                read = read_confined(self.engine.workspace.root, rel, SEARCH_MAX_FILE_BYTES)
+                if read.size > SEARCH_MAX_FILE_BYTES:
                     continue
-                text = full.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                text = read.data.decode("utf-8")
+            except (OSError, InputError, UnicodeDecodeError):  # a link out of the workspace is an InputError
                 continue
             for number, line in enumerate(split_lines(text), 1):
                 if regex.search(line):
