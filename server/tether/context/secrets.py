@@ -16,6 +16,7 @@ around ``=``).
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import PurePath
 
@@ -54,41 +55,67 @@ def is_secret_path(path: str | PurePath) -> bool:
     return name.startswith(("id_rsa", "id_dsa", "id_ecdsa", "id_ed25519")) and not name.endswith(".pub")
 
 
+# Every pattern below runs on untrusted text of any size, with Python's backtracking ``re``, so
+# each is written to run in linear time: repetition is bounded ({m,n}) wherever a failed match
+# could rescan it (an unbounded run is left only where nothing follows it, or where the next
+# match cannot start inside it), and names and schemes are anchored with a lookbehind so that a
+# match starts only where a run begins, never at every position inside a long run of letters (issue 16,
+# case 23: an unbounded URL scheme made a 400,000-letter line take minutes).
+# tests/unit/test_secrets_linear_time.py feeds each one 1 MB of adversarial text.
+
+_NAME_CHARS = r"[A-Za-z0-9_.\-]"
+_NAME_START = r"(?<![A-Za-z0-9_.\-])"
+
 # Token formats with a recognisable shape; each is replaced whole.
 _TOKEN_PATTERNS = [
-    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[\s\S]*\Z)",
+    # PEM private keys: up to the END line, or to the end of the text when it was cut off
+    r"-----BEGIN (?:[A-Z0-9]{1,16} ){0,4}PRIVATE KEY(?: BLOCK)?-----"
+    r"(?:[\s\S]*?-----END (?:[A-Z0-9]{1,16} ){0,4}PRIVATE KEY(?: BLOCK)?-----|[\s\S]*\Z)",
     # OpenAI, Anthropic and lookalikes; a digit or great length tells a key from "sk-learn-…"
-    r"\bsk-(?:(?=[A-Za-z0-9_\-]*[0-9])[A-Za-z0-9_\-]{16,}|[A-Za-z0-9_\-]{40,})",
+    r"(?<![A-Za-z0-9_\-])sk-(?:(?=[A-Za-z0-9_\-]{0,200}[0-9])[A-Za-z0-9_\-]{16,}|[A-Za-z0-9_\-]{40,})",
     r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[0-9A-Z]{16}\b",  # AWS access key ids
     r"\bgh[pousr]_[A-Za-z0-9]{30,}\b",
     r"\bgithub_pat_[A-Za-z0-9_]{22,}\b",
-    r"\bglpat-[A-Za-z0-9_\-]{20,}\b",
-    r"\bxox[abposr]-[A-Za-z0-9\-]{10,}",
+    r"(?<![A-Za-z0-9_\-])glpat-[A-Za-z0-9_\-]{20,}\b",
+    r"(?<![A-Za-z0-9_\-])xox[abposr]-[A-Za-z0-9\-]{10,}",
     r"\bAIza[0-9A-Za-z_\-]{35}\b",
     r"\bhf_[A-Za-z0-9]{30,}\b",
     r"\b[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}\b",
-    r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+    r"(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
 ]
 _TOKENS = re.compile("|".join(f"(?:{p})" for p in _TOKEN_PATTERNS))
 
 # user:password@ in URLs: keep the user, drop the password.
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@\"']+:)(?P<value>[^\s@/\"']+)(?=@)")
+_URL_PASSWORD = re.compile(
+    r"(?P<head>(?<![A-Za-z0-9+.\-])[a-zA-Z][a-zA-Z0-9+.\-]{0,31}://[^\s:/@\"']{1,256}:)(?P<value>[^\s@/\"']{1,256})(?=@)"
+)
 
 _PASSWORD_NAME = r"(?:password|passwd|passphrase|pwd|secret)"
 _KEY_NAME = r"(?:api[_\-]?key|apikey|access[_\-]?key|secret[_\-]?key|private[_\-]?key|auth[_\-]?key|token|credentials?|auth)"
+_SECRET_NAME = (
+    _NAME_START + r"(?P<name>" + _NAME_CHARS + r"{0,64}(?:" + _PASSWORD_NAME + "|" + _KEY_NAME + r")" + _NAME_CHARS + r"{0,64})"
+)
 
-# name = "value" / name: 'value' / "name": "value" in code, config and JSON.
+# name = "value" / name: 'value' / "name": "value" in code, config, JSON, YAML and TOML.
 _QUOTED_ASSIGNMENT = re.compile(
-    r"(?P<head>(?P<name>\b[A-Za-z0-9_.\-]*(?:" + _PASSWORD_NAME + "|" + _KEY_NAME + r")[A-Za-z0-9_.\-]*)"
-    r"[\"']?\s*(?::=|=>|=|:)\s*[a-zA-Z]?(?P<quote>[\"']))(?P<value>[^\"'\r\n]+)(?P=quote)",
+    r"(?P<head>" + _SECRET_NAME + r"[\"']?[ \t]{0,64}(?::=|=>|=|:)[ \t]{0,64}[a-zA-Z]?(?P<quote>[\"']))"
+    r"(?P<value>[^\"'\r\n]{1,4096})(?P=quote)",
     re.IGNORECASE,
+)
+
+# name = value / name: value / name=value, unquoted, a line to itself: INI, .cfg, .properties,
+# YAML, TOML-ish and shell. The value runs to the end of the line or to a comment.
+_UNQUOTED_ASSIGNMENT = re.compile(
+    r"(?:^|(?<=\r))(?P<head>[ \t]{0,64}(?:-[ \t]{1,8})?(?:export[ \t]{1,8})?" + _SECRET_NAME
+    + r"[ \t]{0,64}(?:=|:)[ \t]{0,64})(?P<value>[^\s\"'#;][^\r\n]*)",
+    re.IGNORECASE | re.MULTILINE,
 )
 
 # .env style: NAME=value with no spaces around "=", optionally after "export ", at a line's start
 # (after \n, \r\n or a lone \r: re's "^" alone knows only \n).
 _ENV_ASSIGNMENT = re.compile(
-    r"(?:^|(?<=\r))(?P<head>[ \t\f\v]*(?:export[ \t]+)?(?P<name>(?:[A-Za-z0-9]+_)*"
-    r"(?:API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIALS?)S?(?:_[A-Za-z0-9]+)*)=)"
+    r"(?:^|(?<=\r))(?P<head>[ \t\f\v]{0,64}(?:export[ \t]{1,8})?(?P<name>(?:[A-Za-z0-9]{1,64}_){0,8}"
+    r"(?:API_?KEY|KEY|TOKEN|SECRET|PASSWORD|PASSWD|PWD|CREDENTIALS?)S?(?:_[A-Za-z0-9]{1,64}){0,8})=)"
     r"(?P<value>\"[^\"\r\n]*\"|'[^'\r\n]*'|[^\s#]+)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -97,13 +124,21 @@ _ENV_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 def redact(text: str) -> str:
-    """``text`` with every secret-looking string replaced by ``[REDACTED]``."""
+    """``text`` with every secret-looking string replaced by ``[REDACTED]``.
+
+    ``text``: any string (a line, a file, a whole prompt); line breaks may be ``\\n``, ``\\r\\n``
+    or ``\\r``. Returns a string with the same lines, each secret replaced in place, so
+    ``redact(line)`` of each line equals the lines of ``redact(text)`` (``unredact`` relies on it),
+    except for a PEM block, which is replaced whole across its lines. Runs in time linear in
+    ``len(text)``. Raises nothing.
+    """
     if not text:
         return text
     text = _TOKENS.sub(REDACTED, text)
     text = _URL_PASSWORD.sub(lambda m: m.group("head") + REDACTED, text)
     text = _QUOTED_ASSIGNMENT.sub(_redact_quoted, text)
-    return _ENV_ASSIGNMENT.sub(_redact_env, text)
+    text = _ENV_ASSIGNMENT.sub(_redact_env, text)
+    return _UNQUOTED_ASSIGNMENT.sub(_redact_unquoted, text)
 
 
 def _redact_quoted(match: re.Match[str]) -> str:
@@ -123,8 +158,57 @@ def _redact_env(match: re.Match[str]) -> str:
     return match.group("head") + REDACTED
 
 
+# An unquoted value that reads as code or as a reference rather than as a credential.
+_REFERENCE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_CODE_CHARS = frozenset("()[]{}\"'`<>")
+_PLAIN_WORDS = frozenset({"true", "false", "none", "null", "nil", "yes", "no", "on", "off", "~", "required", "optional"})
+
+
+def _redact_unquoted(match: re.Match[str]) -> str:
+    raw = match.group("value")
+    value = _INLINE_COMMENT.split(raw, maxsplit=1)[0].rstrip().rstrip(",;")
+    if not _unquoted_secret(match.group("name"), value):
+        return match.group(0)
+    return match.group("head") + REDACTED + raw[len(value):]
+
+
+_INLINE_COMMENT = re.compile(r"[ \t][#;]")
+
+
+def _unquoted_secret(name: str, value: str) -> bool:
+    """Whether an unquoted ``name = value`` line (INI, .properties, YAML, TOML) holds a credential.
+
+    Code shares the shape (``password = getpass()``, ``token: str``), so a value with a space,
+    brackets or quotes, a number, a keyword, or a plain identifier or dotted name without
+    digits (``password = user_password``, ``token: Token``) is taken for code.
+    """
+    if not value or REDACTED in value or any(c.isspace() or c in _CODE_CHARS for c in value):
+        return False
+    if value.lower() in _PLAIN_WORDS or value.startswith(("$", "%", "&", "*", "|", "!", "@", "=")):
+        return False  # YAML anchors, aliases, tags and block scalars; template placeholders
+    if _NUMBER.fullmatch(value) or _ENV_NAME.fullmatch(value):
+        return False
+    if _REFERENCE.fullmatch(value) and ("." in value or "_" in value or not any(c.isdigit() for c in value)):
+        return False
+    return _looks_secret(name, value)
+
+
+_NUMBER = re.compile(r"[+\-]?[0-9][0-9_.,eE+\-]{0,64}")
+
+
+# Every pattern ``redact`` applies to user text, for the linear-time test.
+PATTERNS: tuple[re.Pattern[str], ...] = (
+    _TOKENS, _URL_PASSWORD, _QUOTED_ASSIGNMENT, _ENV_ASSIGNMENT, _UNQUOTED_ASSIGNMENT,
+    _INLINE_COMMENT, _REFERENCE, _NUMBER, _ENV_NAME,
+)
+
 def _looks_secret(name: str, value: str) -> bool:
-    """Whether a quoted value assigned to a secret-sounding name looks like a credential."""
+    """Whether a value assigned to a secret-sounding name looks like a credential.
+
+    Passwords: four characters or more. Keys and tokens: twelve or more with letters and
+    digits, or twenty or more of high entropy (at least 4 bits a character, about what random
+    base64 of that length shows; see ``_entropy``).
+    """
     if REDACTED in value or any(c.isspace() for c in value):
         return False
     if _ENV_NAME.fullmatch(value) or value.startswith(("$", "{", "<", "%")):
@@ -133,7 +217,18 @@ def _looks_secret(name: str, value: str) -> bool:
         return len(value) >= 4
     has_letter = any(c.isalpha() for c in value)
     has_digit = any(c.isdigit() for c in value)
-    return len(value) >= 12 and has_letter and has_digit
+    return (len(value) >= 12 and has_letter and has_digit) or (len(value) >= 20 and _entropy(value) >= 4.0)
+
+
+def _entropy(value: str) -> float:
+    """Shannon entropy of ``value`` in bits per character (0 for an empty string)."""
+    if not value:
+        return 0.0
+    counts: dict[str, int] = {}
+    for c in value:
+        counts[c] = counts.get(c, 0) + 1
+    n = len(value)
+    return -sum(k / n * math.log2(k / n) for k in counts.values())
 
 
 def unredact(new: str, original: str) -> str:
