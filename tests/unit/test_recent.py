@@ -58,3 +58,11 @@ def test_budget_capacity_secrets_and_forget() -> None:
     assert all(s.path != "k.py" for s in recent.snippets())
     recent.record("empty.py", "", 0)
     assert all(s.path != "empty.py" for s in recent.snippets())
+
+
+def test_a_chunk_too_long_to_be_a_snippet_is_not_recorded() -> None:
+    recent = RecentChunks()
+    recent.record("blob.py", "data = 'x'\n", 0)
+    blob = "data = '" + "A" * 400_000 + "'\n"  # a minified bundle or base64 blob (case 23)
+    recent.record("blob.py", blob, 0)
+    assert all(s.path != "blob.py" for s in recent.snippets())  # the stale chunk went too

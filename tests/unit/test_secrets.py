@@ -103,3 +103,53 @@ def test_unredact_restores_lines_the_model_echoed() -> None:
     changed = seen.replace('API_KEY = "[REDACTED]"', 'API_KEY = os.environ["API_KEY"]')
     assert unredact(changed, original) == changed  # a line the model rewrote stays rewritten
     assert unredact("no secrets\r\n", original) == "no secrets\r\n"
+
+
+HIGH_ENTROPY = "q8ZrT2vLx9WmKp4NbY7cHs3FdJ6gAe5U"
+
+
+@pytest.mark.parametrize(
+    "kind, text, secret",
+    [
+        ("ini", "[database]\npassword = hunter2xyz\nhost = db\n", "hunter2xyz"),
+        ("ini-comment", "[smtp]\npassword = s3cr3t!x ; rotated in May\n", "s3cr3t!x"),
+        ("cfg", "[auth]\napi_key = 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n", "9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+        ("properties", "spring.datasource.password=hunter2xyz\n", "hunter2xyz"),
+        ("properties-colon", "mail.smtp.password : Tr0ub4dor\n", "Tr0ub4dor"),
+        ("yaml", "db:\n  password: hunter2xyz  # prod\n", "hunter2xyz"),
+        ("yaml-list", "users:\n  - password: Xy7!pq9\n", "Xy7!pq9"),
+        ("yaml-quoted", "db:\n  password: 'hunter2xyz'\n", "hunter2xyz"),
+        ("toml", '[server]\nsecret_key = "' + HIGH_ENTROPY + '"\n', HIGH_ENTROPY),
+        ("json", '{"db": {"password": "hunter2xyz"}}', "hunter2xyz"),
+        ("url", "DATABASE_URL: mysql://app:Pa55-w0rd@db:3306/app\n", "Pa55-w0rd"),
+        ("high-entropy-beside-name", f'auth_token = "{HIGH_ENTROPY}"\n', HIGH_ENTROPY),
+        ("high-entropy-unquoted", f"client_secret: {HIGH_ENTROPY}\n", HIGH_ENTROPY),
+        ("crlf", "password = hunter2xyz\r\nuser = app\r\n", "hunter2xyz"),
+    ],
+)
+def test_redacts_secrets_by_kind(kind: str, text: str, secret: str) -> None:
+    out = redact(text)
+    assert secret not in out, kind
+    assert REDACTED in out and len(out.splitlines()) == len(text.splitlines())
+    assert unredact(out, text) == text  # every line echoed as seen comes back whole
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "password = user_password",
+        "token = next_token",
+        "    token: str",
+        "password: str = None",
+        "password: string;",
+        "token = self.tokens.pop()",
+        "max_tokens: 48",
+        "auth: basic",
+        "secret: !vault |",
+        "password: *default_password",
+        "api_key: ${API_KEY}",
+        "auth_token = AUTH_TOKEN",
+    ],
+)
+def test_leaves_unquoted_code_and_references_alone(code: str) -> None:
+    assert redact(code) == code

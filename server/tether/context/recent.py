@@ -24,6 +24,8 @@ from ..lines import split_lines
 from .pack import Source
 from .secrets import is_secret_path, redact
 
+MAX_CHUNK_CHARS = 20_000  # a recorded chunk longer than this is skipped (snippets use ~1,500)
+
 
 @dataclass(frozen=True)
 class Snippet:
@@ -54,8 +56,14 @@ class RecentChunks:
         half = self.window_lines // 2
         start = max(0, (max(line, 0) // half) * half - half // 2)  # grid-aligned: small moves land in the same cell
         end = min(len(lines), start + self.window_lines)
-        chunk = Snippet(path, start, end, redact("".join(lines[start:end])))
         key = (path, start)
+        raw = "".join(lines[start:end])
+        if len(raw) > MAX_CHUNK_CHARS:
+            # a minified bundle or a base64 blob: no use as a snippet, and redacting it on every
+            # keystroke would be the slowest work on the event loop
+            self._chunks.pop(key, None)
+            return
+        chunk = Snippet(path, start, end, redact(raw))
         old = self._chunks.get(key)
         if old == chunk:
             return  # unchanged: keep its place, so the prompt prefix stays the same
