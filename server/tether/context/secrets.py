@@ -1,17 +1,23 @@
 """Secrets: files that never enter context, and strings redacted before text leaves the machine.
 
 ``is_secret_path`` decides which files are never read into context (``.env``, private keys,
-credential stores). ``redact`` replaces what looks like a credential with ``[REDACTED]``: known
-token formats (OpenAI ``sk-…``, AWS, GitHub, Slack, Google, Hugging Face, Stripe, JWTs), PEM
-private-key blocks, passwords in URLs, and values assigned to names such as ``password``,
-``api_key``, ``*_TOKEN`` or ``*_SECRET``. The OpenAI-compatible backend applies ``redact`` to
-everything it sends; context providers apply it too, so the record of what the model saw
-never holds a secret either.
+credential stores). ``redact`` replaces what looks like a credential with ``[REDACTED]``, by
+kind: known token formats (OpenAI ``sk-…``, AWS, GitHub, GitLab, Slack, Google, Hugging Face,
+Stripe, JWTs), PEM private-key blocks, passwords in URLs, and values assigned to names such as
+``password``, ``api_key``, ``*_TOKEN`` or ``*_SECRET`` — quoted (code, JSON, YAML, TOML),
+``.env`` lines, and unquoted ``name = value`` / ``name: value`` lines (INI, .cfg, .properties,
+YAML) — with high-entropy values counted as keys. The OpenAI-compatible backend applies
+``redact`` to everything it sends; context providers apply it too, so the record of what the
+model saw never holds a secret either.
 
-The assignment rules are deliberately narrow so ordinary code survives: a quoted value is
-redacted only when it looks like a credential (no spaces, long enough, letters and digits for
-keys and tokens), and unquoted ``NAME=value`` lines only in the ``.env`` style (no spaces
-around ``=``).
+The assignment rules are deliberately narrow so ordinary code survives: a value is redacted
+only when it looks like a credential (no spaces, long enough, letters and digits or high
+entropy for keys and tokens), and an unquoted value that reads as code or a reference
+(``password = user_password``, ``token: str``, ``x = f()``) is left alone.
+
+Every pattern runs in time linear in the text; see the comment above the patterns. Yelp's
+``detect-secrets`` was judged as a replacement and not adopted: its line scanner is itself
+super-linear on adversarial lines and reports values rather than spans (docs/context.md).
 """
 
 from __future__ import annotations
@@ -39,7 +45,11 @@ ENV_TEMPLATE_SUFFIXES = (".example", ".sample", ".template", ".dist", ".defaults
 
 
 def is_secret_path(path: str | PurePath) -> bool:
-    """True for files that look like they hold secrets; they never enter context."""
+    """True for files that look like they hold secrets; they never enter context.
+
+    ``path``: a workspace-relative or absolute path, ``/``-separated or native; only its name
+    and folder names are looked at (no file is opened). Raises nothing.
+    """
     parts = PurePath(path).parts
     if not parts:
         return False
@@ -237,6 +247,10 @@ def unredact(new: str, original: str) -> str:
     A remote model saw the original text redacted; when its rewrite keeps such a line as it
     saw it, that line becomes the original line again, so accepting the edit does not write
     ``[REDACTED]`` over a real value. Lines the model changed are left as they are.
+
+    ``new``: the model's text; ``original``: the text it was shown before redaction. Both may
+    use any line break (``\\n``, ``\\r\\n``, ``\\r``); ``new`` keeps its own. Returns ``new``
+    with those lines replaced; linear in the two lengths. Raises nothing.
     """
     if REDACTED not in new:
         return new
