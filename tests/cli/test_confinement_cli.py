@@ -35,6 +35,7 @@ def test_digest_never_prints_a_committed_symlink_to_a_file_outside(tether, tmp_p
     assert OUTSIDE_MARK not in result.stdout
     assert "FILE: app.py" in result.stdout and "FILE: inside.txt" in result.stdout
     assert result.stderr.count("not reading notes.txt") == 1  # said once, on stderr
+    assert "notes.txt  (link outside the workspace, no content)" in result.stdout  # named, never read
 
 
 def test_digest_of_a_1100_deep_folder_chain_lists_the_leaf(tether, tmp_path: Path) -> None:

@@ -131,7 +131,9 @@ def test_file_listing_keeps_the_inside_link_and_drops_links_out(hostile: Path, c
     files = list_files(hostile).files
     assert {"alias.py", "app.py", "real.py"} <= set(files)
     assert not set(files) & set(LINKS_OUT) and not any(f.startswith(("dir_link", "lib/")) for f in files)
-    list_files(hostile)
+    outside = list_files(hostile).outside
+    assert {"file_link.py", "chain.py", "hops/hop1.py", "hops/hop2.py", "dir_link"} <= set(outside)
+    assert "alias.py" not in outside
     refusals = [r.getMessage() for r in caplog.records if "outside the workspace" in r.getMessage()]
     assert refusals and len(refusals) == len(set(refusals))  # said once, not on every listing
 
@@ -181,6 +183,8 @@ async def test_digest_reads_the_inside_link_and_nothing_from_outside(hostile: Pa
     assert_no_outside_text(digest.text)
     assert "FILE: alias.py" in digest.text and "INSIDE-MARK" in digest.text
     assert not set(digest.included) & set(LINKS_OUT)
+    assert digest.skipped["file_link.py"] == digest.skipped["chain.py"] == "link outside the workspace"
+    assert "file_link.py  (link outside the workspace, no content)" in digest.text
 
 
 # ---- repo map and its index workers ---------------------------------------------------------

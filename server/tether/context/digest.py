@@ -3,7 +3,8 @@
 A summary (files, tokens), the directory tree, then every file's text under a banner. Only
 files that may enter context are listed (git and ``.tetherignore`` rules, no secret files), and
 their text is redacted. With a token budget, files are taken README first, then shallow and
-small before deep and big, and the ones left out are marked in the tree.
+small before deep and big, and the ones left out are marked in the tree. A link whose real path
+leaves the workspace is listed by name in the tree, never read.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .secrets import redact
 BANNER = "=" * 48
 MAX_FILE_BYTES = 1_000_000
 MARK_SLACK = 16  # tokens of a "(left out: token budget)" mark, at most
+OUTSIDE = "link outside the workspace"
 
 
 @dataclass
@@ -28,7 +30,7 @@ class Digest:
     tokens: int
     included: list[str] = field(default_factory=list)
     omitted: list[str] = field(default_factory=list)  # over the budget
-    skipped: dict[str, str] = field(default_factory=dict)  # path -> why (binary, too big, not UTF-8)
+    skipped: dict[str, str] = field(default_factory=dict)  # path -> why (binary, too big, not UTF-8, link out)
 
 
 def _priority(path: str, size: int) -> tuple:
@@ -40,7 +42,7 @@ def _read(root: Path, rel: str) -> tuple[str | None, str]:
     try:
         read = read_confined(root, rel, MAX_FILE_BYTES)
     except OutsideWorkspaceError:
-        return None, "link outside the workspace"
+        return None, OUTSIDE
     except OSError as exc:
         return None, f"unreadable: {exc.strerror or exc}"
     if read.size > MAX_FILE_BYTES:
@@ -66,10 +68,13 @@ async def build_digest(
     prefix = sub.strip("/")
     if prefix and not (root / prefix).exists():
         raise InputError(f"{sub} does not exist in {root}.")
-    files = [p for p in list_files(root).files if not prefix or p == prefix or p.startswith(prefix + "/")]
-    digest = Digest(text="", tokens=0)
+    listed = list_files(root)
+    wanted = [p for p in listed.files if not prefix or p == prefix or p.startswith(prefix + "/")]
+    outside = [p for p in listed.outside if not prefix or p == prefix or p.startswith(prefix + "/")]
+    files = sorted(wanted + outside)
+    digest = Digest(text="", tokens=0, skipped={rel: OUTSIDE for rel in outside})
     texts: dict[str, str] = {}
-    for rel in files:
+    for rel in wanted:
         text, why = _read(root, rel)
         if text is None:
             digest.skipped[rel] = why
@@ -146,7 +151,7 @@ def _summary(name: str, digest: Digest) -> str:
     if digest.omitted:
         lines.append(f"Files left out for the token budget: {len(digest.omitted)}")
     if digest.skipped:
-        lines.append(f"Files listed without content (binary, too big or not UTF-8): {len(digest.skipped)}")
+        lines.append(f"Files listed without content (binary, too big, not UTF-8 or a link out): {len(digest.skipped)}")
     return "\n".join(lines) + "\n"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .gitinfo import GitInfo
 from .ignore import ALWAYS_SKIPPED_DIRS, IgnoreRules, TETHERIGNORE, tetherignore_rules, walk_files
-from ..workspace import is_confined_file
+from ..workspace import confined_or_none
 from .secrets import is_secret_path
 
 
@@ -27,6 +27,8 @@ class FileSet:
     files: list[str]
     git: GitInfo | None
     rules: IgnoreRules = field(default_factory=IgnoreRules)
+    # Links (posix, relative) whose real path leaves the workspace: never read, listed only by name.
+    outside: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._set = set(self.files)
@@ -39,19 +41,27 @@ class FileSet:
 def list_files(root: Path | str) -> FileSet:
     """Eligible files under ``root``, sorted, as posix paths relative to it.
 
-    Only regular files whose real path stays inside ``root`` are listed (links out are logged once).
+    Only regular files whose real path stays inside ``root`` are listed; links that lead out
+    are logged once and named in ``FileSet.outside`` (never read).
     """
     root = Path(root).resolve()
     git = GitInfo.open(root)
+    outside: list[str] = []
     if git is None:
-        candidates = list(walk_files(root))
+        candidates = list(walk_files(root, outside=outside))
         rules = IgnoreRules()  # the walker applied .tetherignore already
     else:
-        candidates = [p for p in git.files() if is_confined_file(root, p)]
+        candidates = []
+        for p in git.files():
+            real = confined_or_none(root, p)
+            if real is None:
+                outside.append(p)
+            elif real.is_file():
+                candidates.append(p)
         folders = sorted({p.rsplit("/", 1)[0] for p in candidates if p.endswith("/" + TETHERIGNORE)})
         rules = tetherignore_rules(root, folders)
     files = [p for p in candidates if _eligible(p, rules)]
-    return FileSet(root, files, git, rules)
+    return FileSet(root, files, git, rules, sorted(p for p in outside if _eligible(p, rules)))
 
 
 def _eligible(rel: str, rules: IgnoreRules) -> bool:

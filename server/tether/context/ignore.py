@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..lines import split_lines, strip_break
-from ..workspace import is_confined_file
+from ..workspace import confined_or_none
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +167,7 @@ def walk_files(
     use_gitignore: bool = True,
     skipped_dirs: frozenset[str] = DEFAULT_SKIPPED_DIRS,
     max_depth: int = MAX_WALK_DEPTH,
+    outside: list[str] | None = None,
 ) -> Iterator[str]:
     """Files under ``root`` (posix paths relative to it, in name order), honouring .gitignore and .tetherignore.
 
@@ -174,7 +175,8 @@ def walk_files(
     deeper than ``max_depth`` levels are not entered (logged once per walk). A symlinked file is
     kept only when its real path stays inside ``root`` (``tether.workspace.confine``; refusals
     are logged once); symlinked folders are never entered, as git does not enter them: the
-    files of one inside the workspace are listed under their real path.
+    files of one inside the workspace are listed under their real path. ``outside``, when given,
+    collects the links (to files or folders) whose real path leaves ``root``.
     """
     rules = IgnoreRules()
     names = (GITIGNORE, TETHERIGNORE) if use_gitignore else (TETHERIGNORE,)
@@ -191,8 +193,13 @@ def walk_files(
         child = f"{rel}/{entry.name}" if rel else entry.name
         try:
             is_dir = entry.is_dir(follow_symlinks=False)
-            is_link = not is_dir and entry.is_symlink()
-            is_file = not is_dir and (is_confined_file(root, child) if is_link else entry.is_file(follow_symlinks=False))
+            if is_dir or not entry.is_symlink():
+                is_file = not is_dir and entry.is_file(follow_symlinks=False)
+            else:
+                real = confined_or_none(root, child)
+                if real is None and outside is not None and not rules.match(child, False):
+                    outside.append(child)
+                is_file = real is not None and real.is_file()
         except OSError:
             continue
         if is_dir:
