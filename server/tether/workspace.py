@@ -111,6 +111,40 @@ def read_confined(root: Path | str, rel: str, limit: int | None = None) -> Confi
     return ConfinedRead(data, st.st_size, st.st_mtime_ns)
 
 
+def split_confined(root: Path | str, rels: list[str]) -> tuple[list[str], list[str]]:
+    """``(inside, outside)``: which of ``rels`` are regular files whose real path stays in ``root``, which lead out.
+
+    ``rels``: posix paths relative to ``root`` (git's file list, say). Missing paths, folders and
+    links to something other than a file are in neither list. The same rule as ``confine``,
+    made cheap for thousands of paths: each folder is resolved once, and only a path that is a
+    link itself, or lies in a folder that resolves outside ``root``, is resolved in full.
+    Refusals are logged once (``log_refusal``).
+    """
+    base = Path(root).resolve()
+    base_s = str(base)
+    real_dirs: dict[str, str] = {"": base_s}
+    inside: list[str] = []
+    outside: list[str] = []
+    for rel in rels:
+        folder, _, name = rel.rpartition("/")
+        real_dir = real_dirs.get(folder)
+        if real_dir is None:
+            real_dir = real_dirs[folder] = os.path.realpath(os.path.join(base_s, folder))
+        try:
+            st = os.lstat(os.path.join(real_dir, name))
+        except OSError:
+            continue
+        if stat.S_ISLNK(st.st_mode) or not (real_dir == base_s or real_dir.startswith(base_s + os.sep)):
+            real = confined_or_none(base, rel)
+            if real is None:
+                outside.append(rel)
+            elif real.is_file():
+                inside.append(rel)
+        elif stat.S_ISREG(st.st_mode):
+            inside.append(rel)
+    return inside, outside
+
+
 def is_confined_file(root: Path | str, rel: str) -> bool:
     """Whether ``rel`` is a regular file whose real path stays inside ``root`` (refusals logged once)."""
     full = confined_or_none(root, rel)

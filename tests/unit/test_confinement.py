@@ -318,3 +318,16 @@ def test_read_confined_refuses_chains_and_logs_once_and_never_blocks_on_a_fifo(h
         read_confined(hostile, "pipe.py")
     big = read_confined(hostile, "app.py", limit=5)
     assert big.size == len(APP) and big.data == APP.encode()[:6]
+
+
+def test_split_confined_keeps_a_path_through_an_inside_folder_link(tmp_path: Path) -> None:
+    from tether.workspace import split_confined
+
+    _outside(tmp_path)
+    root = tmp_path / "ws"
+    (root / "real_sub").mkdir(parents=True)
+    (root / "real_sub" / "x.py").write_text("x = 1\n")
+    (root / "sub").symlink_to("real_sub")  # inside, stays inside
+    (root / "out").symlink_to("../outside/pkgdir")
+    rels = ["sub/x.py", "real_sub/x.py", "out/mod.py", "missing.py", "sub"]
+    assert split_confined(root, rels) == (["sub/x.py", "real_sub/x.py"], ["out/mod.py"])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .gitinfo import GitInfo
 from .ignore import ALWAYS_SKIPPED_DIRS, IgnoreRules, TETHERIGNORE, tetherignore_rules, walk_files
-from ..workspace import confined_or_none
+from ..workspace import split_confined
 from .secrets import is_secret_path
 
 
@@ -51,13 +51,7 @@ def list_files(root: Path | str) -> FileSet:
         candidates = list(walk_files(root, outside=outside))
         rules = IgnoreRules()  # the walker applied .tetherignore already
     else:
-        candidates = []
-        for p in git.files():
-            real = confined_or_none(root, p)
-            if real is None:
-                outside.append(p)
-            elif real.is_file():
-                candidates.append(p)
+        candidates, outside = split_confined(root, git.files())
         folders = sorted({p.rsplit("/", 1)[0] for p in candidates if p.endswith("/" + TETHERIGNORE)})
         rules = tetherignore_rules(root, folders)
     files = [p for p in candidates if _eligible(p, rules)]
