@@ -241,7 +241,8 @@ def rank_definitions(
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_CALL_OR_TICKED = re.compile(r"`([^`]+)`|([A-Za-z_][A-Za-z0-9_]*)\s*\(")
+# the lookbehind starts a name only where a run of name characters begins: linear on any text
+_CALL_OR_TICKED = re.compile(r"`([^`]+)`|(?<![A-Za-z0-9_])([A-Za-z_][A-Za-z0-9_]*)\s*\(")
 
 
 def mentioned_identifiers(instruction: str, selection: str = "") -> dict[str, float]:
