@@ -40,7 +40,7 @@ class OutsideWorkspaceError(InputError):
 def confine(root: Path | str, path: Path | str) -> Path:
     """The real path of ``path`` when it lies inside ``root``.
 
-    ``root``: a folder (resolved here; pass it resolved to save a system call). ``path``:
+    ``root``: a folder (resolved here too, so a root reached through a link works). ``path``:
     relative to ``root`` or absolute; ``~`` is expanded. Every symlink on the way is followed,
     chains of links too, so ``a -> b -> ../outside`` is caught. The result need not exist.
     Raises OutsideWorkspaceError (an InputError) when the real path is outside ``root``.
@@ -97,7 +97,8 @@ def read_confined(root: Path | str, rel: str, limit: int | None = None) -> Confi
     so a link swapped in after the check is not followed either. ``limit``: the most bytes a
     caller wants; ``limit + 1`` are read at most, so ``size > limit`` tells a caller the file
     was too big. Raises OutsideWorkspaceError (logged once) when the real path leaves ``root``,
-    OSError when the file is missing, not a regular file (IsADirectoryError) or unreadable.
+    OSError when the file is missing, unreadable or not a regular file (EINVAL; a folder or a
+    FIFO is refused without blocking).
     """
     full = confined_or_none(root, rel)
     if full is None:
