@@ -124,6 +124,7 @@ HIGH_ENTROPY = "q8ZrT2vLx9WmKp4NbY7cHs3FdJ6gAe5U"
         ("url", "DATABASE_URL: mysql://app:Pa55-w0rd@db:3306/app\n", "Pa55-w0rd"),
         ("high-entropy-beside-name", f'auth_token = "{HIGH_ENTROPY}"\n', HIGH_ENTROPY),
         ("high-entropy-unquoted", f"client_secret: {HIGH_ENTROPY}\n", HIGH_ENTROPY),
+        ("high-entropy-no-digits", 'access_token = "qZrTvLxWmKpNbYcHsFdJgAeU"\n', "qZrTvLxWmKpNbYcHsFdJgAeU"),
         ("crlf", "password = hunter2xyz\r\nuser = app\r\n", "hunter2xyz"),
     ],
 )
@@ -149,6 +150,9 @@ def test_redacts_secrets_by_kind(kind: str, text: str, secret: str) -> None:
         "password: *default_password",
         "api_key: ${API_KEY}",
         "auth_token = AUTH_TOKEN",
+        'token_header = "X-Custom-Authorization-Header"',
+        'token_content_type = "application/x-www-form-urlencoded"',
+        'auth_key_name = "AuthorizationHeaderName"',
     ],
 )
 def test_leaves_unquoted_code_and_references_alone(code: str) -> None:

@@ -216,8 +216,7 @@ def _looks_secret(name: str, value: str) -> bool:
     """Whether a value assigned to a secret-sounding name looks like a credential.
 
     Passwords: four characters or more. Keys and tokens: twelve or more with letters and
-    digits, or twenty or more of high entropy (at least 4 bits a character, about what random
-    base64 of that length shows; see ``_entropy``).
+    digits, or random-looking (``_random_looking``: high entropy, mixed case).
     """
     if REDACTED in value or any(c.isspace() for c in value):
         return False
@@ -227,7 +226,25 @@ def _looks_secret(name: str, value: str) -> bool:
         return len(value) >= 4
     has_letter = any(c.isalpha() for c in value)
     has_digit = any(c.isdigit() for c in value)
-    return (len(value) >= 12 and has_letter and has_digit) or (len(value) >= 20 and _entropy(value) >= 4.0)
+    return (len(value) >= 12 and has_letter and has_digit) or _random_looking(value)
+
+
+_KEY_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-.")
+
+
+def _random_looking(value: str) -> bool:
+    """Whether ``value`` reads as random key material rather than words, even without digits.
+
+    Twenty characters or more from the base64/url-safe alphabet, at least 4 bits of Shannon
+    entropy a character (random base64 of that length shows about 4.2), and case flipping
+    between neighbouring letters at least once in four characters, which random mixed case
+    does about every second character and words (``AuthorizationHeaderName``,
+    ``X-Custom-Authorization-Header``) once a word.
+    """
+    if len(value) < 20 or not set(value) <= _KEY_ALPHABET or _entropy(value) < 4.0:
+        return False
+    flips = sum(1 for a, b in zip(value, value[1:]) if a.isalpha() and b.isalpha() and a.isupper() != b.isupper())
+    return flips * 4 >= len(value)
 
 
 def _entropy(value: str) -> float:
