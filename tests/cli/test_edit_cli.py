@@ -146,6 +146,27 @@ def test_scripted_complete_prints_the_models_text(tether, demo_repo, openai_serv
     assert "def fib(n):" in openai_server.posts()[0].body.get("prompt", "") + json.dumps(openai_server.posts()[0].body)
 
 
+@pytest.mark.parametrize(
+    "reply",
+    ["a + b <EOT>", "a + b<|endoftext|>", "a + b<|fim_pad|>x", "a + b<|EOT|>", "a + b<｜end▁of▁sentence｜>", "a + b<file_sep>calc.py"],
+)
+def test_scripted_complete_ends_at_a_control_token_the_endpoint_printed(tether, demo_repo, openai_server, reply):
+    """Case 06: an OpenAI-compatible endpoint that prints its FIM/end token as text."""
+    openai_server.default = Reply(text=reply)
+    (demo_repo / "add.py").write_text("def add(a, b):\n    return ")
+    result = tether("-C", str(demo_repo), "complete", "add.py", "--line", "2", "--col", "11", "--json", env=env_for(openai_server))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["text"] == "a + b"
+
+
+def test_scripted_complete_keeps_a_control_token_the_file_itself_holds(tether, demo_repo, openai_server):
+    openai_server.default = Reply(text='"<|endoftext|>"')
+    (demo_repo / "tok.py").write_text('EOS = "<|endoftext|>"\nPAD = ')
+    result = tether("-C", str(demo_repo), "complete", "tok.py", "--line", "2", "--col", "6", "--json", env=env_for(openai_server))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["text"] == '"<|endoftext|>"'
+
+
 # -- bundled: what holds for any reply -----------------------------------------------------
 
 

@@ -41,8 +41,11 @@ _REASONING_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
 _REASONING_CLOSE = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
 # End-of-turn and FIM control tokens some servers pass through as text (ChatML, Llama 3,
 # Gemma, Mistral, CodeLlama's <EOT>): the model's turn is over where one appears.
+# Chat-template and FIM control tokens as text (ChatML, Llama 3, Qwen/StarCoder FIM, CodeLlama's
+# <EOT>, DeepSeek's <|EOT|> and full-width ｜ markers, Gemma): a model that prints one is done.
 _CONTROL = re.compile(
-    r"<\|(?:im_end|im_start|endoftext|end|eot_id|end_of_text|fim_[a-z]+|file_sep|repo_name)\|>|</s>|<EOT>|<end_of_turn>"
+    r"<\|(?:im_end|im_start|endoftext|end|eot_id|end_of_text|fim_[a-z]+|file_sep|repo_name|EOT)\|>"
+    r"|</s>|<EOT>|<end_of_turn>|<(?:fim_[a-z]+|file_sep)>|<｜[^｜<>\n]{1,40}｜>"
 )
 _SEARCH_REPLACE = re.compile(r"^<{5,9} ?SEARCH\b.*?^={5,9}\s*$.*?^>{5,9} ?REPLACE\b", re.DOTALL | re.MULTILINE)
 _UNIFIED_DIFF = re.compile(r"^--- \S.*\n\+\+\+ \S.*\n@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@", re.MULTILINE)

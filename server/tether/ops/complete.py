@@ -12,6 +12,7 @@ from ..backends.base import GenerationRequest
 from ..backends.runtime import generate
 from ..config import CompleteSettings
 from ..context.pack import Source
+from ..edits.reply import drop_control_tokens
 from ..engine import Engine
 from ..errors import InputError
 from ..lines import break_count, split_lines, strip_break
@@ -56,7 +57,9 @@ async def complete(
     backend = engine.backend("complete")
     caps = await backend.capabilities()
     generation = await generate(backend, request)
-    completion = _trim(generation.text, parts.suffix)
+    # A control token the model printed as text (an endpoint that does not stop on it) ends the
+    # completion, unless the file itself holds that token.
+    completion = _trim(drop_control_tokens(generation.text, parts.prefix + parts.suffix), parts.suffix)
     # Lines of the file in the prefix: its line breaks, not counting the snippets put before it.
     window = parts.prefix[len(snippets):] if parts.prefix.startswith(snippets) else parts.prefix
     first = break_count(window)
