@@ -35,13 +35,16 @@ def run_serve(args: argparse.Namespace) -> int:
         logging.getLogger().setLevel(args.log_level.upper())
     # Model flags pin the settings (loaded for -C); otherwise they load for the client's root.
     settings = settings_from(args) if (args.model or args.n_ctx) else None
-    server = create_server(settings, root=Path(args.workspace))
+    server = create_server(settings, root=Path(args.workspace), debug=bool(getattr(args, "debug", False)))
     if args.tcp:
         host, port = parse_address(args.tcp)
-        server.start_tcp(host, port)
-        return 0
+        try:
+            server.start_tcp(host, port)
+        except SystemExit:
+            pass  # the `exit` notification; its code is the lifecycle's
+        return server.exit_code
     rpc_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     # stdout now carries JSON-RPC only: anything else printing to it (C libraries too) goes to stderr.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     server.start_io(sys.stdin.buffer, rpc_out)
-    return 0
+    return server.exit_code  # LSP 3.17: 0 for `exit` after `shutdown`, 1 for `exit` alone

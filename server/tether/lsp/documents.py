@@ -4,13 +4,15 @@ pygls keeps open documents in sync (incremental ``textDocument/didChange``), on 
 ``LspWorkspace`` makes its documents split at \\n, \\r\\n and \\r only (``tether.lines``), where
 pygls' own split with ``str.splitlines`` and would apply an edit below a form feed or U+2028 to
 the wrong line. A file that is not open is read from disk, confined to the workspace. Edits
-refuse huge and binary text; so does completion, quietly.
+refuse huge and binary text; so does completion, quietly. Edits also refuse a buffer whose
+lone UTF-16 surrogates were replaced by U+FFFD at the boundary (``text.py``) while one remains,
+so tether's repaired copy never overwrites the client's text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument, Workspace
@@ -19,6 +21,7 @@ from ..errors import InputError
 from ..lines import split_lines
 from ..workspace import BINARY_SNIFF_BYTES, MAX_FILE_BYTES
 from .convert import path_of_uri
+from .text import first_line_with
 
 if TYPE_CHECKING:
     from .protocol import TetherServer
@@ -37,7 +40,28 @@ class LspTextDocument(TextDocument):
 
 
 class LspWorkspace(Workspace):
-    """pygls' workspace, whose text documents are ``LspTextDocument``."""
+    """pygls' workspace, whose text documents are ``LspTextDocument``.
+
+    ``repaired``: the documents (unquoted URIs) whose text had lone surrogates replaced since
+    they were opened; the protocol notes them, closing a document forgets it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.repaired: set[str] = set()
+
+    def note_repaired(self, uri: str) -> bool:
+        """Remember that ``uri``'s text was repaired; True when it was not already remembered."""
+        new = _key(uri) not in self.repaired
+        self.repaired.add(_key(uri))
+        return new
+
+    def forget_repaired(self, uri: str) -> None:
+        self.repaired.discard(_key(uri))
+
+    def remove_text_document(self, doc_uri: str) -> None:
+        super().remove_text_document(doc_uri)
+        self.forget_repaired(doc_uri)
 
     @classmethod
     def like(cls, workspace: Workspace) -> "LspWorkspace":
@@ -68,6 +92,7 @@ class Buffer:
     rel: str | None  # workspace-relative path; None for non-file URIs and files outside the workspace
     text: str
     version: int | None  # None: read from disk, not open in the editor
+    repaired: bool = False  # lone surrogates in the editor's text were replaced by U+FFFD
 
 
 def open_buffer(ls: "TetherServer", uri: str) -> Buffer:
@@ -75,7 +100,8 @@ def open_buffer(ls: "TetherServer", uri: str) -> Buffer:
     rel = workspace_rel(ls, uri)
     doc = ls.workspace.text_documents.get(_key(uri))
     if doc is not None:
-        return Buffer(uri=doc.uri, rel=rel, text=doc.source, version=doc.version)
+        repaired = _key(uri) in getattr(ls.workspace, "repaired", ())
+        return Buffer(uri=doc.uri, rel=rel, text=doc.source, version=doc.version, repaired=repaired)
     if rel is None:
         raise InputError(f"{uri} is not open in the editor and is not a file in the workspace.")
     return Buffer(uri=uri, rel=rel, text=ls.session.engine.workspace.read_text(rel), version=None)
@@ -106,6 +132,12 @@ def editable(buffer: Buffer) -> Buffer:
         raise InputError(f"{name} looks like a binary file; tether only edits text.")
     if buffer.rel is None:
         raise InputError(f"{buffer.uri} is not a file inside the workspace; tether only edits files there.")
+    if buffer.repaired and "\ufffd" in buffer.text:
+        line = first_line_with(buffer.text, "\ufffd")
+        raise InputError(
+            f"{name} holds text that is not valid Unicode (a lone UTF-16 surrogate, line {line}); tether does not "
+            "edit it, so that character is not lost. Remove or fix it, then try again."
+        )
     return buffer
 
 
