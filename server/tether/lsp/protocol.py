@@ -217,6 +217,8 @@ class TetherServer(LanguageServer):
     ``debug``: internal errors (-32603) keep their traceback in ``error.data``.
     """
 
+    protocol: TetherProtocol
+
     def __init__(self, session: "Session", version: str, debug: bool = False):
         super().__init__("tether", version, protocol_cls=TetherProtocol, converter_factory=converter_factory)
         self.session = session
