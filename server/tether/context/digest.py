@@ -16,10 +16,12 @@ from typing import Awaitable, Callable
 from ..errors import InputError
 from ..workspace import OutsideWorkspaceError, read_confined
 from .files import list_files
+from .notebook import render_notebook
 from .secrets import redact
 
 BANNER = "=" * 48
 MAX_FILE_BYTES = 1_000_000
+MAX_NOTEBOOK_BYTES = 20_000_000  # read whole, then shown as its cells (outputs' data left out)
 MARK_SLACK = 16  # tokens of a "(left out: token budget)" mark, at most
 OUTSIDE = "link outside the workspace"
 
@@ -39,21 +41,30 @@ def _priority(path: str, size: int) -> tuple:
 
 
 def _read(root: Path, rel: str) -> tuple[str | None, str]:
+    notebook = rel.lower().endswith(".ipynb")
+    limit = MAX_NOTEBOOK_BYTES if notebook else MAX_FILE_BYTES
     try:
-        read = read_confined(root, rel, MAX_FILE_BYTES)
+        read = read_confined(root, rel, limit)
     except OutsideWorkspaceError:
         return None, OUTSIDE
     except OSError as exc:
         return None, f"unreadable: {exc.strerror or exc}"
-    if read.size > MAX_FILE_BYTES:
+    if read.size > limit:
         return None, f"{read.size:,} bytes"
     data = read.data
     if b"\0" in data[:8192]:
         return None, "binary"
     try:
-        return data.decode("utf-8"), ""
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None, "not UTF-8"
+    if notebook:
+        rendered = render_notebook(text)
+        if rendered is not None:
+            return rendered, ""
+        if read.size > MAX_FILE_BYTES:
+            return None, f"{read.size:,} bytes"
+    return text, ""
 
 
 def file_block(rel: str, text: str) -> str:
