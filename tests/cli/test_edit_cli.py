@@ -73,7 +73,7 @@ def test_scripted_edit_selection_prints_a_diff_that_git_applies(tether, demo_rep
     result = tether("-C", str(demo_repo), "edit", "calc.py", "--lines", "1-2", "-m", INSTRUCTION, env=env_for(openai_server))
     assert result.returncode == 0, result.stderr
     assert result.stdout == EXPECTED_DIFF
-    assert re.search(r"Proposal [0-9a-f]+ \(pending, 1 changed lines\)", result.stderr), result.stderr
+    assert re.search(r"Proposal [0-9a-f]+ \(pending: 1 line added, 0 removed\)", result.stderr), result.stderr
     check = applies(demo_repo, result.stdout)
     assert check.returncode == 0, check.stderr
     assert git(demo_repo, "status", "--porcelain") == ""  # nothing written; .tether/ ignores itself
@@ -180,9 +180,9 @@ def test_bundled_edit_selection_gives_a_proposal_or_a_clear_error(tether, demo_r
         if result.stdout:
             check = applies(demo_repo, result.stdout)
             assert check.returncode == 0, check.stderr
+            assert re.search(r"Proposal [0-9a-f]+ \(pending: \d+ lines? added, \d+ removed\)", result.stderr), result.stderr
         else:
-            assert "No changes proposed." in result.stderr
-        assert re.search(r"Proposal [0-9a-f]+ \(pending, \d+ changed lines\)", result.stderr), result.stderr
+            assert "No changes proposed." in result.stderr and "Proposal" not in result.stderr
     else:
         assert_clear_error(result)
     assert (demo_repo / "calc.py").read_text() == before

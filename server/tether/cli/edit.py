@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from ..lines import split_lines
 from ..ops.review import accept_on_disk
 from ..proposals import Proposal
 from .common import add_model_flags, engine_from, print_json, run_op
@@ -80,7 +81,14 @@ def run_edit(args: argparse.Namespace) -> int:
         sys.stdout.write(diff)
     else:
         print("No changes proposed.", file=sys.stderr)
-    if not args.json:
-        state = "applied" if args.apply and proposal.files else "pending"
-        print(f"Proposal {proposal.id} ({state}, {proposal.changed_lines} changed lines).", file=sys.stderr)
+    if not args.json and proposal.files:
+        state = "applied" if args.apply else "pending"
+        print(f"Proposal {proposal.id} ({state}: {_line_counts(proposal)}).", file=sys.stderr)
     return 0
+
+
+def _line_counts(proposal: Proposal) -> str:
+    """'2 lines added, 1 removed' over the proposal's hunks (a replaced line counts once each way)."""
+    marks = [line[:1] for f in proposal.files for h in f.hunks for line in split_lines(h.diff)[1:]]
+    added, removed = marks.count("+"), marks.count("-")
+    return f"{added} line{'' if added == 1 else 's'} added, {removed} removed"
