@@ -4,12 +4,19 @@ A FileChange keeps the base text the proposal was made from and its hash. Hunks 
 by tether (difflib, 3 lines of context) so they are always well-formed; each keeps its place in
 the base, so any subset applies in any order: the expected current text is the base with the
 hunks accepted so far, and applying refuses when the file (or buffer) no longer matches it.
+
+A write to disk is journaled as a WriteIntent before it happens and cleared after, so a process
+killed in between leaves a journal that says what it was doing (the store reconciles it).
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
+import os
+import socket
+import time
 import uuid
 from datetime import datetime, timezone
 from enum import Enum
@@ -85,6 +92,41 @@ class FileChange(BaseModel):
         return header + "".join(h.diff for h in self.hunks) if self.hunks else ""
 
 
+class FileIntent(BaseModel):
+    """One file of a WriteIntent: the text hashes before and after, and the hunks that change status."""
+
+    path: str = Field(description="Workspace-relative, '/'-separated, as in FileChange.path.")
+    hunk_ids: list[str]
+    status: HunkStatus = Field(description="The status those hunks take once the file holds the new text.")
+    old_hash: str = Field(description="SHA-256 (hex, of the UTF-8 text) of the file before the write.")
+    new_hash: str = Field(description="SHA-256 of the text the write leaves.")
+
+
+class WriteIntent(BaseModel):
+    """A write to workspace files journaled before it starts and cleared once the result is journaled.
+
+    ``pid``, ``host`` and ``token`` name the writing process, so another process leaves an
+    intent alone while its writer may still be running (see ``ProposalStore``).
+    """
+
+    action: Literal["accept", "undo"] = "accept"
+    files: list[FileIntent]
+    pid: int = Field(default_factory=os.getpid)
+    host: str = Field(default_factory=socket.gethostname)
+    token: str = Field(default_factory=lambda: process_token())
+    started_at: float = Field(default_factory=time.time, description="Unix time, seconds.")
+
+    def mine(self) -> bool:
+        """Whether this process wrote the intent (its write may be in flight right now)."""
+        return self.token == process_token()
+
+
+@functools.cache
+def process_token() -> str:
+    """A random id for this process, made on first use (pids are reused; this is not)."""
+    return uuid.uuid4().hex
+
+
 class Proposal(BaseModel):
     id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
     kind: Literal["edit", "plan"] = "edit"
@@ -96,6 +138,7 @@ class Proposal(BaseModel):
     files: list[FileChange] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list, description="What the model saw.")
     warnings: list[str] = Field(default_factory=list, description="Flags for the reviewer (tests touched, suppressions).")
+    intent: WriteIntent | None = Field(default=None, description="A write in progress (None in journals before it existed).")
 
     @property
     def status(self) -> str:

@@ -9,7 +9,7 @@ from ..proposals import Proposal
 
 def proposal_json(proposal: Proposal) -> dict[str, Any]:
     """The proposal without the full base/new texts, plus its diff and status."""
-    data = proposal.model_dump(mode="json", exclude={"files": {"__all__": {"base_text", "new_text"}}})
+    data = proposal.model_dump(mode="json", exclude={"intent": True, "files": {"__all__": {"base_text", "new_text"}}})
     data["status"] = proposal.status
     data["changed_lines"] = proposal.changed_lines
     data["diff"] = proposal.diff()

@@ -27,7 +27,7 @@ from ..edits.loop import reply_observer
 from ..edits.plan import Plan, render_plan
 from ..engine import Engine
 from ..errors import CheckFailedError, InputError, ProposalError, TetherError
-from ..proposals import HunkStatus, Proposal
+from ..proposals import Proposal
 from ..slider import Level, check_level
 from ..workspace import write_atomic
 from .check import Scratch, run_check
@@ -36,7 +36,7 @@ from .repo_models import CallBudget, ErrorInfo, RepoOptions, RepoRun, RunHooks
 from .repo_plan import ask_plan, check_plan, normalize_plan
 from .repo_steps import StepRunner
 from .repo_tools import RepoTools
-from .review import mark, plan_accept
+from .review import plan_accept, write_plans
 
 log = logging.getLogger(__name__)
 
@@ -190,9 +190,7 @@ def apply_run(engine: Engine, run: RepoRun, branch: str | None = None) -> list[s
     intents = {pid: step.intent for step in run.steps for pid in step.proposals}
     commits = []
     for proposal, plans in staged:
-        for plan in plans:
-            engine.workspace.write_text(plan.path, plan.new_text)
-        mark(engine, proposal, [i for plan in plans for i in plan.hunk_ids], HunkStatus.ACCEPTED)
+        write_plans(engine, proposal, plans)
         if branch is not None:
             paths = [plan.path for plan in plans]
             commits.append(commit_files(engine.workspace.root, paths, commit_message(run, proposal, intents, paths)))

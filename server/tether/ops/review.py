@@ -2,7 +2,9 @@
 
 ``plan_accept`` works on any text source (the disk for the CLI, an editor buffer for the
 language server): it checks every file still holds the text the proposal expects and computes
-the new text, before anything is written. ``accept_on_disk`` then writes atomically.
+the new text, before anything is written. ``accept_on_disk`` then writes through
+``write_plans``: the intent is journaled first, each file is written atomically, and the result
+is journaled last, so a kill at any point leaves a journal the store can reconcile.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ from pydantic import BaseModel
 
 from ..engine import Engine
 from ..errors import ProposalError
-from ..proposals import FileChange, HunkStatus, Proposal
+from ..proposals import FileChange, FileIntent, HunkStatus, Proposal, WriteIntent
+from ..store import reconcile
+from ..workspace import content_hash
 
 
 class FilePlan(BaseModel):
@@ -55,15 +59,47 @@ def mark(engine: Engine, proposal: Proposal, hunk_ids: list[str] | None, status:
     return engine.store.save(proposal)
 
 
+def write_plans(
+    engine: Engine, proposal: Proposal, plans: list[FilePlan], status: HunkStatus = HunkStatus.ACCEPTED
+) -> Proposal:
+    """Write each plan's ``new_text`` to disk and give its hunks ``status``, crash-consistently.
+
+    Order: the proposal's journal gets a WriteIntent (paths, hunk ids, hashes of ``old_text`` and
+    ``new_text``), the files are written atomically one by one, then the journal gets the new
+    statuses and loses the intent. A process killed in between leaves the intent, which the store
+    reconciles from the files when it next loads the journal. When a write raises (OSError,
+    TetherError), the intent is reconciled at once and the error propagates.
+    """
+    action = "accept" if status == HunkStatus.ACCEPTED else "undo"
+    files = [
+        FileIntent(path=p.path, hunk_ids=p.hunk_ids, status=status, old_hash=content_hash(p.old_text), new_hash=content_hash(p.new_text))
+        for p in plans
+    ]
+    proposal.intent = WriteIntent(action=action, files=files)
+    engine.store.save(proposal)
+    try:
+        for plan in plans:
+            engine.workspace.write_text(plan.path, plan.new_text)
+    except BaseException:
+        engine.store.save(reconcile(proposal, engine.workspace.read_text))
+        raise
+    for plan in plans:
+        for hunk_id in plan.hunk_ids:
+            proposal.file(plan.path).hunk(hunk_id).status = status
+    proposal.intent = None
+    return engine.store.save(proposal)
+
+
 def accept_on_disk(engine: Engine, proposal_id: str, hunk_ids: list[str] | None = None) -> tuple[Proposal, list[FilePlan]]:
+    """Accept ``hunk_ids`` of a proposal (every pending hunk when None) by writing the files.
+
+    Returns the saved proposal and the plans written. Raises ProposalError for unknown ids or
+    nothing to accept, StaleError when a file no longer holds the expected text (nothing is
+    written then), InputError when a file cannot be read.
+    """
     proposal = engine.store.get(proposal_id)
     plans = plan_accept(proposal, hunk_ids, engine.workspace.read_text)
-    for plan in plans:
-        engine.workspace.write_text(plan.path, plan.new_text)
-        for hunk_id in plan.hunk_ids:
-            proposal.file(plan.path).hunk(hunk_id).status = HunkStatus.ACCEPTED
-    engine.store.save(proposal)
-    return proposal, plans
+    return write_plans(engine, proposal, plans), plans
 
 
 def reject(engine: Engine, proposal_id: str, hunk_ids: list[str] | None = None) -> Proposal:

@@ -1,7 +1,7 @@
 """``tether undo``: revert the last applied proposal (or every applied proposal of the last repo run).
 
 The journal keeps each proposal's base text and which hunks were accepted, so undoing means
-writing the base text back — but only onto exactly the text tether left (base plus accepted
+writing the base text back (journaled like an accept, see ``review.write_plans``) — but only onto exactly the text tether left (base plus accepted
 hunks): a file changed since is refused with StaleError and nothing is written. Undone hunks
 return to pending, so the proposal can be reviewed (or accepted) again.
 """
@@ -12,6 +12,7 @@ from ..engine import Engine
 from ..errors import ProposalError, StaleError
 from ..proposals import HunkStatus, Proposal
 from ..workspace import content_hash
+from .review import FilePlan, write_plans
 
 
 def applied(proposal: Proposal) -> bool:
@@ -60,12 +61,11 @@ def revert(engine: Engine, proposals: list[Proposal]) -> list[Proposal]:
                     "Revert it by hand (git shows the change) or undo the later edits first."
                 )
             overlay[change.path] = change.base_text
-    for path, text in overlay.items():
-        engine.workspace.write_text(path, text)
-    for proposal in proposals:
-        for change in proposal.files:
-            for hunk in change.hunks:
-                if hunk.status == HunkStatus.ACCEPTED:
-                    hunk.status = HunkStatus.PENDING
-        engine.store.save(proposal)
+    for proposal in proposals:  # newest first: each one's base is the text the next one expects
+        plans = [
+            FilePlan(path=c.path, hunk_ids=c.ids(HunkStatus.ACCEPTED), old_text=c.expected_text(), new_text=c.base_text)
+            for c in proposal.files
+            if c.ids(HunkStatus.ACCEPTED)
+        ]
+        write_plans(engine, proposal, plans, HunkStatus.PENDING)
     return proposals
