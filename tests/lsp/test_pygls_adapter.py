@@ -39,6 +39,8 @@ def test_private_methods_the_adapter_calls_or_overrides_keep_their_shape():
     assert params_of(JsonRPCProtocol.handle_message) == ["self", "message"]
     assert "self._workspace = Workspace(" in inspect.getsource(LanguageServerProtocol.lsp_initialize)
     assert "self._server" in inspect.getsource(JsonRPCProtocol.__init__)
+    # AnsweredErrors drops this log line by its text: tether logs its own one-line reason
+    assert 'logger.error("Unable to deserialize message\\n%s"' in inspect.getsource(JsonRPCProtocol.structure_message)
 
 
 def test_reader_loop_still_parses_with_structure_message_and_reports_parse_errors():

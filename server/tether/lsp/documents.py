@@ -11,9 +11,11 @@ so tether's repaired copy never overwrites the client's text.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
+from lsprotocol import types
 from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument, Workspace
 
@@ -25,6 +27,8 @@ from .text import first_line_with
 
 if TYPE_CHECKING:
     from .protocol import TetherServer
+
+log = logging.getLogger(__name__)
 
 
 class LspTextDocument(TextDocument):
@@ -62,6 +66,18 @@ class LspWorkspace(Workspace):
     def remove_text_document(self, doc_uri: str) -> None:
         super().remove_text_document(doc_uri)
         self.forget_repaired(doc_uri)
+
+    def update_text_document(
+        self, text_doc: types.VersionedTextDocumentIdentifier, change: types.TextDocumentContentChangeEvent
+    ) -> None:
+        """Apply ``change``; a change to a document that is not open is a client error, ignored with a warning.
+
+        pygls raises KeyError there, which would stop tether's own didChange handler too.
+        """
+        if _key(text_doc.uri) not in self._text_documents:
+            log.warning("textDocument/didChange for %r, which is not open; ignored.", text_doc.uri[:200])
+            return
+        super().update_text_document(text_doc, change)
 
     @classmethod
     def like(cls, workspace: Workspace) -> "LspWorkspace":

@@ -9,7 +9,8 @@ by a property), ``_server``; and two behaviours: ``pygls.io_.run_async`` parses 
 ``report_server_error``; ``JsonRpcInternalError.of`` puts the traceback in ``data``.
 
 - Messages that are not JSON-RPC 2.0 requests LSP accepts get -32600, bodies that are not JSON
-  -32700 (id null), params that do not match the method's LSP type -32602 (``rpc.py``).
+  -32700 (id null), params that do not match the method's LSP type -32602 (``rpc.py``); a
+  notification with such params is dropped with a one-line warning in the log.
 - Lifecycle (``rpc.Lifecycle``): -32002 before ``initialize``, -32600 for a second
   ``initialize`` and for every request after ``shutdown``; ``exit`` sets the exit code.
 - Every string is valid Unicode before a handler sees it (``text.repair_json``); a document
@@ -73,6 +74,7 @@ class Incoming:
     id: rpc.MsgId | None
     refusal: rpc.Refusal | None = None
     repaired: int = 0  # lone surrogates replaced in its strings
+    problem: str | None = None  # why a notification could not be read (it is dropped)
 
     @property
     def is_request(self) -> bool:
@@ -114,10 +116,12 @@ class TetherProtocol(LanguageServerProtocol):
         try:
             return Incoming(super().structure_message(data), method, msg_id, repaired=repaired)
         except JsonRpcException as exc:
-            if msg_id is None:
-                raise  # a notification or a response: nothing to answer
+            if method is None:
+                raise  # a response to one of our requests: nothing to answer
             cause = exc.__cause__ or exc
             message = f"Invalid params for {method}: {split_lines(str(cause))[0] if str(cause) else exc.message}"
+            if msg_id is None:  # a notification: nothing to answer, and nothing to handle
+                return Incoming(None, method, None, repaired=repaired, problem=message)
             return Incoming(None, method, msg_id, rpc.Refusal(rpc.INVALID_PARAMS, message, msg_id), repaired)
 
     def handle_message(self, message):
@@ -138,6 +142,9 @@ class TetherProtocol(LanguageServerProtocol):
         if refusal is not None:
             log.warning("%s", refusal.message)
             return self.reply_error(refusal)
+        if incoming.message is None:
+            log.warning("%s; the notification is ignored.", incoming.problem)
+            return None
         self.lifecycle.note(incoming.method)
         if incoming.method in _TEXT_SYNC:
             self._note_repairs(incoming)
@@ -203,11 +210,23 @@ def _unread(message: Any) -> Incoming:
     return Incoming(None, None, None, rpc.Refusal(rpc.INVALID_REQUEST, f"Invalid request: {problem}", rpc.reply_id(message)))
 
 
+_PARSE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError, RecursionError)
+_UNREADABLE = "Unable to deserialize message\n%s"  # pygls' log line, with a traceback, for params it cannot read
+
+
 class AnsweredErrors(logging.Filter):
-    """Drop pygls' tracebacks for errors already answered on purpose (TetherError, bad params)."""
+    """Drop pygls' tracebacks for what tether already answered or logged in one line.
+
+    Errors answered on purpose (TetherError, bad params), params pygls cannot read (tether
+    says why), and bodies that are not JSON (answered with -32700 by ``report_server_error``).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == _UNREADABLE:
+            return False  # TetherProtocol.structure_message says why in one line (and answers a request)
         exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, _PARSE_ERRORS):
+            return False  # pygls' reader: a body that is not JSON, answered with -32700 by report_server_error
         return not (isinstance(exc, JsonRpcException) and exc.code in ANSWERED_CODES)
 
 
@@ -223,9 +242,10 @@ class TetherServer(LanguageServer):
         super().__init__("tether", version, protocol_cls=TetherProtocol, converter_factory=converter_factory)
         self.session = session
         self.protocol.debug = debug
-        json_rpc_log = logging.getLogger("pygls.protocol.json_rpc")
-        if not any(isinstance(f, AnsweredErrors) for f in json_rpc_log.filters):
-            json_rpc_log.addFilter(AnsweredErrors())
+        for name in ("pygls.protocol.json_rpc", "pygls.server"):  # the protocol's log, and the reader loop's
+            pygls_log = logging.getLogger(name)
+            if not any(isinstance(f, AnsweredErrors) for f in pygls_log.filters):
+                pygls_log.addFilter(AnsweredErrors())
 
     @property
     def exit_code(self) -> int:
@@ -234,7 +254,7 @@ class TetherServer(LanguageServer):
         return 0 if code is None else code
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        if isinstance(error, (json.JSONDecodeError, UnicodeDecodeError, RecursionError)):
+        if isinstance(error, _PARSE_ERRORS):
             # pygls' reader could not parse a body: answer it (JSON-RPC 2.0: parse error, id null)
             message = f"Parse error: the message is not valid JSON ({split_lines(str(error))[0]})."
             log.warning("%s", message)

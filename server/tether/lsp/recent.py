@@ -12,6 +12,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from ..context.recent import RecentChunks
+from ..errors import InputError
 from ..languages import language_for
 from ..workspace import MAX_FILE_BYTES, log_refusal
 from .convert import path_of_uri
@@ -38,7 +39,10 @@ def register(server) -> None:
 
 
 def record(ls, uri: str, line: int) -> None:
-    buffer = open_buffer(ls, uri)
+    try:
+        buffer = open_buffer(ls, uri)
+    except InputError:
+        return  # a change to a document neither open nor on disk (a client error, logged by documents.py)
     path = path_of_uri(uri)
     if buffer.rel is None and path is not None:
         # A file outside the workspace (or a link leading out of it) never enters completion prompts.
