@@ -263,7 +263,11 @@ def unredact(new: str, original: str) -> str:
 
     A remote model saw the original text redacted; when its rewrite keeps such a line as it
     saw it, that line becomes the original line again, so accepting the edit does not write
-    ``[REDACTED]`` over a real value. Lines the model changed are left as they are.
+    ``[REDACTED]`` over a real value. Lines the model changed are left as they are. Different
+    original lines that read the same once redacted (two sections' ``password = …``) are put
+    back in their order when the rewrite keeps each of them; when it keeps some but not all,
+    which is which cannot be told, so they stay ``[REDACTED]`` (``edits.validate`` then
+    refuses the edit) rather than one secret being written over another.
 
     ``new``: the model's text; ``original``: the text it was shown before redaction. Both may
     use any line break (``\\n``, ``\\r\\n``, ``\\r``); ``new`` keeps its own. Returns ``new``
@@ -271,13 +275,25 @@ def unredact(new: str, original: str) -> str:
     """
     if REDACTED not in new:
         return new
-    originals: dict[str, str] = {}
+    originals: dict[str, list[str]] = {}
     for line in split_lines(original):
         seen = redact(line)
         if seen != line:
-            originals.setdefault(seen, line)
-    out = []
-    for line in split_lines(new, keepends=True):
+            originals.setdefault(seen, []).append(line)
+    new_lines = split_lines(new, keepends=True)
+    kept: dict[str, int] = {}
+    for line in new_lines:
         body = strip_break(line)
-        out.append(originals.get(body, body) + line[len(body):])
+        if body in originals:
+            kept[body] = kept.get(body, 0) + 1
+    taken: dict[str, int] = {}
+    out = []
+    for line in new_lines:
+        body = strip_break(line)
+        candidates = originals.get(body)
+        restored = body
+        if candidates and (len(set(candidates)) == 1 or kept[body] == len(candidates)):
+            restored = candidates[min(taken.get(body, 0), len(candidates) - 1)]
+            taken[body] = taken.get(body, 0) + 1
+        out.append(restored + line[len(body):])
     return "".join(out)
