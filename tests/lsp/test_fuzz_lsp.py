@@ -29,7 +29,7 @@ from typing import Any, Callable
 import pytest
 from raw_stdio import RawServer
 
-from tests.fixtures.openai_server import ScriptedOpenAIServer
+from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 SEED = int(os.environ.get("TETHER_FUZZ_SEED", "20261201"))
 MESSAGES = int(os.environ.get("TETHER_FUZZ_MESSAGES", "400"))
@@ -374,5 +374,31 @@ def test_change_to_a_closed_document_and_unreadable_notifications_log_one_warnin
         assert "Traceback" not in log and not [line for line in log.splitlines() if line.startswith("ERROR")], log
         assert "gone.py', which is not open; ignored." in log
         assert "Invalid params for textDocument/didOpen" in log and "the notification is ignored" in log
+    finally:
+        raw.kill()
+
+
+def test_apply_edit_answered_with_null_fails_the_accept_instead_of_hanging_it(root: Path, server: ScriptedOpenAIServer):
+    """Found by the fuzzer: pygls could not read ``{"result": null}`` as an ApplyWorkspaceEditResult
+    and left the request waiting forever, so tether.acceptAll never answered and held the accept lock."""
+    slot = {"backend": "openai", "baseUrl": server.base_url, "model": "scripted-model", "maxRetries": 0}
+    options = {"models": {"scripted": slot}, "roles": {"complete": ["scripted"], "edit": ["scripted"], "embed": []}}
+    docstring = '    """Return the sum of a and b."""\n'
+    server.script(Reply(text=f"```python\ndef add(a, b):\n{docstring}    return a + b\n```"))
+    raw = RawServer(root)  # answers every request from the server (workspace/applyEdit too) with null
+    try:
+        raw.request(1, "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
+                                      "initializationOptions": options})
+        raw.notify("initialized", {})
+        selection = {"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 0}}
+        params = {"uri": (root / "calc.py").as_uri(), "range": selection, "instruction": "Add a docstring."}
+        created = raw.request(2, "tether/createProposal", params)
+        assert "result" in created, created
+        proposal_id = created["result"]["id"]
+        for msg_id in (3, 4):  # the second shows the accept lock was released
+            accepted = raw.request(msg_id, "tether/acceptHunks", {"proposalId": proposal_id})
+            assert accepted["result"]["applied"] is False, accepted
+            assert "could not be read" in accepted["result"]["failureReason"]
+        assert (root / "calc.py").read_text() == CALC
     finally:
         raw.kill()

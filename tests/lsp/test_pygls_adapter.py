@@ -35,6 +35,8 @@ def test_private_methods_the_adapter_calls_or_overrides_keep_their_shape():
     assert params_of(JsonRPCProtocol._send_response) == ["self", "msg_id", "result", "error"]
     assert params_of(JsonRPCProtocol._send_data) == ["self", "data"]
     assert params_of(JsonRPCProtocol._handle_cancel_notification) == ["self", "msg_id"]
+    assert params_of(JsonRPCProtocol._handle_response) == ["self", "msg_id", "result", "error"]
+    assert "self._request_futures" in inspect.getsource(JsonRPCProtocol.__init__)
     assert params_of(JsonRPCProtocol.structure_message) == ["self", "data"]
     assert params_of(JsonRPCProtocol.handle_message) == ["self", "message"]
     assert "self._workspace = Workspace(" in inspect.getsource(LanguageServerProtocol.lsp_initialize)

@@ -3,7 +3,8 @@
 This is tether's one adapter over pygls internals (pygls 2.1); ``tests/lsp/test_pygls_adapter.py``
 fails when one of them changes. Used: ``JsonRPCProtocol._send_data`` (error replies with a
 null id), ``_send_response`` (overridden: internal errors carry a trace id, not a traceback),
-``_handle_cancel_notification`` (overridden), ``LanguageServerProtocol._workspace`` (replaced
+``_handle_cancel_notification`` (overridden), ``_request_futures`` and ``_handle_response`` (a
+response that cannot be read fails its request), ``LanguageServerProtocol._workspace`` (replaced
 by a property), ``_server``; and two behaviours: ``pygls.io_.run_async`` parses each body with
 ``json.loads(object_hook=structure_message)`` and hands a parse failure to
 ``report_server_error``; ``JsonRpcInternalError.of`` puts the traceback in ``data``.
@@ -11,6 +12,8 @@ by a property), ``_server``; and two behaviours: ``pygls.io_.run_async`` parses 
 - Messages that are not JSON-RPC 2.0 requests LSP accepts get -32600, bodies that are not JSON
   -32700 (id null), params that do not match the method's LSP type -32602 (``rpc.py``); a
   notification with such params is dropped with a one-line warning in the log.
+- A client's response that does not fit its request's result type fails that request with
+  -32602 (pygls would leave it waiting forever: an accept would hang, holding the accept lock).
 - Lifecycle (``rpc.Lifecycle``): -32002 before ``initialize``, -32600 for a second
   ``initialize`` and for every request after ``shutdown``; ``exit`` sets the exit code.
 - Every string is valid Unicode before a handler sees it (``text.repair_json``); a document
@@ -74,7 +77,7 @@ class Incoming:
     id: rpc.MsgId | None
     refusal: rpc.Refusal | None = None
     repaired: int = 0  # lone surrogates replaced in its strings
-    problem: str | None = None  # why a notification could not be read (it is dropped)
+    problem: str | None = None  # why a notification or a response could not be read (it is dropped)
 
     @property
     def is_request(self) -> bool:
@@ -116,13 +119,22 @@ class TetherProtocol(LanguageServerProtocol):
         try:
             return Incoming(super().structure_message(data), method, msg_id, repaired=repaired)
         except JsonRpcException as exc:
-            if method is None:
-                raise  # a response to one of our requests: nothing to answer
             cause = exc.__cause__ or exc
-            message = f"Invalid params for {method}: {split_lines(str(cause))[0] if str(cause) else exc.message}"
+            reason = split_lines(str(cause))[0] if str(cause) else exc.message
+            if method is None:
+                return self._unreadable_response(data.get("id"), reason)
+            message = f"Invalid params for {method}: {reason}"
             if msg_id is None:  # a notification: nothing to answer, and nothing to handle
                 return Incoming(None, method, None, repaired=repaired, problem=message)
             return Incoming(None, method, msg_id, rpc.Refusal(rpc.INVALID_PARAMS, message, msg_id), repaired)
+
+    def _unreadable_response(self, msg_id: Any, reason: str) -> Incoming:
+        """A client's response that does not fit the request's result type (``workspace/applyEdit``
+        answered with ``null``): the request fails with that error, rather than waiting forever."""
+        problem = f"The client's response to request {msg_id!r} could not be read: {reason}"
+        if msg_id in self._request_futures:
+            self._handle_response(msg_id, error=types.ResponseError(code=rpc.INVALID_PARAMS, message=problem))
+        return Incoming(None, None, None, problem=problem)
 
     def handle_message(self, message):
         incoming = message if isinstance(message, Incoming) else _unread(message)
@@ -131,6 +143,9 @@ class TetherProtocol(LanguageServerProtocol):
             log.warning("%s", refusal.message)
             return self.reply_error(refusal)
         if incoming.method is None:  # a response to one of our requests
+            if incoming.message is None:
+                log.warning("%s", incoming.problem)
+                return None
             return super().handle_message(incoming.message)
         verdict = self.lifecycle.check(incoming.method, incoming.id, incoming.is_request)
         if isinstance(verdict, rpc.Refusal):
