@@ -11,7 +11,7 @@ import queue
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from lsp_editor import SERVER, server_env
 
@@ -31,6 +31,8 @@ class RawServer:
         threading.Thread(target=self._read, daemon=True).start()
         threading.Thread(target=self._drain_stderr, daemon=True).start()
         self.seen: list[dict[str, Any]] = []
+        # the result sent back for each request from the server (workspace/applyEdit, ...)
+        self.answer: Callable[[dict[str, Any]], Any] = lambda request: None
 
     def send(self, body: bytes | dict[str, Any] | list[Any]) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
@@ -46,7 +48,7 @@ class RawServer:
         self.send({"jsonrpc": "2.0", "method": method, "params": params})
 
     def reply(self, msg_id: int | str | None, timeout: float = TIMEOUT) -> dict[str, Any]:
-        """The response with ``msg_id`` (None: a reply with id null); server requests are answered with null."""
+        """The response with ``msg_id`` (None: a reply with id null); server requests get ``self.answer``'s result."""
         for message in self.seen:
             if "method" not in message and message.get("id") == msg_id:
                 self.seen.remove(message)
@@ -54,7 +56,7 @@ class RawServer:
         while True:
             message = self.messages.get(timeout=timeout)
             if "method" in message and "id" in message:  # a request from the server (e.g. workDoneProgress/create)
-                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": self.answer(message)})
             elif "method" not in message and message.get("id") == msg_id:
                 return message
             elif "method" not in message:

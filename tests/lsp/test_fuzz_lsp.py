@@ -3,11 +3,12 @@
 After ``initialize`` it sends ``MESSAGES`` hostile messages: bodies that are not JSON or not
 JSON-RPC, wrong types in params, unknown methods, strings with lone surrogates, U+2028, form
 feeds and NULs, huge strings, positions that are negative, past the end or huge, didOpen /
-didChange / didClose out of order, and ``tether/*`` methods and ``tether.*`` commands with junk
-params. After each message: a request is answered (a result, or an error whose code JSON-RPC 2.0
-or LSP 3.17 defines, or tether's -32001; never -32603, never a traceback in ``error.data``), and
-a cheap ``tether/status`` answers. At the end ``shutdown`` then ``exit`` exits 0, and the server
-log holds no traceback.
+didChange / didClose out of order, ``tether/*`` methods and ``tether.*`` commands with junk
+params, and right, wrong-typed or junk answers to the server's own requests
+(``workspace/applyEdit``). After each message: a request is answered (a result, or an error
+whose code JSON-RPC 2.0 or LSP 3.17 defines, or tether's -32001; never -32603, never a
+traceback in ``error.data``), and a cheap ``tether/status`` answers. At the end ``shutdown``
+then ``exit`` exits 0, and the server log holds no traceback and no ERROR line.
 
 Why a seeded ``random.Random`` and not hypothesis: the server is one long-lived process whose
 state (open buffers, proposals, the slider) carries from message to message, so a failing
@@ -242,6 +243,13 @@ class Fuzz:
             return self.notification(method, self.junk())
         return self.request(method, self.junk())
 
+    def answer(self, request: dict[str, Any]) -> Any:
+        """The client's result for a request from the server: right, wrong-typed or junk."""
+        r = self.rng
+        if request.get("method") == "workspace/applyEdit" and r.random() < 0.6:
+            return r.choice([{"applied": True}, {"applied": False, "failureReason": self.odd_string()[:50]}])
+        return r.choice([None, self.junk(), {}, []])
+
     def message(self) -> tuple[Any, bool]:
         generators: list[tuple[float, Callable[[], tuple[Any, bool]]]] = [
             (0.10, self.malformed),
@@ -276,7 +284,7 @@ def next_reply(raw: RawServer) -> dict[str, Any]:
     while True:
         message = raw.messages.get(timeout=30)
         if "method" in message and "id" in message:
-            raw.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+            raw.send({"jsonrpc": "2.0", "id": message["id"], "result": raw.answer(message)})
         elif "method" not in message:
             return message
 
@@ -304,6 +312,7 @@ def test_fuzzed_messages_are_answered_and_the_server_stays_up(root: Path, server
     }
     fuzz = Fuzz(random.Random(SEED), root)
     raw = RawServer(root)
+    raw.answer = fuzz.answer
     sent: list[str] = []
     outcomes: dict[Any, int] = {}  # "result" or an error code -> how many fuzzed requests got it
 
