@@ -28,6 +28,7 @@ from ..docs.chunking import chunk_markdown, estimate_tokens
 from ..docs.fetch import FetchLimits
 from ..docs.index import DocsIndex, DocumentIn
 from ..docs.ingest import Ingester
+from .seeds import default_seed_folder, seed_folder
 from .stats import summary
 
 _WORD = re.compile(r"[A-Za-z]{4,}")
@@ -45,11 +46,11 @@ def register(benches: argparse._SubParsersAction) -> None:
 
 
 def default_seeds() -> Path:
-    return Path(__file__).resolve().parents[3] / "seeds" / "docs"
+    return default_seed_folder("docs")
 
 
 def run(args: argparse.Namespace) -> int:
-    seeds = Path(args.seeds)
+    seeds = seed_folder(args.seeds, "--seeds")
     questions = json.loads((seeds / "questions.json").read_text(encoding="utf-8"))["questions"]
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="tether-bench-docs-") as tmp:

@@ -43,6 +43,7 @@ from ..lines import split_lines
 from ..proposals import Proposal
 from .edit_quality_damage import damage, warnings_for
 from .edit_quality_report import by_kind, error_kind, failure_kind, totals
+from .seeds import default_seed_folder, seed_folder
 from .stats import print_json
 
 @dataclass
@@ -85,7 +86,7 @@ def register(benches: argparse._SubParsersAction) -> None:
 
 
 def default_seeds() -> Path:
-    return Path(__file__).resolve().parents[3] / "seeds" / "edit-quality"
+    return default_seed_folder("edit-quality")
 
 
 def load_tasks(seeds: Path, only: list[str] | None = None, limit: int | None = None) -> list[Task]:
@@ -103,7 +104,7 @@ def load_tasks(seeds: Path, only: list[str] | None = None, limit: int | None = N
 
 
 async def run(args: argparse.Namespace, edit: EditFn | None = None) -> dict[str, Any]:
-    seeds = Path(args.seeds)
+    seeds = seed_folder(args.seeds, "--seeds")
     tasks = load_tasks(seeds, args.only, args.limit)
     if args.backend == "scripted-adversarial":
         from .edit_quality_server import MODEL, ScriptedServer

@@ -34,6 +34,7 @@ from ..ops.check import parse_check, run_check
 from ..ops.repo import run_repo
 from ..ops.repo_models import RepoOptions
 from ..ops.review import accept_on_disk
+from .seeds import default_seed_folder, seed_folder
 from .stats import print_json, summary
 
 
@@ -54,7 +55,7 @@ def register(benches: argparse._SubParsersAction) -> None:
 
 
 def default_tasks() -> Path:
-    return Path(__file__).resolve().parents[3] / "seeds" / "tasks"
+    return default_seed_folder("tasks")
 
 
 def load_tasks(folder: Path, only: list[str] | None = None) -> list[tuple[str, Path, dict[str, Any]]]:
@@ -73,7 +74,7 @@ def check_argv(command: str) -> list[str]:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    tasks = load_tasks(Path(args.tasks), args.only)
+    tasks = load_tasks(seed_folder(args.tasks, "--tasks"), args.only)
     models = args.models or [None]
     results = [await run_model(model, fmt, tasks, args) for model in models for fmt in args.formats or ["auto"]]
     return {"bench": "repo", "tasks": len(tasks), "max_steps": args.max_steps, "models": results}
