@@ -40,9 +40,8 @@ _REASONING = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.DOTALL | re.
 _REASONING_OPEN = re.compile(r"<(think|thinking|reasoning)>", re.IGNORECASE)
 _REASONING_CLOSE = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
 # End-of-turn and FIM control tokens some servers pass through as text (ChatML, Llama 3,
-# Gemma, Mistral, CodeLlama's <EOT>): the model's turn is over where one appears.
-# Chat-template and FIM control tokens as text (ChatML, Llama 3, Qwen/StarCoder FIM, CodeLlama's
-# <EOT>, DeepSeek's <|EOT|> and full-width ｜ markers, Gemma): a model that prints one is done.
+# Gemma, Mistral, Qwen/StarCoder FIM, CodeLlama's <EOT>, DeepSeek's <|EOT|> and full-width ｜
+# markers): the model's turn is over where one appears.
 _CONTROL = re.compile(
     r"<\|(?:im_end|im_start|endoftext|end|eot_id|end_of_text|fim_[a-z]+|file_sep|repo_name|EOT)\|>"
     r"|</s>|<EOT>|<end_of_turn>|<(?:fim_[a-z]+|file_sep)>|<｜[^｜<>\n]{1,40}｜>"
@@ -71,6 +70,21 @@ def fence_lines(lines: list[str]) -> list[FenceLine]:
             continue  # CommonMark: a backtick fence's info string holds no backtick
         found.append(FenceLine(index, fence[0], len(fence), info))
     return found
+
+
+def code_blocks(lines: list[str]) -> tuple[list[tuple[FenceLine, FenceLine]], FenceLine | None]:
+    """The fenced code blocks of a markdown text's ``lines`` (no line breaks), paired as
+    CommonMark pairs them (a closing fence is a bare fence of the same character, at least as
+    long): (opening, closing) pairs, and the opening fence left unclosed, if any."""
+    blocks: list[tuple[FenceLine, FenceLine]] = []
+    opening = None
+    for fence in fence_lines(lines):
+        if opening is None:
+            opening = fence
+        elif fence.char == opening.char and fence.length >= opening.length and not fence.info:
+            blocks.append((opening, fence))
+            opening = None
+    return blocks, opening
 
 
 def drop_control_tokens(reply: str, region: str) -> str:

@@ -69,19 +69,17 @@ def rewrite_region(
 
 
 def _rewrite_whole(reply: str, code: str, text: str, path: str, lang: str) -> str:
-    piece = _piece_of(code, text)
-    if piece is not None:
-        return rewrite_region(reply, text, piece[0], piece[1], path, lang)
-    check_rewrite(code, text, lang)
-    new_text = fit_region(fit_indent(code, text, text, path), text)
-    check_fragment(text, new_text)
-    return new_text
-
-
-def _piece_of(code: str, text: str) -> tuple[int, int] | None:
-    """The lines a too-short whole-file reply rewrites (``edits.piece``), or None."""
+    """A whole-file reply fitted to ``text``; a too-short one that is a bounded piece of it
+    (``edits.piece``) rewrites just that piece. Raises GenerationError: empty and elided
+    before ``fragment``/``wrong file``, the better-named refusals."""
     try:
+        # Lines are compared stripped, so the check holds for the fitted text too.
         check_fragment(text, code)
     except GenerationError as exc:
-        return find_piece(code, text) if exc.kind == "fragment" else None
-    return None
+        piece = find_piece(code, text) if exc.kind == "fragment" else None
+        if piece is not None:
+            return rewrite_region(reply, text, piece[0], piece[1], path, lang)
+        check_rewrite(code, text, lang)
+        raise
+    check_rewrite(code, text, lang)
+    return fit_region(fit_indent(code, text, text, path), text)

@@ -20,7 +20,7 @@ from typing import NamedTuple
 from ..errors import GenerationError
 from ..languages import language_for
 from ..lines import split_lines
-from .reply import fence_lines
+from .reply import code_blocks
 
 # Instructions that ask for parts to go, in general terms ("remove every function except add",
 # "merge the two sections", "simplify the README"): sections they drop are not held against
@@ -71,18 +71,11 @@ def sections(path: str, text: str) -> list[Section]:
 
 
 def _in_code_blocks(lines: list[str]) -> set[int]:
-    """Indexes of lines inside fenced code blocks (fences included; CommonMark's pairing: a
-    closing fence is a bare fence of the same character, at least as long)."""
-    inside: set[int] = set()
-    opening = None
-    for fence in fence_lines(lines):
-        if opening is None:
-            opening = fence
-        elif fence.char == opening.char and fence.length >= opening.length and not fence.info:
-            inside.update(range(opening.index, fence.index + 1))
-            opening = None
-    if opening is not None:
-        inside.update(range(opening.index, len(lines)))
+    """Indexes of lines inside fenced code blocks, fences included (``reply.code_blocks``)."""
+    blocks, unclosed = code_blocks(lines)
+    inside = {index for opening, closing in blocks for index in range(opening.index, closing.index + 1)}
+    if unclosed is not None:
+        inside.update(range(unclosed.index, len(lines)))
     return inside
 
 
@@ -141,8 +134,12 @@ def dropped_sections(path: str, old: str, new: str, instruction: str) -> list[Se
     before = sections(path, old)
     if not before or _REMOVAL.search(instruction):
         return []
+    return _lost(before, sections(path, new), new, instruction)
+
+
+def _lost(before: list[Section], after: list[Section], new: str, instruction: str) -> list[Section]:
     names_before = Counter(section.name for section in before)
-    names_after = Counter(section.name for section in sections(path, new))
+    names_after = Counter(section.name for section in after)
     new_lines = {line.strip() for line in split_lines(new) if line.strip()}
     lost = []
     for section in before:
@@ -161,10 +158,14 @@ def doubled_sections(path: str, old: str, new: str) -> list[str]:
     """Names of sections ``new`` holds at least twice as often as ``old`` does, when that is
     at least half of the file's distinct section names and at least two: the file written
     out twice (or a large part of it), which parses and keeps every line."""
-    before = Counter(section.name for section in sections(path, old))
+    return _doubled(sections(path, old), sections(path, new))
+
+
+def _doubled(before_sections: list[Section], after_sections: list[Section]) -> list[str]:
+    before = Counter(section.name for section in before_sections)
     if len(before) < 2:
         return []
-    after = Counter(section.name for section in sections(path, new))
+    after = Counter(section.name for section in after_sections)
     doubled = [name for name, count in before.items() if after[name] >= 2 * count]
     return doubled if len(doubled) >= max(2, len(before) / 2) else []
 
@@ -178,14 +179,18 @@ def check_sections(path: str, old: str, new: str, instruction: str) -> None:
     """Raise GenerationError when a whole-file reply lost sections the instruction does not
     name (kind ``dropped``, ``dropped_sections``) or holds the file twice (kind
     ``repeated``, ``doubled_sections``)."""
-    doubled = doubled_sections(path, old, new)
+    before = sections(path, old)
+    if not before:
+        return
+    after = sections(path, new)  # each text parsed once for both checks
+    doubled = _doubled(before, after)
     if doubled:
         raise GenerationError(
             f"The reply writes the file twice ({', '.join(repr(name) for name in doubled[:4])} appear twice as often); "
             "reply with the file once.",
             kind="repeated",
         )
-    lost = dropped_sections(path, old, new, instruction)
+    lost = [] if _REMOVAL.search(instruction) else _lost(before, after, new, instruction)
     if lost:
         shown = ", ".join(repr(section.header[:60]) for section in lost[:4])
         more = f" and {len(lost) - 4} more" if len(lost) > 4 else ""

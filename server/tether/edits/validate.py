@@ -12,7 +12,7 @@ from typing import Callable
 from ..errors import GenerationError
 from ..lines import split_lines
 from .fit import keep_line_endings, split_bom
-from .reply import fence_lines
+from .reply import code_blocks
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +74,7 @@ def _json_error(text: str) -> tuple[int, str] | None:
 
 def _markdown_error(text: str) -> tuple[int, str] | None:
     """An unclosed code fence: everything after it would render as code."""
-    lines = split_lines(text)
-    open_fence = None
-    for fence in fence_lines(lines):
-        if open_fence is None:
-            open_fence = fence
-        elif fence.char == open_fence.char and fence.length >= open_fence.length and not fence.info:
-            open_fence = None
+    _, open_fence = code_blocks(split_lines(text))
     if open_fence is not None:
         return open_fence.index + 1, "a code fence opened here is never closed"
     return None
