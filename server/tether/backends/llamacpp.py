@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +119,9 @@ class LlamaCppBackend(Backend):
             template=meta.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE, eos_token=eos, bos_token=bos
         )
         add_bos = meta.get("tokenizer.ggml.add_bos_token", "true") != "false"
+        # Freed with this backend, or at exit at the latest, while llama_cpp can still free it
+        # (from Llama.__del__ at interpreter teardown its globals are gone: a TypeError traceback).
+        weakref.finalize(self, llm.close)
         return _Worker(llm=llm, executor=executor, fim=detect_fim(llm), chat=chat, add_bos=add_bos)
 
     # -- protocol ------------------------------------------------------------------------
