@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -42,9 +43,7 @@ class ModelConfig(BaseModel):
     api_key_env: str = Field("OPENAI_API_KEY", description="Environment variable holding the API key (openai).")
     timeout_s: float = Field(60.0, gt=0, description="Request timeout (openai).")
     max_retries: int = Field(2, ge=0, description="Retries on connection errors and 5xx (openai).")
-    fim: bool | None = Field(
-        None, description="Whether /completions accepts `suffix` (openai). Empty: prefix-only completion."
-    )
+    fim: bool | None = Field(None, description="Whether /completions accepts `suffix` (openai). Empty: prefix-only completion.")
 
 
 class CompleteSettings(BaseModel):
@@ -61,14 +60,10 @@ class EditSettings(BaseModel):
 
     max_reasks: int = Field(2, ge=0, le=5, description="Re-asks after invalid model output.")
     max_tokens: int = Field(1024, ge=16)
-    search_replace_over_lines: int = Field(
-        200, ge=20, description="Files longer than this are edited through search/replace blocks."
-    )
+    search_replace_over_lines: int = Field(200, ge=20, description="Files longer than this are edited through search/replace blocks.")
     speculative: bool = Field(True, description="Prompt-lookup speculative decoding for rewrites (llamacpp).")
     temperature: float = Field(0.0, ge=0.0, le=2.0)
-    around_lines: int = Field(
-        0, ge=0, le=200, description="Lines around a selection shown to the model (small models copy them: 0)."
-    )
+    around_lines: int = Field(0, ge=0, le=200, description="Lines around a selection shown to the model (small models copy them: 0).")
 
 
 class Settings(BaseModel):
@@ -89,7 +84,7 @@ class Settings(BaseModel):
     def limits_for(self, level: Level) -> LeashLimits:
         return self.limits.get(level, DEFAULT_LIMITS[level])
 
-    def merged(self, overrides: Mapping[str, Any] | None) -> "Settings":
+    def merged(self, overrides: Mapping[str, Any] | None) -> Settings:
         """A copy with one more layer on top (CLI flags, client settings)."""
         if not overrides:
             return self
@@ -144,7 +139,7 @@ def env_layer(env: Mapping[str, str]) -> dict[str, Any]:
     for name, raw in env.items():
         if not name.startswith(ENV_PREFIX) or not raw:
             continue
-        key = name[len(ENV_PREFIX):].lower()
+        key = name[len(ENV_PREFIX) :].lower()
         if key == "model":
             data = deep_merge(data, {"models": {"bundled": {"path": raw}}})
             continue
@@ -171,14 +166,10 @@ def _validate(data: Mapping[str, Any], where: str) -> Settings:
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"Invalid {where}: {problems}.") from exc
     for role, slots in settings.roles.items():
         for slot in slots:
             if slot not in settings.models:
-                raise ConfigError(
-                    f"Invalid {where}: role '{role}' names model '{slot}', which is not defined under [models]."
-                )
+                raise ConfigError(f"Invalid {where}: role '{role}' names model '{slot}', which is not defined under [models].")
     return settings

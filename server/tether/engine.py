@@ -35,7 +35,7 @@ class EditTarget(BaseModel):
 class ContextProvider(Protocol):
     """Adds items (with sources) to the pack for an edit, within a token budget."""
 
-    async def provide(self, engine: "Engine", target: EditTarget, pack: ContextPack, budget_tokens: int) -> None: ...
+    async def provide(self, engine: Engine, target: EditTarget, pack: ContextPack, budget_tokens: int) -> None: ...
 
 
 class Engine:

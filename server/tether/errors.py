@@ -68,4 +68,3 @@ class ProposalError(TetherError):
 
 class CheckFailedError(TetherError):
     exit_code = 10
-

@@ -40,7 +40,7 @@ def strip_break(line: str) -> str:
 
 def line_break(line: str) -> str:
     """The break that ends ``line``: ``"\\r\\n"``, ``"\\r"``, ``"\\n"`` or ``""`` (none)."""
-    return line[len(strip_break(line)):]
+    return line[len(strip_break(line)) :]
 
 
 def line_count(text: str) -> int:

@@ -18,7 +18,7 @@ import os
 import socket
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from typing import Literal
 
@@ -77,8 +77,7 @@ class FileChange(BaseModel):
         """The new text after accepting ``hunk_ids`` on top of ``current_text``, or StaleError."""
         if content_hash(current_text) != content_hash(self.expected_text()):
             raise StaleError(
-                f"{self.path} changed since this proposal was made; nothing was applied. "
-                "Reject it and ask again on the current text."
+                f"{self.path} changed since this proposal was made; nothing was applied. Reject it and ask again on the current text."
             )
         chosen = {self.hunk(i).id for i in hunk_ids}
         for hunk_id in chosen:
@@ -134,7 +133,7 @@ class Proposal(BaseModel):
     instruction: str
     rationale: str = ""
     model: str = ""
-    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     files: list[FileChange] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list, description="What the model saw.")
     warnings: list[str] = Field(default_factory=list, description="Flags for the reviewer (tests touched, suppressions).")
@@ -203,7 +202,7 @@ def make_hunks(path: str, base_text: str, new_text: str, context: int = CONTEXT_
             body += [_diff_line("+", line) for line in b[b1:b2]]
         header = f"@@ -{_span(i1, i2)} +{_span(j1, j2)} @@\n"
         text = header + "".join(body)
-        digest = hashlib.sha1(f"{path}\0{text}".encode("utf-8")).hexdigest()[:10]
+        digest = hashlib.sha1(f"{path}\0{text}".encode()).hexdigest()[:10]
         hunks.append(Hunk(id=digest, old_start=i1 + 1, old_lines=a[i1:i2], new_lines=b[j1:j2], diff=text))
     return hunks
 

@@ -19,10 +19,10 @@ class Level(str, Enum):
     def rank(self) -> int:
         return _ORDER.index(self)
 
-    def __le__(self, other: "Level") -> bool:  # type: ignore[override]
+    def __le__(self, other: Level) -> bool:  # type: ignore[override]
         return self.rank <= other.rank
 
-    def __lt__(self, other: "Level") -> bool:  # type: ignore[override]
+    def __lt__(self, other: Level) -> bool:  # type: ignore[override]
         return self.rank < other.rank
 
 

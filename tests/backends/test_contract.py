@@ -14,13 +14,13 @@ greedy output and checked on a second greedy run in the same process.
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 from pydantic import BaseModel, ConfigDict, Field
-
 from tests.fixtures.llama_server import LlamaCppServer
+
 from tether.backends import Backend, ChatMessage, GenerationRequest, generate
 from tether.config import ModelConfig
 

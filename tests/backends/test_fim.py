@@ -8,6 +8,7 @@ hard-codes token 0) is never used.
 from __future__ import annotations
 
 import pytest
+from tests.fixtures.tiny_gguf import build_tiny_gguf, tiny_gguf_token_ids
 
 from tether.backends.base import FimParts, GenerationRequest
 from tether.backends.llamacpp import LlamaCppBackend
@@ -16,7 +17,6 @@ from tether.backends.runtime import generate
 from tether.config import ModelConfig, load_settings
 from tether.engine import Engine
 from tether.ops.complete import complete
-from tests.fixtures.tiny_gguf import build_tiny_gguf, tiny_gguf_token_ids
 
 STYLES = ["qwen", "starcoder", "codellama", "deepseek"]
 
@@ -77,9 +77,7 @@ async def test_model_without_fim_gets_prefix_only_prompt(models):
 
 
 async def test_complete_op_runs_fim_end_to_end(models, tmp_path):
-    settings = load_settings(
-        tmp_path, env={}, overrides={"models": {"bundled": {"path": str(models["qwen"]), "n_ctx": 256}}}
-    )
+    settings = load_settings(tmp_path, env={}, overrides={"models": {"bundled": {"path": str(models["qwen"]), "n_ctx": 256}}})
     engine = Engine(settings, tmp_path, router=Router(settings))
     try:
         result = await complete(engine, "a.py", "def add(a, b):\n    return \n", 1, 11, max_tokens=6)

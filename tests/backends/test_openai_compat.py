@@ -17,9 +17,9 @@ import time
 
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
-
 from tests.fixtures.llama_server import free_port
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
+
 from tether.backends import ChatMessage, FimParts, GenerationRequest, generate
 from tether.backends.openai_compat import OpenAIBackend
 from tether.config import ModelConfig

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.fixtures.llama_server import free_port
+
 from tether.backends import ChatMessage, GenerationRequest, generate
 from tether.backends.router import FailoverBackend, Router
 from tether.config import ModelConfig, Settings

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from tests.cli.conftest import run_tether
 from tests.conftest import make_git_repo
+
 from tether.config import load_settings
 from tether.engine import Engine
 from tether.proposals import Proposal, build_file_change

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import git, make_git_repo
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (pytest fixture)
 
@@ -71,7 +70,7 @@ def test_scripted_edit_never_sends_a_symlinked_outside_file_to_the_model(tether,
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret_mod.py").write_text('def outside_helper_zq9():\n    return "OUTSIDE-MARKER-91c2"\n')
-    util = 'from helpers import outside_helper_zq9\n\n\ndef shout(s):\n    return outside_helper_zq9() + s.upper()\n'
+    util = "from helpers import outside_helper_zq9\n\n\ndef shout(s):\n    return outside_helper_zq9() + s.upper()\n"
     repo = make_git_repo(tmp_path / "ws", {"pkg/util.py": util})
     if link == "file":
         commit_link(repo, "helpers.py", "../outside/secret_mod.py")

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import make_git_repo
+
 from tether.config import load_settings
 from tether.context.pack import Source
 from tether.engine import Engine

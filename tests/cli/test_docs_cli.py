@@ -76,8 +76,7 @@ def test_global_index_and_http_source(tether, tmp_path):
     ws.mkdir()
     env = _env(tmp_path)
     with DocsServer(SEEDS) as server:
-        added = tether("-C", str(ws), "docs", "add", f"{server.url}/llms.txt", "--global", "--name", "ferry-web",
-                       "--json", env=env)
+        added = tether("-C", str(ws), "docs", "add", f"{server.url}/llms.txt", "--global", "--name", "ferry-web", "--json", env=env)
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout)["added"] == 14
     assert not (ws / ".tether" / "docs.sqlite").exists()
@@ -89,8 +88,7 @@ def test_global_index_and_http_source(tether, tmp_path):
 
 
 def test_bench_docs_json(tether, tmp_path):
-    result = tether("bench", "docs", "--json", "--chunks", "3000", "--queries", "50", "--ingest-mb", "0.3",
-                    env=_env(tmp_path))
+    result = tether("bench", "docs", "--json", "--chunks", "3000", "--queries", "50", "--ingest-mb", "0.3", env=_env(tmp_path))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["quality"]["questions"] >= 40

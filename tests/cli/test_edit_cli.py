@@ -18,15 +18,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import git
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (pytest fixture)
 
 INSTRUCTION = "Add a docstring."
 DOCSTRING = 'def add(a, b):\n    """Return the sum of a and b."""\n    return a + b\n'
 EXPECTED_DIFF = (
-    "--- a/calc.py\n+++ b/calc.py\n@@ -1,4 +1,5 @@\n def add(a, b):\n"
-    '+    """Return the sum of a and b."""\n     return a + b\n \n \n'
+    '--- a/calc.py\n+++ b/calc.py\n@@ -1,4 +1,5 @@\n def add(a, b):\n+    """Return the sum of a and b."""\n     return a + b\n \n \n'
 )
 # A reply no edit can be made from: a Python syntax error, whatever re-asks are allowed.
 UNUSABLE = Reply(text="```python\ndef add(a, b:\n    return a +\n```")

@@ -19,8 +19,7 @@ from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_ser
 MOD = "import os\nSEP = \"a\u2028b\"\n\x0c\ndef greet():\n    return 'hi'\n"
 EXPECTED = MOD.replace("return 'hi'", "return 'hello'")
 EXPECTED_DIFF = (
-    "--- a/mod.py\n+++ b/mod.py\n@@ -2,4 +2,4 @@\n"
-    " SEP = \"a\u2028b\"\n \x0c\n def greet():\n-    return 'hi'\n+    return 'hello'\n"
+    "--- a/mod.py\n+++ b/mod.py\n@@ -2,4 +2,4 @@\n SEP = \"a\u2028b\"\n \x0c\n def greet():\n-    return 'hi'\n+    return 'hello'\n"
 )
 
 

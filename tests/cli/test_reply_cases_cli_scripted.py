@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import ScriptedOpenAIServer, openai_server  # noqa: F401  (fixture)
 from tests.unit.test_reply_corpus_scripted import KINDS, REPLIES, load
@@ -48,8 +47,18 @@ def test_scripted_case_reply_through_the_cli(name: str, tether, tmp_path: Path, 
     openai_server.script(*entry.replies)
     openai_server.default = entry.replies[-1]
     lines = ["--lines", f"{entry.lines[0]}-{entry.lines[1]}"] if entry.lines else []
-    result = tether("-C", str(root), "edit", entry.file, *lines, "-m", entry.instruction, "--apply",
-                    env=scripted_env(openai_server, entry.settings), timeout=120)
+    result = tether(
+        "-C",
+        str(root),
+        "edit",
+        entry.file,
+        *lines,
+        "-m",
+        entry.instruction,
+        "--apply",
+        env=scripted_env(openai_server, entry.settings),
+        timeout=120,
+    )
     assert "Traceback" not in result.stderr
     if entry.after is not None:
         assert result.returncode == 0, result.stderr

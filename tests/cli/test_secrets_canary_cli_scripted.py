@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (pytest fixture)
+
 from tether.context.secrets import redact
 
 PEM_BODY = "MIIEpAIBAAKCAQEAc4n4ryPem0007xYz"
@@ -43,9 +43,9 @@ SETTINGS_PY = (
     f"# the old key was {C['openai']}, rotated\n"
     'SIGNING_KEY = """-----BEGIN RSA PRIVATE KEY-----\n'
     f"{PEM_BODY}\n"
-    "-----END RSA PRIVATE KEY-----\"\"\"\n\n\n"
+    '-----END RSA PRIVATE KEY-----"""\n\n\n'
     "def database_url() -> str:\n"
-    "    return os.environ.get(\"DATABASE_URL\", DATABASE_URL)\n"
+    '    return os.environ.get("DATABASE_URL", DATABASE_URL)\n'
 )
 FILES = {
     "settings.py": SETTINGS_PY,
@@ -69,8 +69,7 @@ ORDINARY = {  # text of each file that must go out, so a run that sent nothing d
 
 def env_for(server: ScriptedOpenAIServer) -> dict[str, str]:
     slot = {"backend": "openai", "base_url": server.base_url, "model": "scripted-model", "max_retries": 0}
-    return {"TETHER_MODELS__SCRIPTED": json.dumps(slot), "TETHER_ROLES__EDIT": '["scripted"]',
-            "TETHER_ROLES__COMPLETE": '["scripted"]'}
+    return {"TETHER_MODELS__SCRIPTED": json.dumps(slot), "TETHER_ROLES__EDIT": '["scripted"]', "TETHER_ROLES__COMPLETE": '["scripted"]'}
 
 
 def sent(server: ScriptedOpenAIServer) -> str:
@@ -118,8 +117,18 @@ def test_scripted_canary_repo(tether, workspace, openai_server):
     paths = [p for p in FILES if p != "settings.py"] + ["settings.py"]  # last: its PEM block is one line when redacted
     plan = {"steps": [{"intent": f"Tidy {p}", "files": [p]} for p in paths]}
     openai_server.script(Reply(text=json.dumps(plan)), *[Reply(text=f"```\n{redact(FILES[p])}```") for p in paths])
-    result = tether("-C", str(workspace), "repo", "-m", "Tidy the configuration files", "--max-files", "10", "--max-steps", "10",
-                    env=env_for(openai_server))
+    result = tether(
+        "-C",
+        str(workspace),
+        "repo",
+        "-m",
+        "Tidy the configuration files",
+        "--max-files",
+        "10",
+        "--max-steps",
+        "10",
+        env=env_for(openai_server),
+    )
     assert len(openai_server.posts()) >= 2, result.stderr
     text = sent(openai_server)
     assert [p for p in paths if ORDINARY[p] not in text] == [], result.stderr

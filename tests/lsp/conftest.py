@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.fixtures.openai_server import ScriptedOpenAIServer
 
 

@@ -91,11 +91,7 @@ class Editor:
     def _send_change(self, uri: str, version: int, spans: list[tuple[int, int, str]], old: str) -> None:
         events, text = [], old
         for start, end, new in sorted(spans, reverse=True):
-            events.append(
-                types.TextDocumentContentChangePartial(
-                    range=types.Range(position(text, start), position(text, end)), text=new
-                )
-            )
+            events.append(types.TextDocumentContentChangePartial(range=types.Range(position(text, start), position(text, end)), text=new))
             text = text[:start] + new + text[end:]
         self.docs[uri] = (version, text)
         self.client.text_document_did_change(

@@ -10,8 +10,9 @@ import json
 import queue
 import subprocess
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lsp_editor import SERVER, server_env
 

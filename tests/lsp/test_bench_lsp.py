@@ -15,7 +15,11 @@ pytestmark = pytest.mark.model
 def test_bench_lsp_reports_overhead_without_model_time(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "tether", "bench", "lsp", "--json", "--samples", "3"],
-        cwd=tmp_path, env=server_env(), capture_output=True, text=True, timeout=600,
+        cwd=tmp_path,
+        env=server_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout)

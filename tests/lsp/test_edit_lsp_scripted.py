@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from lsp_editor import DEMO, TIMEOUT, command, config, initialize, poll, request
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
-
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module")]

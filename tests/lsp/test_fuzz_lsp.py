@@ -24,12 +24,12 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from raw_stdio import RawServer
-
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 SEED = int(os.environ.get("TETHER_FUZZ_SEED", "20261201"))
@@ -41,26 +41,74 @@ ALLOWED_CODES = {-32700, -32600, -32601, -32602, -32002, -32800, -32801, -32802,
 
 CALC = "def add(a, b):\n    return a + b\n\n\ndef square(x):\n    return x * x\n"
 ODD = [
-    "\ud800", "\udfff", "a\udc00b", "\u2028", "\u2029", "\x0c", "\x00", "\x85", "\x0b", "\x1c\x1d\x1e",
-    "\r", "\r\n", "\n", "\ufeff", "\U0001f600", "e\u0301", "\u202e", "\\", '"', "'", "`", "${HOME}", "..",
-    "%00", "\t", " ", "ü", "\uffff", "\ufffe",
+    "\ud800",
+    "\udfff",
+    "a\udc00b",
+    "\u2028",
+    "\u2029",
+    "\x0c",
+    "\x00",
+    "\x85",
+    "\x0b",
+    "\x1c\x1d\x1e",
+    "\r",
+    "\r\n",
+    "\n",
+    "\ufeff",
+    "\U0001f600",
+    "e\u0301",
+    "\u202e",
+    "\\",
+    '"',
+    "'",
+    "`",
+    "${HOME}",
+    "..",
+    "%00",
+    "\t",
+    " ",
+    "ü",
+    "\uffff",
+    "\ufffe",
 ]
 HUGE_INTS = [-1, -(2**31), 2**31, 2**31 - 1, 2**53, 10**30, -(10**30), 2**64]
 # the methods tether serves, three times over, and some LSP methods it does not serve
 STANDARD_REQUESTS = [
-    "textDocument/completion", "textDocument/inlineCompletion", "textDocument/codeAction", "workspace/executeCommand",
+    "textDocument/completion",
+    "textDocument/inlineCompletion",
+    "textDocument/codeAction",
+    "workspace/executeCommand",
 ] * 3 + [
-    "textDocument/hover", "textDocument/definition", "completionItem/resolve", "textDocument/copilotInlineEdit",
-    "workspace/symbol", "textDocument/formatting",
+    "textDocument/hover",
+    "textDocument/definition",
+    "completionItem/resolve",
+    "textDocument/copilotInlineEdit",
+    "workspace/symbol",
+    "textDocument/formatting",
 ]
 TETHER_METHODS = [
-    "tether/status", "tether/listProposals", "tether/getProposal", "tether/acceptHunks", "tether/rejectHunks",
-    "tether/setLevel", "tether/createProposal",
+    "tether/status",
+    "tether/listProposals",
+    "tether/getProposal",
+    "tether/acceptHunks",
+    "tether/rejectHunks",
+    "tether/setLevel",
+    "tether/createProposal",
 ]
 COMMANDS = [
-    "tether.editSelection", "tether.editFile", "tether.editRepo", "tether.accept", "tether.reject",
-    "tether.acceptAll", "tether.rejectAll", "tether.setAutonomy", "tether.showContext", "tether.listProposals",
-    "tether.nothing", "", "rm -rf /",
+    "tether.editSelection",
+    "tether.editFile",
+    "tether.editRepo",
+    "tether.accept",
+    "tether.reject",
+    "tether.acceptAll",
+    "tether.rejectAll",
+    "tether.setAutonomy",
+    "tether.showContext",
+    "tether.listProposals",
+    "tether.nothing",
+    "",
+    "rm -rf /",
 ]
 
 
@@ -105,8 +153,25 @@ class Fuzz:
             return self.odd_string()
         if kind == 6:
             return [self.junk(depth + 1) for _ in range(r.randrange(4))]
-        keys = ["uri", "textDocument", "position", "range", "line", "character", "proposalId", "hunkIds", "level",
-                "instruction", "all", "command", "arguments", "context", "text", "version", self.odd_string()]
+        keys = [
+            "uri",
+            "textDocument",
+            "position",
+            "range",
+            "line",
+            "character",
+            "proposalId",
+            "hunkIds",
+            "level",
+            "instruction",
+            "all",
+            "command",
+            "arguments",
+            "context",
+            "text",
+            "version",
+            self.odd_string(),
+        ]
         return {r.choice(keys): self.junk(depth + 1) for _ in range(r.randrange(5))}
 
     def uri(self) -> str:
@@ -214,25 +279,29 @@ class Fuzz:
     def command(self) -> tuple[dict[str, Any], bool]:
         r = self.rng
         name = r.choice(COMMANDS)
-        argument = r.choice([
-            lambda: self.junk(),
-            lambda: {"uri": self.uri(), "range": self.range(), "instruction": self.odd_string()[:200]},
-            lambda: {"proposalId": self.odd_string()[:50], "hunkIds": [self.odd_string()[:20]]},
-            lambda: {"level": r.choice(["complete", "selection", "file", "repo", "REPO", 3, None, "\ud800"])},
-        ])()
+        argument = r.choice(
+            [
+                lambda: self.junk(),
+                lambda: {"uri": self.uri(), "range": self.range(), "instruction": self.odd_string()[:200]},
+                lambda: {"proposalId": self.odd_string()[:50], "hunkIds": [self.odd_string()[:20]]},
+                lambda: {"level": r.choice(["complete", "selection", "file", "repo", "REPO", 3, None, "\ud800"])},
+            ]
+        )()
         arguments = r.choice([[argument], [argument, argument], [], argument])
         return self.request("workspace/executeCommand", {"command": name, "arguments": arguments})
 
     def tether_request(self) -> tuple[dict[str, Any], bool]:
         r = self.rng
         method = r.choice(TETHER_METHODS)
-        params = r.choice([
-            lambda: self.junk(),
-            lambda: {"proposalId": self.odd_string()[:50], "hunkIds": r.choice([None, [], [self.odd_string()[:20]]])},
-            lambda: {"level": r.choice(["complete", "selection", "file", "repo", "", 0, "\u2028"])},
-            lambda: {"uri": self.uri(), "range": self.range(), "instruction": self.odd_string()[:100]},
-            lambda: {"all": self.junk()},
-        ])()
+        params = r.choice(
+            [
+                lambda: self.junk(),
+                lambda: {"proposalId": self.odd_string()[:50], "hunkIds": r.choice([None, [], [self.odd_string()[:20]]])},
+                lambda: {"level": r.choice(["complete", "selection", "file", "repo", "", 0, "\u2028"])},
+                lambda: {"uri": self.uri(), "range": self.range(), "instruction": self.odd_string()[:100]},
+                lambda: {"all": self.junk()},
+            ]
+        )()
         return self.request(method, params)
 
     def unknown(self) -> tuple[dict[str, Any], bool]:
@@ -318,12 +387,15 @@ def test_fuzzed_messages_are_answered_and_the_server_stays_up(root: Path, server
 
     def fail(index: int, why: str) -> None:
         recent = "\n".join(sent[-5:])
-        pytest.fail(f"seed {SEED}, message {index}: {why}\nlast messages sent:\n{recent}\nserver log tail:\n"
-                    f"{raw.stderr[-3000:].decode('utf-8', 'replace')}")
+        pytest.fail(
+            f"seed {SEED}, message {index}: {why}\nlast messages sent:\n{recent}\nserver log tail:\n"
+            f"{raw.stderr[-3000:].decode('utf-8', 'replace')}"
+        )
 
     try:
-        init = raw.request(1, "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
-                                              "initializationOptions": options})
+        init = raw.request(
+            1, "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}, "initializationOptions": options}
+        )
         assert "capabilities" in init["result"], init
         raw.notify("initialized", {})
         for index in range(MESSAGES):
@@ -396,8 +468,7 @@ def test_apply_edit_answered_with_null_fails_the_accept_instead_of_hanging_it(ro
     server.script(Reply(text=f"```python\ndef add(a, b):\n{docstring}    return a + b\n```"))
     raw = RawServer(root)  # answers every request from the server (workspace/applyEdit too) with null
     try:
-        raw.request(1, "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {},
-                                      "initializationOptions": options})
+        raw.request(1, "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}, "initializationOptions": options})
         raw.notify("initialized", {})
         selection = {"start": {"line": 0, "character": 0}, "end": {"line": 2, "character": 0}}
         params = {"uri": (root / "calc.py").as_uri(), "range": selection, "instruction": "Add a docstring."}

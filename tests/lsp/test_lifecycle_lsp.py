@@ -29,7 +29,9 @@ def test_lifecycle_codes_then_exit_after_shutdown_is_0(root: Path):
         before = server.request(1, "tether/status", {})
         assert error_code(before) == -32002 and "initialize" in before["error"]["message"]
         assert error_code(server.request(2, "textDocument/completion", {"textDocument": {"uri": "file:///x"}})) == -32002
-        server.notify("textDocument/didOpen", {"textDocument": {"uri": "file:///early.py", "languageId": "python", "version": 1, "text": "x"}})
+        server.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": "file:///early.py", "languageId": "python", "version": 1, "text": "x"}}
+        )
 
         assert "capabilities" in server.initialize(3)["result"]
         uri = (root / "calc.py").as_uri()

@@ -17,7 +17,6 @@ import pytest
 import pytest_lsp
 from lsp_editor import TIMEOUT, config, initialize, request
 from pytest_lsp import LanguageClient
-
 from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 

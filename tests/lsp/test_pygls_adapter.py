@@ -81,7 +81,12 @@ def drive(tmp_path: Path, debug: bool) -> dict[str, Any]:
     capture = Capture()
     server.protocol.set_writer(capture)
     for message in (
-        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}},
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}},
+        },
         {"jsonrpc": "2.0", "id": 2, "method": "tether/test/raise", "params": {}},
     ):
         server.protocol.handle_message(json.loads(json.dumps(message), object_hook=server.protocol.structure_message))

@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from lsp_editor import TIMEOUT, command, config, initialize, poll
+from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
-
 from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
@@ -99,9 +98,7 @@ async def test_scripted_edited_plan_and_cancellation(client: LanguageClient, wor
     planned = await command(client, "tether.editRepo", {"instruction": "Add mul and test it."})
     edited = planned["plan"].replace('"tests/test_calc.py"', '"calc.py"')
     server.script(Reply(text=MUL + "\n\n", chunk_delay_s=0.5, chunk_chars=2))
-    params = types.ExecuteCommandParams(
-        command="tether.editRepo", arguments=[{"planId": planned["runId"], "plan": edited}]
-    )
+    params = types.ExecuteCommandParams(command="tether.editRepo", arguments=[{"planId": planned["runId"], "plan": edited}])
     asked = len(server.posts("/chat/completions"))
     pending = asyncio.wrap_future(client.protocol.send_request(types.WORKSPACE_EXECUTE_COMMAND, params, msg_id="cancel-repo"))
     await poll(lambda: len(server.posts("/chat/completions")) > asked, timeout=TIMEOUT, what="the step's model request")

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from lsp_editor import TIMEOUT, command, config, initialize, poll, request
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
 

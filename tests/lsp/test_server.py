@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from lsp_editor import DEMO, TIMEOUT, command, config, initialize, poll, request
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
 
@@ -73,8 +73,15 @@ async def test_initialize_advertises_every_surface(client: LanguageClient):
     assert caps.code_action_provider
     assert caps.text_document_sync.change == types.TextDocumentSyncKind.Incremental
     assert set(caps.execute_command_provider.commands) >= {
-        "tether.editSelection", "tether.editFile", "tether.accept", "tether.reject", "tether.acceptAll",
-        "tether.rejectAll", "tether.setAutonomy", "tether.showContext", "tether.listProposals",
+        "tether.editSelection",
+        "tether.editFile",
+        "tether.accept",
+        "tether.reject",
+        "tether.acceptAll",
+        "tether.rejectAll",
+        "tether.setAutonomy",
+        "tether.showContext",
+        "tether.listProposals",
     }
 
 
@@ -189,9 +196,7 @@ async def test_bundled_edit_selection_is_a_proposal_or_a_clear_error_and_a_hunk_
     editor.replace_all(doc, text)  # the buffer is at version 2 now
     shown = len(client.messages)
     try:
-        proposal = await command(
-            client, "tether.editSelection", {"uri": doc, "range": selection(0, 2), "instruction": "Add a docstring."}
-        )
+        proposal = await command(client, "tether.editSelection", {"uri": doc, "range": selection(0, 2), "instruction": "Add a docstring."})
     except JsonRpcException as exc:  # the reply stayed unusable, or went past the leash
         assert exc.data["type"] in ("GenerationError", "LeashError"), exc.data
         assert exc.data["exitCode"] in (5, 7) and len(exc.message) > 20 and "Traceback" not in exc.message
@@ -238,8 +243,14 @@ async def test_scripted_proposal_accepting_some_hunks_keeps_the_rest_valid(clien
     note = await asyncio.wait_for(changed, TIMEOUT)
     assert result["applied"] is True and result["proposal"]["status"] == "partial"
     assert editor.text(doc) == SCRIPTED_BASE.replace("line 2\n", "line two\n")
-    assert {"id": TWO_HUNKS, "level": "file", "instruction": "scripted two-hunk change", "status": "partial",
-            "files": ["scripted.py"], "hunks": 2} in note["proposals"]
+    assert {
+        "id": TWO_HUNKS,
+        "level": "file",
+        "instruction": "scripted two-hunk change",
+        "status": "partial",
+        "files": ["scripted.py"],
+        "hunks": 2,
+    } in note["proposals"]
 
     result = await request(client, "tether/acceptHunks", {"proposalId": TWO_HUNKS, "hunkIds": [second]})
     assert result["applied"] is True and result["proposal"]["status"] == "done"
@@ -312,9 +323,7 @@ async def test_autonomy_slider_gates_operations(client: LanguageClient, workspac
         await command(client, "tether.editSelection", {"uri": doc, "range": selection(0, 1), "instruction": "x"})
     assert caught.value.data["type"] == "LeashError" and "tether.setAutonomy" in caught.value.message
 
-    client.workspace_did_change_configuration(
-        types.DidChangeConfigurationParams(settings={"tether": {**OPTIONS, "maxLevel": "selection"}})
-    )
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"tether": {**OPTIONS, "maxLevel": "selection"}}))
     with pytest.raises(JsonRpcException) as caught:
         await request(client, "tether/setLevel", {"level": "file"})
     assert caught.value.data["type"] == "LeashError"

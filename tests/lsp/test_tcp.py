@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from lsprotocol import types
 from lsp_editor import SERVER, TIMEOUT, capabilities, make_client, poll, request, server_env
+from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsprotocol import types
 from lsp_editor import TIMEOUT, config, initialize, request
+from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
-
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module")]
@@ -78,6 +77,6 @@ async def test_edit_of_the_repaired_buffer_is_refused_until_the_character_is_gon
     assert "not valid Unicode" in caught.value.message and "line 1" in caught.value.message
 
     editor.replace_all(notes, "s = 'ok'\n")
-    server.script(Reply(text="```python\n\"\"\"Notes.\"\"\"\ns = 'ok'\n```"))
+    server.script(Reply(text='```python\n"""Notes."""\ns = \'ok\'\n```'))
     proposal = await request(client, "tether/createProposal", {"uri": notes, "instruction": "Add a docstring."})
     assert proposal["files"][0]["newText"].startswith('"""Notes."""')

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import ScriptedOpenAIServer
+
 from tether.config import load_settings
 from tether.context.providers import default_providers
 from tether.engine import Engine

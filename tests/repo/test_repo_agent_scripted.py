@@ -13,9 +13,9 @@ import json
 import os
 
 import pytest
-
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 from tests.repo.helpers import CALC, CHECK, scripted_engine, snapshot
+
 from tether.errors import CheckFailedError, LeashError
 from tether.ops.repo import apply_run, continue_run, load_run, raise_for_outcome, run_repo
 from tether.ops.repo_models import RepoOptions, RunHooks
@@ -208,4 +208,3 @@ async def test_scripted_undo_refuses_a_file_changed_since_and_writes_nothing(cal
     with pytest.raises(Exception, match="No applied proposal"):
         undo_proposal(engine)
     await engine.aclose()
-

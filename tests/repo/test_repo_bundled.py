@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import make_git_repo
 from tests.repo.helpers import snapshot
+
 from tether.config import load_settings
 from tether.context.providers import default_providers
 from tether.engine import Engine

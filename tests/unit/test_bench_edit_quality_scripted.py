@@ -23,8 +23,24 @@ from tether.proposals import Proposal, build_file_change
 from tether.slider import Level
 
 SEEDS = default_seeds()
-CASE_KEYS = {"task", "kind", "file", "lines", "seconds", "tries", "replies", "failed_reply_kinds", "outcome", "valid",
-             "changed_lines", "damaged", "damage", "warnings", "done", "error"}
+CASE_KEYS = {
+    "task",
+    "kind",
+    "file",
+    "lines",
+    "seconds",
+    "tries",
+    "replies",
+    "failed_reply_kinds",
+    "outcome",
+    "valid",
+    "changed_lines",
+    "damaged",
+    "damage",
+    "warnings",
+    "done",
+    "error",
+}
 
 
 def _seed_digest() -> str:
@@ -71,8 +87,9 @@ def test_scripted_task_list_and_subsets():
 
 
 def _proposal(task: Task, base: str, new: str) -> Proposal:
-    return Proposal(level=Level.SELECTION if task.lines else Level.FILE, instruction=task.instruction,
-                    files=[build_file_change(task.file, base, new)])
+    return Proposal(
+        level=Level.SELECTION if task.lines else Level.FILE, instruction=task.instruction, files=[build_file_change(task.file, base, new)]
+    )
 
 
 async def test_scripted_judge_counts_damaging_proposals(tmp_path):

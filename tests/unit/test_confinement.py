@@ -22,8 +22,8 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from tests.conftest import git, make_git_repo
+
 from tether.config import load_settings
 from tether.context.budget import estimate_tokens
 from tether.context.code_providers import RepoMapProvider, _add_body
@@ -33,8 +33,8 @@ from tether.context.gitinfo import GitInfo
 from tether.context.ignore import walk_files
 from tether.context.indexworker import run_batches
 from tether.context.pack import ContextPack
-from tether.context.recent import RecentChunks
 from tether.context.ranking import Ranked
+from tether.context.recent import RecentChunks
 from tether.context.repomap import RepoMap
 from tether.context.tags import Definition
 from tether.docs.index import DocsIndex
@@ -49,10 +49,7 @@ from tether.slider import Level
 OUTSIDE_MARKS = ("OUTSIDE-FILE-MARK", "OUTSIDE-DIR-MARK", "OUTSIDE-CHAIN-MARK")
 OUTSIDE_NAMES = ("outside_fn", "outside_dir_fn", "chained_fn")
 LINKS_OUT = ("file_link.py", "chain.py", "hops/hop1.py", "hops/hop2.py", "lib/mod.py")
-APP = (
-    "from alias import inside_fn\n\n\ndef main():\n"
-    "    return inside_fn() + outside_fn() + outside_dir_fn() + chained_fn()\n"
-)
+APP = "from alias import inside_fn\n\n\ndef main():\n    return inside_fn() + outside_fn() + outside_dir_fn() + chained_fn()\n"
 REAL = "def inside_fn():\n    return 'INSIDE-MARK'\n"
 
 
@@ -215,7 +212,11 @@ def test_index_workers_treat_links_out_as_gone(hostile: Path) -> None:
 async def test_repo_map_provider_sends_nothing_from_outside(hostile: Path) -> None:
     engine = make_engine(hostile)
     target = EditTarget(
-        path="app.py", text=APP, start_line=3, end_line=4, level=Level.SELECTION,
+        path="app.py",
+        text=APP,
+        start_line=3,
+        end_line=4,
+        level=Level.SELECTION,
         instruction="make main call inside_fn, outside_fn, outside_dir_fn and chained_fn",
     )
     pack = ContextPack()
@@ -255,8 +256,12 @@ def test_git_recent_files_leave_links_out_out(tmp_path: Path) -> None:
 def test_lsp_recent_chunks_skip_buffers_whose_real_path_is_outside(hostile: Path) -> None:
     engine = make_engine(hostile)
     docs = {}
-    for rel, text in (("file_link.py", "def outside_fn(): 'OUTSIDE-FILE-MARK'\n"), ("chain.py", "chained_fn\n"),
-                      ("dir_link/mod.py", "outside_dir_fn\n"), ("alias.py", REAL)):
+    for rel, text in (
+        ("file_link.py", "def outside_fn(): 'OUTSIDE-FILE-MARK'\n"),
+        ("chain.py", "chained_fn\n"),
+        ("dir_link/mod.py", "outside_dir_fn\n"),
+        ("alias.py", REAL),
+    ):
         uri = (hostile / rel).as_uri()
         docs[uri] = SimpleNamespace(uri=uri, source=text, version=1)
     session = SimpleNamespace(engine=engine, recent=RecentChunks())

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import make_git_repo
+
 from tether.context.budget import TokenCounter, estimate_tokens
 from tether.context.digest import build_digest, render_tree
 from tether.errors import InputError
@@ -44,7 +44,10 @@ async def test_digest_has_summary_tree_and_files(repo: Path) -> None:
     assert "Directory structure:\n└── demo/\n" in text
     assert "│   └── long.py" in text or "    └── long.py" in text
     assert "blob.bin  (binary, no content)" in text
-    assert "================================================\nFILE: src/util.py\n================================================\ndef helper():\n    return 42\n" in text
+    assert (
+        "================================================\nFILE: src/util.py\n================================================\ndef helper():\n    return 42\n"
+        in text
+    )
     assert digest.included == [".gitignore", ".tetherignore", "README.md", "big/long.py", "src/app.py", "src/settings.py", "src/util.py"]
     assert digest.skipped == {"data/blob.bin": "binary"}
     assert f"Estimated tokens: {digest.tokens:,}" in text

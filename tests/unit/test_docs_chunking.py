@@ -29,7 +29,7 @@ Use it.
 
 
 def _lines(text: str, chunk) -> str:
-    return "\n".join(text.split("\n")[chunk.start_line - 1:chunk.end_line])
+    return "\n".join(text.split("\n")[chunk.start_line - 1 : chunk.end_line])
 
 
 def test_chunks_follow_headings_and_keep_the_path():

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.fixtures.scripted_backend import ScriptedBackend
 
 from tether.backends.router import Router
 from tether.config import load_settings
@@ -20,7 +21,6 @@ from tether.docs.index import DocsIndex, workspace_index_path
 from tether.docs.ingest import Ingester
 from tether.engine import Engine
 from tether.ops.edit import edit_selection
-from tests.fixtures.scripted_backend import ScriptedBackend
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "docs"
 CODE = (

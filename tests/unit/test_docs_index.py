@@ -132,8 +132,7 @@ def test_planner_caps_the_postings_it_scores(tmp_path):
     with DocsIndex(tmp_path / "big.sqlite") as ix:
         src = ix.add_source("s", "/s", "folder", None)
         n = MAX_POSTINGS * 3
-        text = "".join(f"# P{i}\n\n{'common' if i < n // 3 else 'filler'} w{i} {'medium' if i % 4 == 0 else ''}\n\n"
-                       for i in range(n))
+        text = "".join(f"# P{i}\n\n{'common' if i < n // 3 else 'filler'} w{i} {'medium' if i % 4 == 0 else ''}\n\n" for i in range(n))
         ix.put_document(src.id, _doc("a.md"), chunk_markdown(text, max_tokens=8))
         ix.refresh_stats()
         plan = ix.planner.plan("unheard medium common w7")

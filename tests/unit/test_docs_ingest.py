@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from tests.fixtures.docs_server import DocsServer
+
 from tether.docs.fetch import Fetcher, FetchLimits, is_private_host, resolves_private, twin_url
 from tether.docs.index import DocsIndex
 from tether.docs.ingest import Ingester
@@ -47,7 +47,7 @@ async def test_local_llms_txt_ingests_every_linked_page(index, corpus):
     assert hit.path == str(corpus / "pages" / "retries.md")
     assert hit.heading == "Retries and failures > The dead-letter queue"
     lines = (corpus / "pages" / "retries.md").read_text().split("\n")
-    assert hit.text == "\n".join(lines[hit.start_line - 1:hit.end_line])
+    assert hit.text == "\n".join(lines[hit.start_line - 1 : hit.end_line])
 
 
 async def test_optional_section_pages_are_marked(index, corpus):
@@ -55,8 +55,7 @@ async def test_optional_section_pages_are_marked(index, corpus):
     optional = {r[0] for r in index.conn.execute("SELECT key FROM documents WHERE optional = 1")}
     assert optional == {"pages/changelog.md", "pages/faq.md", "pages/upgrading.md"}
     assert index.search("weighted queue selection release", k=1)[0].path.endswith("changelog.md")
-    assert all(not h.path.endswith("changelog.md")
-               for h in index.search("weighted queue selection release", k=5, include_optional=False))
+    assert all(not h.path.endswith("changelog.md") for h in index.search("weighted queue selection release", k=5, include_optional=False))
 
 
 async def test_reingest_after_a_change_touches_only_the_changed_page(index, corpus):
@@ -160,8 +159,10 @@ def site(corpus) -> Path:
     (corpus / "pages" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(64))
     llms = corpus / "llms.txt"
     text = llms.read_text().replace("(pages/workers.md)", "(pages/workers)")
-    text = text.replace("## Optional", "## Extra\n\n- [Plain](pages/plain.html)\n- [Big](pages/big.md)\n"
-                        "- [Logo](pages/logo.png)\n- [Gone](pages/gone.md)\n\n## Optional")
+    text = text.replace(
+        "## Optional",
+        "## Extra\n\n- [Plain](pages/plain.html)\n- [Big](pages/big.md)\n- [Logo](pages/logo.png)\n- [Gone](pages/gone.md)\n\n## Optional",
+    )
     llms.write_text(text)
     return corpus
 
@@ -259,8 +260,18 @@ async def test_http_llms_txt_answered_with_html_is_an_error(index, tmp_path):
 
 
 def test_private_hosts():
-    for host in ("127.0.0.1", "localhost", "docs.localhost", "10.1.2.3", "192.168.0.9", "169.254.169.254",
-                 "[::1]", "0.0.0.0", "::ffff:127.0.0.1", "fd00::1"):
+    for host in (
+        "127.0.0.1",
+        "localhost",
+        "docs.localhost",
+        "10.1.2.3",
+        "192.168.0.9",
+        "169.254.169.254",
+        "[::1]",
+        "0.0.0.0",
+        "::ffff:127.0.0.1",
+        "fd00::1",
+    ):
         assert is_private_host(host), host
     for host in ("93.184.216.34", "example.com", "2606:4700::1111"):
         assert not is_private_host(host), host

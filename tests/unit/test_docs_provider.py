@@ -73,7 +73,7 @@ async def test_provider_adds_cited_untrusted_chunks_within_the_budget(tmp_path):
     assert first.path == str(SEEDS / "pages" / "retries.md")
     assert first.heading == "Retries and failures > Backoff"
     lines = (SEEDS / "pages" / "retries.md").read_text().split("\n")
-    assert docs[0].text == "\n".join(lines[first.start_line - 1:first.end_line])
+    assert docs[0].text == "\n".join(lines[first.start_line - 1 : first.end_line])
     assert first.label() == f"{first.path} — Retries and failures > Backoff"
     assert sum(item.source.tokens for item in docs) <= 1000
 

@@ -39,7 +39,7 @@ print(1)
 Open an issue first.
 """
 
-CODE = '''TIMEOUT = 30
+CODE = """TIMEOUT = 30
 
 
 def load(path):
@@ -50,12 +50,15 @@ def load(path):
 def save(path, text):
     with open(path, "w") as handle:
         handle.write(text)
-'''
+"""
 
 
 def test_sections_of_toml_markdown_and_python():
     assert [s.name for s in sections("pyproject.toml", PYPROJECT)] == [
-        "project", "project.optional-dependencies", "tool.ruff", "tool.pytest.ini_options",
+        "project",
+        "project.optional-dependencies",
+        "tool.ruff",
+        "tool.pytest.ini_options",
     ]
     assert [s.header for s in sections("README.md", README)] == ["# shapes", "## Usage", "## Contributing"]
     assert [s.name for s in sections("io.py", CODE)] == ["TIMEOUT", "load", "save"]
@@ -63,7 +66,7 @@ def test_sections_of_toml_markdown_and_python():
 
 
 def test_a_table_left_out_is_dropped_unless_the_instruction_names_it():
-    new = PYPROJECT.replace('[tool.ruff]\nline-length = 100\n\n', "").replace("0.2.0", "0.2.1")
+    new = PYPROJECT.replace("[tool.ruff]\nline-length = 100\n\n", "").replace("0.2.0", "0.2.1")
     assert [s.header for s in dropped_sections("pyproject.toml", PYPROJECT, new, "Bump the version.")] == ["[tool.ruff]"]
     assert dropped_sections("pyproject.toml", PYPROJECT, new, "Delete [tool.ruff].") == []
     assert dropped_sections("pyproject.toml", PYPROJECT, new, "Drop the ruff settings") == []

@@ -47,6 +47,12 @@ def test_replies_are_read_and_fitted_to_the_file():
     assert extract_code("```python\nx = 1\n```\nExplanation", "a = 0\n") == "x = 1\n"
     assert extract_code("x = 1\n```\nExplanation", "a = 0\n") == "x = 1\n"  # closer without opener
     assert extract_code("Here it is:\n```\nx = 1\n", "a = 0\n") == "x = 1\n"  # opener without closer
-    assert fit_region("x = 1\n", "a = 0", ) == "x = 1"
+    assert (
+        fit_region(
+            "x = 1\n",
+            "a = 0",
+        )
+        == "x = 1"
+    )
     assert fit_region("x = 1\n", "a = 0\n\n\n") == "x = 1\n\n\n"  # blank tail the model never saw
     assert detect_newline("a\r\nb\r\n") == "\r\n" and detect_newline("a\nb\n") == "\n"

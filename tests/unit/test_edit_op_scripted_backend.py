@@ -9,13 +9,13 @@ against the real model in tests/backends/.
 from __future__ import annotations
 
 import pytest
+from tests.fixtures.scripted_backend import ScriptedBackend
 
 from tether.backends.router import Router
 from tether.config import load_settings
 from tether.engine import Engine
 from tether.errors import GenerationError, InputError, LeashError
 from tether.ops.edit import edit_file, edit_selection
-from tests.fixtures.scripted_backend import ScriptedBackend
 
 FILE = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
 

@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import git, make_git_repo
+
 from tether.context.files import is_excluded, list_files
 from tether.context.gitinfo import GitInfo
 from tether.context.ignore import IgnoreRules, compile_pattern, walk_files
@@ -90,8 +90,15 @@ def test_workspace_in_a_subfolder_of_the_repository(repo: Path) -> None:
 def test_plain_folder_is_walked_with_gitignore_and_default_skips(tmp_path: Path) -> None:
     root = tmp_path / "plain"
     for rel, text in {
-        "a.py": "", "sub/b.py": "", "sub/skip.tmp": "", "node_modules/x/index.js": "", ".venv/lib.py": "",
-        "__pycache__/a.pyc": "", ".env": "K=1", "sub/.gitignore": "*.tmp\n", ".tetherignore": "secret_dir/\n",
+        "a.py": "",
+        "sub/b.py": "",
+        "sub/skip.tmp": "",
+        "node_modules/x/index.js": "",
+        ".venv/lib.py": "",
+        "__pycache__/a.pyc": "",
+        ".env": "K=1",
+        "sub/.gitignore": "*.tmp\n",
+        ".tetherignore": "secret_dir/\n",
         "secret_dir/c.py": "",
     }.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)

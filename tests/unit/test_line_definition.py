@@ -27,9 +27,7 @@ LSP_CASE = "import os\n\x0c\ndef greet():\n    return 'hi'\n"  # its LSP part, 4
 def test_hunk_header_counts_lines_as_git_does():
     new = CASE.replace("'hi'", "'hello'")
     (hunk,) = make_hunks("mod.py", CASE, new)
-    assert hunk.diff == (
-        "@@ -2,4 +2,4 @@\n SEP = \"a\u2028b\"\n \x0c\n def greet():\n-    return 'hi'\n+    return 'hello'\n"
-    )
+    assert hunk.diff == ("@@ -2,4 +2,4 @@\n SEP = \"a\u2028b\"\n \x0c\n def greet():\n-    return 'hi'\n+    return 'hello'\n")
     assert hunk.old_start == 2 and NO_NEWLINE not in hunk.diff
     assert apply_hunks(CASE, [hunk]) == new
 
@@ -124,7 +122,10 @@ def test_env_secrets_are_redacted_on_every_kind_of_line():
 def test_outline_rows_are_tether_lines():
     from tether.context.syntax import outline
 
-    for text in ("x = 1\r\x0c\rclass A:\r    def m(self):\r        pass\r", "x = '\u2028'\n\x0c\nclass A:\n    def m(self):\n        pass\n"):
+    for text in (
+        "x = 1\r\x0c\rclass A:\r    def m(self):\r        pass\r",
+        "x = '\u2028'\n\x0c\nclass A:\n    def m(self):\n        pass\n",
+    ):
         entries = outline("m.py", text)
         assert [(e.name, e.start_line, e.end_line) for e in entries] == [("x", 0, 0), ("A", 2, 4), ("m", 3, 4)]
         assert entries[2].signature.startswith("def m(self)")

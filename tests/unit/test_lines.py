@@ -38,7 +38,7 @@ def test_form_feed_line_of_its_own_is_one_line():
 
 
 def test_u2028_inside_a_string_literal():
-    text = 'import os\nSEP = "a\u2028b"\n\x0c\ndef greet():\n    return \'hi\'\n'
+    text = "import os\nSEP = \"a\u2028b\"\n\x0c\ndef greet():\n    return 'hi'\n"
     assert line_count(text) == 5
     assert split_lines(text)[4] == "    return 'hi'"  # line 5, 1-based, as git counts
 
@@ -109,7 +109,7 @@ def test_detect_newline():
 
 
 def test_lone_cr_as_lf_keeps_length_and_crlf():
-    source = "a\rb\r\nc\x0cd\n".encode()
+    source = b"a\rb\r\nc\x0cd\n"
     out = lone_cr_as_lf(source)
     assert out == b"a\nb\r\nc\x0cd\n" and len(out) == len(source)
     assert lone_cr_as_lf(b"plain\n") == b"plain\n"

@@ -125,10 +125,12 @@ def test_heading_without_space_is_read_with_a_warning():
 
 
 def test_links_without_notes():
-    doc = parse_llmstxt("# T\n\n## Docs\n\n- [Plain](plain.md)\n- [Colon only](c.md):\n- [Titled](t.md \"A title\")\n")
+    doc = parse_llmstxt('# T\n\n## Docs\n\n- [Plain](plain.md)\n- [Colon only](c.md):\n- [Titled](t.md "A title")\n')
     links = doc.sections[0].links
     assert [(link.name, link.url, link.notes) for link in links] == [
-        ("Plain", "plain.md", ""), ("Colon only", "c.md", ""), ("Titled", "t.md", "")
+        ("Plain", "plain.md", ""),
+        ("Colon only", "c.md", ""),
+        ("Titled", "t.md", ""),
     ]
 
 

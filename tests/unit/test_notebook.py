@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import make_git_repo
+
 from tether.context.budget import estimate_tokens
 from tether.context.digest import build_digest
 from tether.context.notebook import MAX_OUTPUT_LINES, render_notebook
@@ -22,18 +23,30 @@ def notebook() -> dict:
         "cells": [
             {"cell_type": "markdown", "metadata": {}, "source": ["# Sine\n", "A plot of sin(x)."]},
             {
-                "cell_type": "code", "metadata": {}, "execution_count": 1,
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": 1,
                 "source": ["import math\n", "ys = [math.sin(x) for x in range(10)]\n", "print(len(ys))"],
                 "outputs": [
                     {"output_type": "stream", "name": "stdout", "text": ["10\n"]},
                     {"output_type": "display_data", "metadata": {}, "data": {"image/png": PNG, "text/plain": ["<Figure>"]}},
-                    {"output_type": "execute_result", "metadata": {}, "execution_count": 1,
-                     "data": {"text/plain": [f"{i}\n" for i in range(40)]}},
+                    {
+                        "output_type": "execute_result",
+                        "metadata": {},
+                        "execution_count": 1,
+                        "data": {"text/plain": [f"{i}\n" for i in range(40)]},
+                    },
                 ],
             },
-            {"cell_type": "code", "metadata": {}, "execution_count": 2, "source": "1 / 0", "outputs": [
-                {"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero", "traceback": ["..."]},
-            ]},
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": 2,
+                "source": "1 / 0",
+                "outputs": [
+                    {"output_type": "error", "ename": "ZeroDivisionError", "evalue": "division by zero", "traceback": ["..."]},
+                ],
+            },
         ],
     }
 

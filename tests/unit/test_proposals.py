@@ -6,12 +6,12 @@ import subprocess
 
 import pytest
 import unidiff
+from tests.conftest import make_git_repo
 
 from tether.errors import ProposalError, StaleError
 from tether.proposals import HunkStatus, Proposal, apply_hunks, build_file_change, line_replacement
 from tether.slider import Level
 from tether.store import ProposalStore
-from tests.conftest import make_git_repo
 
 BASE = "".join(f"line {i}\n" for i in range(40))
 NEW = BASE.replace("line 2\n", "LINE two\n").replace("line 20\n", "").replace("line 39\n", "line 39 end")

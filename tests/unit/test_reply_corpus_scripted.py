@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (fixture)
+
 from tether.config import load_settings
 from tether.context.providers import default_providers
 from tether.engine import Engine
@@ -94,9 +94,7 @@ ENTRIES = sorted(p.name for p in REPLIES.iterdir() if (p / "entry.toml").is_file
 
 def remote_engine(root: Path, server: ScriptedOpenAIServer, overrides: dict[str, Any]) -> Engine:
     slot = {"backend": "openai", "base_url": server.base_url, "model": "scripted-model", "max_retries": 0}
-    settings = load_settings(
-        root, env={}, overrides={**overrides, "models": {"remote": slot}, "roles": {"edit": ["remote"]}}
-    )
+    settings = load_settings(root, env={}, overrides={**overrides, "models": {"remote": slot}, "roles": {"edit": ["remote"]}})
     engine = Engine(settings, root)
     engine.providers = default_providers(engine)
     return engine

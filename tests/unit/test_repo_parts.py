@@ -66,10 +66,14 @@ def test_model_plans_parse_from_json_or_prose_and_bad_ones_are_reaskable_errors(
 
 
 def test_plans_round_trip_through_the_editable_toml_form():
-    plan = Plan.model_validate({"steps": [
-        {"intent": 'Add "mul" to calc', "files": ["calc.py"]},
-        {"intent": "Use it — everywhere", "files": ["app.py", "calc.py"]},
-    ]})
+    plan = Plan.model_validate(
+        {
+            "steps": [
+                {"intent": 'Add "mul" to calc', "files": ["calc.py"]},
+                {"intent": "Use it — everywhere", "files": ["app.py", "calc.py"]},
+            ]
+        }
+    )
     text = render_plan(plan, "Add multiplication")
     again, task = parse_plan_text(text)
     assert again == plan and task == "Add multiplication"
@@ -117,7 +121,9 @@ def test_test_ci_and_suppression_edits_are_flagged():
     new = "import os  # noqa: F401\n\n\ndef f(x):  # type: ignore[no-untyped-def]\n    return x\n"
     flags = review_flags(build_file_change("src/f.py", base, new))
     assert len(flags) == 1 and "# noqa" in flags[0] and "# type: ignore" in flags[0]
-    skipped = review_flags(build_file_change("tests/test_f.py", "def test_f():\n    pass\n", "import pytest\n\n\n@pytest.mark.skip\ndef test_f():\n    pass\n"))
+    skipped = review_flags(
+        build_file_change("tests/test_f.py", "def test_f():\n    pass\n", "import pytest\n\n\n@pytest.mark.skip\ndef test_f():\n    pass\n")
+    )
     assert any("Edits tests" in f for f in skipped) and any("pytest.mark.skip" in f for f in skipped)
     # a suppression that was already there is not flagged again
     assert review_flags(build_file_change("src/f.py", new, new.replace("return x", "return x + 1"))) == []

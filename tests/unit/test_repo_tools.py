@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.conftest import make_git_repo
+
 from tether.config import load_settings
 from tether.engine import Engine
 from tether.errors import InputError

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import make_git_repo
+
 from tether.config import load_settings
 from tether.context.code_providers import RepoMapProvider, ScopeProvider
 from tether.context.pack import ContextPack
@@ -44,9 +44,7 @@ def distractors(n: int = 12) -> dict[str, str]:
     """Modules that define and call many functions, none of them about tax."""
     files = {}
     for i in range(n):
-        body = "".join(
-            f"def step_{i}_{j}(data):\n    return normalize_{i}(data) + {j}\n\n\n" for j in range(8)
-        )
+        body = "".join(f"def step_{i}_{j}(data):\n    return normalize_{i}(data) + {j}\n\n\n" for j in range(8))
         files[f"pipeline/stage_{i}.py"] = f"def normalize_{i}(data):\n    return data\n\n\n{body}"
     return files
 
@@ -255,7 +253,11 @@ async def test_budgets_are_counted_with_the_models_tokenizer(shop: Path) -> None
         await engine.aclose()
 
 
-LONG_FUNCTION = "import os\n\n\ndef long_function(x):\n" + "".join(f"    x = x + {i}\n" for i in range(30)) + "    return x\n\n\ndef other():\n    return 1\n"
+LONG_FUNCTION = (
+    "import os\n\n\ndef long_function(x):\n"
+    + "".join(f"    x = x + {i}\n" for i in range(30))
+    + "    return x\n\n\ndef other():\n    return 1\n"
+)
 
 
 async def test_scope_provider_adds_the_enclosing_function_of_a_small_selection(tmp_path: Path) -> None:

@@ -78,9 +78,25 @@ def test_redact_is_idempotent_and_keeps_structure() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [".env", "app/.env.local", ".env.production", "prod.env", "id_rsa", "deploy/id_ed25519", "certs/server.pem",
-     "tls.key", "store.p12", ".netrc", ".npmrc", "credentials.json", ".aws/credentials", "home/.ssh/config",
-     "secrets.yaml", "infra/terraform.tfstate", ".git-credentials"],
+    [
+        ".env",
+        "app/.env.local",
+        ".env.production",
+        "prod.env",
+        "id_rsa",
+        "deploy/id_ed25519",
+        "certs/server.pem",
+        "tls.key",
+        "store.p12",
+        ".netrc",
+        ".npmrc",
+        "credentials.json",
+        ".aws/credentials",
+        "home/.ssh/config",
+        "secrets.yaml",
+        "infra/terraform.tfstate",
+        ".git-credentials",
+    ],
 )
 def test_secret_paths(path: str) -> None:
     assert is_secret_path(path)
@@ -88,8 +104,7 @@ def test_secret_paths(path: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [".env.example", ".env.sample", "id_rsa.pub", "config.py", "src/keys.py", "environment.py", "docs/secrets.md",
-     "token.go", "README.md"],
+    [".env.example", ".env.sample", "id_rsa.pub", "config.py", "src/keys.py", "environment.py", "docs/secrets.md", "token.go", "README.md"],
 )
 def test_ordinary_paths(path: str) -> None:
     assert not is_secret_path(path)

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (fixture)
+
 from tether.config import load_settings
 from tether.context.pack import ContextPack
 from tether.context.providers import default_providers
@@ -60,8 +60,14 @@ def remote_engine(root: Path, server: ScriptedOpenAIServer) -> Engine:
 async def test_scripted_canary_never_enters_a_context_pack(shop: Path, openai_server: ScriptedOpenAIServer) -> None:
     engine = remote_engine(shop, openai_server)
     text = (shop / "shop/cart.py").read_text()
-    target = EditTarget(path="shop/cart.py", text=text, start_line=4, end_line=7, level=Level.SELECTION,
-                        instruction="call charge_card with the total; PAYMENT_API_KEY is in .env")
+    target = EditTarget(
+        path="shop/cart.py",
+        text=text,
+        start_line=4,
+        end_line=7,
+        level=Level.SELECTION,
+        instruction="call charge_card with the total; PAYMENT_API_KEY is in .env",
+    )
     pack = ContextPack()
     for provider in engine.providers:
         await provider.provide(engine, target, pack, 2000)
@@ -76,9 +82,7 @@ async def test_scripted_canary_never_reaches_the_endpoint(shop: Path, openai_ser
     openai_server.script(Reply(text=f"```python\n{REPLY}```"))
     engine = remote_engine(shop, openai_server)
     try:
-        proposal = await edit_selection(
-            engine, "shop/cart.py", "call charge_card with the total; PAYMENT_API_KEY is in .env", 4, 7
-        )
+        proposal = await edit_selection(engine, "shop/cart.py", "call charge_card with the total; PAYMENT_API_KEY is in .env", 4, 7)
     finally:
         await engine.aclose()
     assert "+        return charge_card(total)" in proposal.diff()

@@ -9,6 +9,7 @@ survives ``redact``.
 from __future__ import annotations
 
 import os
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,11 +41,24 @@ TOKENS = st.one_of(
 SEPARATORS = st.sampled_from([" ", "\n", "\r\n", "\r", '"', "'", "(", ")", ",", "=", ": ", "\t", "\u2028", "\x0c"])
 SURROUNDINGS = st.text(alphabet=ALNUM + " _.=:'\"()\n\r\t\x0c\u2028#", max_size=40)
 
-ORDINARY_LINES = st.sampled_from([
-    "def add(a, b):", "    return a + b", "", "# comment", "password = user_password", "token: str",
-    "x = f()", "\x0cpage", "a\u2028b", "\x00", "é\U0001f600", "url = 'https://example.com/a'",
-    "API_KEY = os.environ['API_KEY']", "\ud800",
-])
+ORDINARY_LINES = st.sampled_from(
+    [
+        "def add(a, b):",
+        "    return a + b",
+        "",
+        "# comment",
+        "password = user_password",
+        "token: str",
+        "x = f()",
+        "\x0cpage",
+        "a\u2028b",
+        "\x00",
+        "é\U0001f600",
+        "url = 'https://example.com/a'",
+        "API_KEY = os.environ['API_KEY']",
+        "\ud800",
+    ]
+)
 SECRET_LINES = st.one_of(
     st.builds(lambda t: f'API_KEY = "{t}"', TOKENS),
     st.builds(lambda v: f"password = '{v}'", body(ALNUM, 10)),

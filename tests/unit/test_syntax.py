@@ -19,7 +19,7 @@ VALID = {
     "a.py": "import os\n\nclass A:\n    def m(self, x):\n        return os.path.join(x)\n",
     "a.js": "const K = 3;\nfunction f(a) {\n  return a * K;\n}\nclass C {\n  m() { return f(1); }\n}\n",
     "a.ts": "interface I { m(): void }\ntype T = number;\nexport function f(a: T): T {\n  return a;\n}\n",
-    "a.tsx": "export function App() {\n  return <div className=\"x\">hi</div>;\n}\n",
+    "a.tsx": 'export function App() {\n  return <div className="x">hi</div>;\n}\n',
     "a.go": "package main\n\ntype S struct{ a int }\n\nfunc (s *S) M() int {\n\treturn s.a\n}\n",
     "a.rs": "struct S { a: i32 }\nimpl S {\n    fn m(&self) -> i32 {\n        self.a\n    }\n}\n",
     "A.java": "public class A {\n  int m(int x) {\n    return x + 1;\n  }\n}\n",
@@ -99,7 +99,10 @@ def test_outline_nests_methods_under_classes() -> None:
     text = "X = 1\n\nclass A(Base):\n    def m(self,\n          y):\n        def inner():\n            pass\n\ndef f():\n    pass\n"
     entries = outline("a.py", text)
     assert [(e.name, e.kind, e.depth) for e in entries] == [
-        ("X", "constant", 0), ("A", "class", 0), ("m", "method", 1), ("f", "function", 0),
+        ("X", "constant", 0),
+        ("A", "class", 0),
+        ("m", "method", 1),
+        ("f", "function", 0),
     ]
     assert entries[2].signature == "def m(self, y):"  # a multi-line header on one line
     assert render_outline(entries).splitlines()[2] == "    4│    def m(self, y):"
@@ -115,13 +118,41 @@ def test_def_queries_compile_for_every_language() -> None:
     "lang, source, expected",
     [
         ("python", b"class A:\n    def m(self): pass\ndef f(): pass\n", {("A", "class"), ("m", "method"), ("f", "function")}),
-        ("javascript", b"class C { m() {} }\nconst g = (x) => x;\nfunction f() {}\n", {("C", "class"), ("m", "method"), ("g", "function"), ("f", "function")}),
-        ("typescript", b"interface I { m(): void }\ntype T = number;\nenum E { A }\n", {("I", "interface"), ("m", "method"), ("T", "type"), ("E", "enum")}),
-        ("go", b"package p\ntype S struct{}\nfunc (s S) M() {}\nfunc F() {}\nconst C = 1\n", {("S", "type"), ("M", "method"), ("F", "function"), ("C", "constant")}),
-        ("rust", b"struct S;\ntrait T { fn t(&self); }\nimpl S { fn m(&self) {} }\nfn f() {}\n", {("S", "class"), ("T", "interface"), ("t", "method"), ("m", "method"), ("f", "function")}),
-        ("java", b"class A { A() {} void m() {} interface I {} }\n", {("A", "class"), ("A", "method"), ("m", "method"), ("I", "interface")}),
-        ("c", b"#define N 1\nstruct S { int a; };\ntypedef int T;\nint f(void);\nchar *g(void) { return 0; }\n", {("N", "macro"), ("S", "class"), ("T", "type"), ("f", "function"), ("g", "function")}),
-        ("cpp", b"namespace ns { class C { int m(); }; }\nint ns::C::m() { return 1; }\n", {("ns", "module"), ("C", "class"), ("m", "method")}),
+        (
+            "javascript",
+            b"class C { m() {} }\nconst g = (x) => x;\nfunction f() {}\n",
+            {("C", "class"), ("m", "method"), ("g", "function"), ("f", "function")},
+        ),
+        (
+            "typescript",
+            b"interface I { m(): void }\ntype T = number;\nenum E { A }\n",
+            {("I", "interface"), ("m", "method"), ("T", "type"), ("E", "enum")},
+        ),
+        (
+            "go",
+            b"package p\ntype S struct{}\nfunc (s S) M() {}\nfunc F() {}\nconst C = 1\n",
+            {("S", "type"), ("M", "method"), ("F", "function"), ("C", "constant")},
+        ),
+        (
+            "rust",
+            b"struct S;\ntrait T { fn t(&self); }\nimpl S { fn m(&self) {} }\nfn f() {}\n",
+            {("S", "class"), ("T", "interface"), ("t", "method"), ("m", "method"), ("f", "function")},
+        ),
+        (
+            "java",
+            b"class A { A() {} void m() {} interface I {} }\n",
+            {("A", "class"), ("A", "method"), ("m", "method"), ("I", "interface")},
+        ),
+        (
+            "c",
+            b"#define N 1\nstruct S { int a; };\ntypedef int T;\nint f(void);\nchar *g(void) { return 0; }\n",
+            {("N", "macro"), ("S", "class"), ("T", "type"), ("f", "function"), ("g", "function")},
+        ),
+        (
+            "cpp",
+            b"namespace ns { class C { int m(); }; }\nint ns::C::m() { return 1; }\n",
+            {("ns", "module"), ("C", "class"), ("m", "method")},
+        ),
     ],
 )
 def test_definitions_per_language(lang: str, source: bytes, expected: set) -> None:

@@ -42,7 +42,7 @@ EXTRA_SPECIALS = {
 ALL_FIM_TEXTS = sorted({t for triple in EXPECTED_FIM_TEXT.values() for t in triple} | {"<|fim_pad|>"})
 
 
-def _load(path: pathlib.Path) -> "llama_cpp.Llama":
+def _load(path: pathlib.Path) -> llama_cpp.Llama:
     return llama_cpp.Llama(str(path), n_ctx=256, verbose=False)
 
 
@@ -137,7 +137,7 @@ def test_ascii_round_trip_and_utf8(models, style):
     for text in (
         b"def hello(name):\n    return 'hi ' + name  # the end\n",
         b"\tx = [1, 2, 3]; print(x)\r\n",
-        "caf\u00e9 \u2603 \U0001F600".encode("utf-8"),
+        "caf\u00e9 \u2603 \U0001f600".encode("utf-8"),
     ):
         toks = llm.tokenize(text, add_bos=False, special=False)
         assert toks and all(0 <= t < llm.n_vocab() for t in toks)

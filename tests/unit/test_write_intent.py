@@ -10,8 +10,8 @@ import os
 import time
 
 import pytest
-
 from tests.conftest import make_git_repo
+
 from tether.config import load_settings
 from tether.engine import Engine
 from tether.ops.review import accept_on_disk

@@ -7,7 +7,8 @@ GenerationRequest into a stream of Chunks and says what it can do (Capabilities)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, AsyncIterator, Literal
+from collections.abc import AsyncIterator
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -49,7 +50,7 @@ class GenerationRequest(BaseModel):
     speculative: bool = Field(False, description="Output mostly copies the prompt: use prompt-lookup decoding.")
 
     @model_validator(mode="after")
-    def _one_input(self) -> "GenerationRequest":
+    def _one_input(self) -> GenerationRequest:
         given = [x for x in (self.messages, self.prompt, self.fim) if x is not None]
         if len(given) != 1:
             raise ValueError("set exactly one of messages, prompt or fim")

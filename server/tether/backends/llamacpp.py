@@ -15,10 +15,11 @@ import asyncio
 import json
 import threading
 import weakref
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 from ..config import ModelConfig
 from ..errors import GenerationError, ModelError
@@ -115,9 +116,7 @@ class LlamaCppBackend(Backend):
         meta = llm.metadata or {}
         bos = llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "replace") if llm.token_bos() >= 0 else ""
         eos = llm.detokenize([llm.token_eos()], special=True).decode("utf-8", "replace") if llm.token_eos() >= 0 else ""
-        chat = Jinja2ChatFormatter(
-            template=meta.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE, eos_token=eos, bos_token=bos
-        )
+        chat = Jinja2ChatFormatter(template=meta.get("tokenizer.chat_template") or _FALLBACK_TEMPLATE, eos_token=eos, bos_token=bos)
         add_bos = meta.get("tokenizer.ggml.add_bos_token", "true") != "false"
         # Freed with this backend, or at exit at the latest, while llama_cpp can still free it
         # (from Llama.__del__ at interpreter teardown its globals are gone: a TypeError traceback).
@@ -162,9 +161,7 @@ class LlamaCppBackend(Backend):
         finally:
             cancel.set()
 
-    def _run(
-        self, worker: _Worker, request: GenerationRequest, cancel: threading.Event, emit: Callable[[Any], None]
-    ) -> None:
+    def _run(self, worker: _Worker, request: GenerationRequest, cancel: threading.Event, emit: Callable[[Any], None]) -> None:
         try:
             if cancel.is_set():
                 emit(Chunk(finish_reason="cancelled"))

@@ -30,7 +30,8 @@ import json
 import logging
 import math
 import os
-from typing import Any, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 from urllib.parse import urlparse
 
 import openai
@@ -70,7 +71,7 @@ class OpenAIBackend(Backend):
         if not config.base_url:
             raise ConfigError(
                 f"Model slot '{name}' uses backend 'openai' but sets no base_url; "
-                "add e.g. base_url = \"http://127.0.0.1:8000/v1\" under [models.{name}]."
+                'add e.g. base_url = "http://127.0.0.1:8000/v1" under [models.{name}].'
             )
         self.name = name
         self.config = config
@@ -109,10 +110,7 @@ class OpenAIBackend(Backend):
                 ids = []  # a server without /models; the first request will tell
         if not self._model:
             if not ids:
-                raise ModelError(
-                    f"The model endpoint {self.base_url} lists no models; set model = \"...\" "
-                    f"under [models.{self.name}]."
-                )
+                raise ModelError(f'The model endpoint {self.base_url} lists no models; set model = "..." under [models.{self.name}].')
             self._model = ids[0]
         elif ids and self._model not in ids:
             log.info("model %r is not in %s/models (%s); sending it anyway", self._model, self.base_url, ids[:5])
@@ -215,9 +213,7 @@ class OpenAIBackend(Backend):
                 return replies
 
     def _common_args(self, model: str, request: GenerationRequest, prefix: str) -> dict[str, Any]:
-        args: dict[str, Any] = dict(
-            model=model, max_tokens=request.max_tokens, temperature=request.temperature, stream=True
-        )
+        args: dict[str, Any] = dict(model=model, max_tokens=request.max_tokens, temperature=request.temperature, stream=True)
         if request.seed is not None:
             args["seed"] = request.seed
         # A stop found inside the assistant prefix would fire on the repeated prefix; such
@@ -227,9 +223,7 @@ class OpenAIBackend(Backend):
             args["stop"] = stops
         return args
 
-    def _chat_args(
-        self, model: str, request: GenerationRequest, redact: Callable[[str], str], step: str | None
-    ) -> dict[str, Any]:
+    def _chat_args(self, model: str, request: GenerationRequest, redact: Callable[[str], str], step: str | None) -> dict[str, Any]:
         assert request.messages is not None
         messages = list(request.messages)
         schema = request.json_schema
@@ -250,9 +244,7 @@ class OpenAIBackend(Backend):
             args["response_format"] = fmt
         return args
 
-    def _completion_args(
-        self, model: str, request: GenerationRequest, redact: Callable[[str], str]
-    ) -> dict[str, Any]:
+    def _completion_args(self, model: str, request: GenerationRequest, redact: Callable[[str], str]) -> dict[str, Any]:
         args = self._common_args(model, request, "")
         if request.fim is not None:
             args["prompt"] = redact(request.fim.prefix)
@@ -294,9 +286,7 @@ class OpenAIBackend(Backend):
                 f"Is the server overloaded? Raise timeout_s under [models.{self.name}] if it is just slow."
             )
         if isinstance(exc, openai.APIConnectionError):
-            return ModelError(
-                f"Could not reach {where} ({_connection_reason(exc)}). Is the server running?"
-            )
+            return ModelError(f"Could not reach {where} ({_connection_reason(exc)}). Is the server running?")
         if not isinstance(exc, openai.APIStatusError):
             return ModelError(f"{subject} broke off the reply: {_server_message(exc)}.")
         code, said = exc.status_code, _server_message(exc)
@@ -352,10 +342,7 @@ def _connection_reason(exc: BaseException) -> str:
 
 def _with_schema_note(messages: list[ChatMessage], schema: dict[str, Any]) -> list[ChatMessage]:
     """Without response_format the model only knows the schema if it is told."""
-    note = (
-        "\n\nReply with only a JSON value, no other text, that matches this JSON schema:\n"
-        + json.dumps(schema, ensure_ascii=False)
-    )
+    note = "\n\nReply with only a JSON value, no other text, that matches this JSON schema:\n" + json.dumps(schema, ensure_ascii=False)
     out = list(messages)
     for i in range(len(out) - 1, -1, -1):
         if out[i].role == "user":

@@ -8,7 +8,7 @@ slot is tried.
 from __future__ import annotations
 
 import logging
-from typing import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
 
 from ..config import ModelConfig, Settings
 from ..errors import ConfigError, ModelError
@@ -66,7 +66,6 @@ class FailoverBackend(Backend):
         self.name = f"{role}:" + ",".join(b.name for b in backends)
         self.backends = backends
         self.active: Backend = backends[0]
-
 
     async def capabilities(self) -> Capabilities:
         errors = []

@@ -15,7 +15,8 @@ This reaches into llama-cpp-python's ``_ctx``/``_batch`` (stable across 0.3.x).
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

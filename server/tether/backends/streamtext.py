@@ -66,7 +66,7 @@ class StopScanner:
             return out, True
         keep = self._partial_tail()
         out = self.held[: len(self.held) - keep]
-        self.held = self.held[len(self.held) - keep:]
+        self.held = self.held[len(self.held) - keep :]
         return out, False
 
     def flush(self) -> str:

@@ -63,7 +63,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         worker = await backend.worker()
         cfg = backend.config
         raw = llama_cpp.Llama(
-            model_path=str(backend.path), n_ctx=cfg.n_ctx, n_batch=cfg.n_batch, verbose=False,
+            model_path=str(backend.path),
+            n_ctx=cfg.n_ctx,
+            n_batch=cfg.n_batch,
+            verbose=False,
             n_gpu_layers=cfg.n_gpu_layers if llama_cpp.llama_supports_gpu_offload() else 0,
         )
         try:

@@ -96,8 +96,11 @@ def ingest_speed(seeds: Path, tmp: Path, megabytes: float, rng: random.Random) -
         report = asyncio.run(ingester.add(str(folder)))
         seconds = time.perf_counter() - started
     return {
-        "documents": report.added, "chunks": report.chunks, "megabytes": round(report.bytes / 1e6, 2),
-        "seconds": round(seconds, 2), "mb_per_s": round(report.bytes / 1e6 / seconds, 2),
+        "documents": report.added,
+        "chunks": report.chunks,
+        "megabytes": round(report.bytes / 1e6, 2),
+        "seconds": round(seconds, 2),
+        "mb_per_s": round(report.bytes / 1e6 / seconds, 2),
     }
 
 
@@ -132,8 +135,14 @@ def query_latency(
             index.search(q, k=5)
             samples.append(time.perf_counter() - t0)
         size = (tmp / "query.sqlite").stat().st_size
-        return {"chunks": index.chunk_count(), "build_s": round(build, 1), "db_mb": round(size / 1e6, 1),
-                "queries": len(samples), "ms": summary(samples), "goal_p50_ms": 5.0}
+        return {
+            "chunks": index.chunk_count(),
+            "build_s": round(build, 1),
+            "db_mb": round(size / 1e6, 1),
+            "queries": len(samples),
+            "ms": summary(samples),
+            "goal_p50_ms": 5.0,
+        }
 
 
 def _synthetic_vocabulary(rng: random.Random, size: int) -> list[str]:
@@ -146,6 +155,7 @@ def _synthetic_vocabulary(rng: random.Random, size: int) -> list[str]:
 
 def _vary(text: str, rng: random.Random, rate: float, vocab: list[str] | None = None) -> str:
     """Swap a share of the words: for synthetic vocab, Zipf-like (a few words common, most rare)."""
+
     def swap(match: re.Match[str]) -> str:
         if rng.random() >= rate:
             return match.group(0)

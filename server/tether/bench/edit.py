@@ -81,9 +81,7 @@ async def _cases(backend: Any, args: argparse.Namespace) -> list[dict[str, Any]]
     cases = []
     for instruction, region in zip(INSTRUCTIONS, regions(args.region_lines)):
         messages = rewrite_messages("textwrap.py", language_for("x.py"), region, "", "", instruction, ContextPack(), False)
-        request = GenerationRequest(
-            messages=messages, assistant_prefix="```python\n", stop=["```"], max_tokens=args.max_tokens
-        )
+        request = GenerationRequest(messages=messages, assistant_prefix="```python\n", stop=["```"], max_tokens=args.max_tokens)
         await generate(backend, request)  # warm both instances' caches on this prompt alike
         await generate(backend, request.model_copy(update={"speculative": True}))
         plain = await generate(backend, request)

@@ -32,9 +32,10 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from ..config import Settings, load_settings
 from ..engine import Engine
@@ -45,6 +46,7 @@ from .edit_quality_damage import damage, warnings_for
 from .edit_quality_report import by_kind, error_kind, failure_kind, totals
 from .seeds import default_seed_folder, seed_folder
 from .stats import print_json
+
 
 @dataclass
 class Task:
@@ -77,9 +79,12 @@ def register(benches: argparse._SubParsersAction) -> None:
     p.add_argument("--only", action="append", metavar="NAME", help="run only this task (repeatable)")
     p.add_argument("--model", help="model slot (from the workspace's settings) or GGUF path; default: the edit role")
     p.add_argument("--threads", type=int, help="llama.cpp CPU threads for the model")
-    p.add_argument("--backend", choices=["model", "scripted-adversarial"], default="model",
-                   help="model: the configured model (default); scripted-adversarial: a local scripted server "
-                        "replaying hostile replies")
+    p.add_argument(
+        "--backend",
+        choices=["model", "scripted-adversarial"],
+        default="model",
+        help="model: the configured model (default); scripted-adversarial: a local scripted server replaying hostile replies",
+    )
     p.add_argument("--seeds", default=str(default_seeds()), help="folder with tasks.toml and workspace/")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
     p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))
@@ -113,8 +118,7 @@ async def run(args: argparse.Namespace, edit: EditFn | None = None) -> dict[str,
             settings = adversarial_settings(Path(args.workspace), server.base_url, MODEL)
             result = await run_tasks(settings, tasks, seeds, edit or edit_task, _scripter(server), _progress)
         cases = result.pop("cases")
-        return {"bench": "edit-quality", "backend": args.backend, "model": MODEL, **result,
-                "by_kind": by_kind(cases), "cases": cases}
+        return {"bench": "edit-quality", "backend": args.backend, "model": MODEL, **result, "by_kind": by_kind(cases), "cases": cases}
     settings, model = model_settings(args)
     result = await run_tasks(settings, tasks, seeds, edit or edit_task, progress=_progress)
     return {"bench": "edit-quality", "backend": args.backend, "model": model, "threads": args.threads, **result}
@@ -168,7 +172,11 @@ async def edit_task(engine: Engine, task: Task) -> Proposal:
 
 
 async def run_tasks(
-    settings: Settings, tasks: list[Task], seeds: Path, edit: EditFn, script: ScriptFn | None = None,
+    settings: Settings,
+    tasks: list[Task],
+    seeds: Path,
+    edit: EditFn,
+    script: ScriptFn | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``tasks`` one by one, each on a fresh git copy of ``seeds/workspace``; totals and cases."""
@@ -190,8 +198,10 @@ async def run_tasks(
                     case["script"] = kinds[: max(case["tries"], 1)]
                 cases.append(case)
                 if progress is not None:
-                    progress(f"[{index + 1}/{len(tasks)}] {task.name}: {case['outcome']}, {case['tries']} tries, "
-                             f"{case['seconds']} s{', DAMAGED' if case['damaged'] else ''}")
+                    progress(
+                        f"[{index + 1}/{len(tasks)}] {task.name}: {case['outcome']}, {case['tries']} tries, "
+                        f"{case['seconds']} s{', DAMAGED' if case['damaged'] else ''}"
+                    )
         finally:
             if engine is not None:
                 await engine.aclose()
@@ -214,7 +224,9 @@ async def run_case(engine: Engine, task: Task, edit: EditFn) -> dict[str, Any]:
 
     token = reply_observer.set(observe)
     case: dict[str, Any] = {
-        "task": task.name, "kind": "selection" if task.lines else "file", "file": task.file,
+        "task": task.name,
+        "kind": "selection" if task.lines else "file",
+        "file": task.file,
         "lines": list(task.lines) if task.lines else None,
     }
     started = time.perf_counter()
@@ -238,8 +250,16 @@ async def run_case(engine: Engine, task: Task, edit: EditFn) -> dict[str, Any]:
 
 def judge(root: Path, task: Task, before: str, proposal: Proposal | None, error: BaseException | None) -> dict[str, Any]:
     """Outcome, validity, damage and done-ness of one task's result in git repository ``root``."""
-    out: dict[str, Any] = {"outcome": "error", "valid": False, "changed_lines": 0, "damaged": False, "damage": [],
-                           "warnings": [], "done": None, "error": None}
+    out: dict[str, Any] = {
+        "outcome": "error",
+        "valid": False,
+        "changed_lines": 0,
+        "damaged": False,
+        "damage": [],
+        "warnings": [],
+        "done": None,
+        "error": None,
+    }
     if proposal is None:
         kind = "error" if isinstance(error, TetherError) else "crash"
         out.update(outcome=kind, error={"type": type(error).__name__, "kind": error_kind(error), "message": str(error)})
@@ -253,8 +273,9 @@ def judge(root: Path, task: Task, before: str, proposal: Proposal | None, error:
     patch.write_text(diff, encoding="utf-8", newline="")
     check = _git(root, "apply", "--check", "--whitespace=nowarn", str(patch))
     if check.returncode != 0:
-        out.update(outcome="invalid_proposal", error={"type": "GitApply", "kind": "diff does not apply",
-                                                      "message": check.stderr.strip()[:500]})
+        out.update(
+            outcome="invalid_proposal", error={"type": "GitApply", "kind": "diff does not apply", "message": check.stderr.strip()[:500]}
+        )
         return out
     _git(root, "apply", "--whitespace=nowarn", str(patch))
     after = _read(root / task.file)
@@ -264,8 +285,14 @@ def judge(root: Path, task: Task, before: str, proposal: Proposal | None, error:
     expected = next((c.new_text for c in proposal.files if c.path == task.file), None)
     if expected is not None and expected != after:
         out["applied_differs_from_proposal"] = True
-    out.update(outcome="proposal", valid=True, damaged=bool(reasons), damage=reasons, done=_done(task, before, after),
-               warnings=warnings_for(task.file, before, after, task.selection, task.anchors))
+    out.update(
+        outcome="proposal",
+        valid=True,
+        damaged=bool(reasons),
+        damage=reasons,
+        done=_done(task, before, after),
+        warnings=warnings_for(task.file, before, after, task.selection, task.anchors),
+    )
     return out
 
 
@@ -273,15 +300,21 @@ def git_copy(folder: Path, root: Path) -> Path:
     """``folder`` copied to ``root`` and committed in a new git repository (bytes kept as they are)."""
     shutil.copytree(folder, root)
     (root / ".gitattributes").write_text("* -text\n", encoding="utf-8")  # never convert line breaks
-    for cmd in (["init", "-q", "-b", "main"], ["add", "-A"],
-                ["-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "seed"]):
+    for cmd in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "seed"],
+    ):
         subprocess.run(["git", *cmd], cwd=root, check=True, capture_output=True)
     return root
 
 
 def _done(task: Task, before: str, after: str) -> bool:
-    return (all(s in after for s in task.expect) and not any(s in after for s in task.forbid)
-            and all(after.count(s) > before.count(s) for s in task.grow))
+    return (
+        all(s in after for s in task.expect)
+        and not any(s in after for s in task.forbid)
+        and all(after.count(s) > before.count(s) for s in task.grow)
+    )
 
 
 def _progress(line: str) -> None:

@@ -52,9 +52,7 @@ def damage(path: str, before: str, after: str, selection: tuple[int, int] | None
     return reasons
 
 
-def warnings_for(
-    path: str, before: str, after: str, selection: tuple[int, int] | None, anchors: list[str] | None = None
-) -> list[str]:
+def warnings_for(path: str, before: str, after: str, selection: tuple[int, int] | None, anchors: list[str] | None = None) -> list[str]:
     """Signs of a reply read carelessly that are NOT damage (the file still parses, nothing
     outside the region changed): reply artefacts (reasoning tags, chat-template tokens, fences,
     "Here is") in added lines; a selection edit that copies in lines from outside it (the whole
@@ -66,8 +64,9 @@ def warnings_for(
     added = [line for line in new if line not in set(old)]
     found = []
     markdown = PurePosixPath(path).suffix.lower() in (".md", ".markdown")
-    artefacts = sorted({m.group(0).strip() for line in added for m in _ARTEFACT.finditer(line)
-                        if not (markdown and m.group(0).strip().startswith("```"))})
+    artefacts = sorted(
+        {m.group(0).strip() for line in added for m in _ARTEFACT.finditer(line) if not (markdown and m.group(0).strip().startswith("```"))}
+    )
     if artefacts:
         found.append(f"artefact: added lines hold {', '.join(artefacts)}")
     if selection is not None:
@@ -108,7 +107,7 @@ def outside_selection(before: str, after: str, start: int, end: int) -> list[str
     if new[:start] != head:
         first = next((i for i, line in enumerate(head) if i >= len(new) or new[i] != line), len(head))
         reasons.append(f"region: line {first + 1} before the selection changed")
-    if tail and (len(new) < start + len(tail) or new[len(new) - len(tail):] != tail):
+    if tail and (len(new) < start + len(tail) or new[len(new) - len(tail) :] != tail):
         reasons.append(f"region: the {len(tail)} lines after the selection (from line {end + 1}) changed")
     return reasons
 
@@ -147,7 +146,7 @@ def form_damage(before: str, after: str) -> list[str]:
 
 
 def _text(line: str) -> str:
-    return line[:len(line) - len(line_break(line))]
+    return line[: len(line) - len(line_break(line))]
 
 
 def _python(text: str) -> str | None:
@@ -201,7 +200,10 @@ def _markdown(text: str) -> str | None:
 
 
 _PARSERS = {
-    ".py": ("python", _python), ".pyi": ("python", _python),
-    ".toml": ("toml", _toml), ".json": ("json", _json),
-    ".md": ("markdown", _markdown), ".markdown": ("markdown", _markdown),
+    ".py": ("python", _python),
+    ".pyi": ("python", _python),
+    ".toml": ("toml", _toml),
+    ".json": ("json", _json),
+    ".md": ("markdown", _markdown),
+    ".markdown": ("markdown", _markdown),
 }

@@ -39,9 +39,27 @@ from ..languages import language_for
 from ..lines import split_lines
 
 KINDS = [
-    "truncated", "loop", "dropped_section", "piece", "prose_around_fence", "think_block", "elided", "crlf", "whole_file",
-    "wrong_file", "empty", "control_tokens", "bom_no_final_newline", "syntax_error", "tabs",
-    "loop_stop", "fence_mismatch", "dropped_last_line", "indented", "unchanged", "good",
+    "truncated",
+    "loop",
+    "dropped_section",
+    "piece",
+    "prose_around_fence",
+    "think_block",
+    "elided",
+    "crlf",
+    "whole_file",
+    "wrong_file",
+    "empty",
+    "control_tokens",
+    "bom_no_final_newline",
+    "syntax_error",
+    "tabs",
+    "loop_stop",
+    "fence_mismatch",
+    "dropped_last_line",
+    "indented",
+    "unchanged",
+    "good",
 ]
 SELECTION_ONLY = {"dropped_last_line"}
 MARKERS = {"python": "# edited (scripted)", "toml": "# edited (scripted)", "markdown": "<!-- edited (scripted) -->"}
@@ -132,8 +150,7 @@ def _middle_stretch(lines: list[str]) -> tuple[int, int] | None:
     whose first and last lines occur once in ``lines``: the bounds a piece can be placed by."""
     stripped = [line.strip() for line in lines]
     unique = [
-        i for i, line in enumerate(stripped)
-        if 0 < i < len(lines) - 1 and stripped.count(line) == 1 and any(ch.isalnum() for ch in line)
+        i for i, line in enumerate(stripped) if 0 < i < len(lines) - 1 and stripped.count(line) == 1 and any(ch.isalnum() for ch in line)
     ]
     for first in unique[: len(unique) // 2 + 1]:
         for last in reversed(unique):

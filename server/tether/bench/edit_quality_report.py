@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import platform
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..errors import GenerationError, TetherError
 from .stats import summary
@@ -20,9 +21,14 @@ DAMAGE_DEFINITION = (
 
 # Failure kinds read from a message's words where the error names no kind (older pipelines, other errors).
 _KINDS = [
-    ("looped", ("loop",)), ("truncated", ("cut off", "token limit", "truncat")), ("elided", ("elide", "placeholder")),
-    ("empty", ("empty",)), ("parse", ("syntax error", "does not parse", "did not parse", "not parse")),
-    ("leash", ("level allows", "autonomy level")), ("secret", ("secret",)), ("prose", ("prose", "no code")),
+    ("looped", ("loop",)),
+    ("truncated", ("cut off", "token limit", "truncat")),
+    ("elided", ("elide", "placeholder")),
+    ("empty", ("empty",)),
+    ("parse", ("syntax error", "does not parse", "did not parse", "not parse")),
+    ("leash", ("level allows", "autonomy level")),
+    ("secret", ("secret",)),
+    ("prose", ("prose", "no code")),
 ]
 
 

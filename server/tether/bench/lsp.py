@@ -19,8 +19,9 @@ import asyncio
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from lsprotocol import types
 
@@ -130,9 +131,7 @@ async def _start(root: Path, options: dict[str, Any]) -> Any:
     client = LanguageClient("tether-bench", "0", converter_factory=converter_factory)
     await client.start_io(sys.executable, "-m", "tether", "serve")
     await client.initialize_async(
-        types.InitializeParams(
-            capabilities=types.ClientCapabilities(), root_uri=root.as_uri(), initialization_options=options
-        )
+        types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri(), initialization_options=options)
     )
     client.initialized(types.InitializedParams())
     return client

@@ -46,8 +46,13 @@ def register(benches: argparse._SubParsersAction) -> None:
     p.add_argument("--max-steps", type=int, default=2, help="leash: plan steps per task (default 2)")
     p.add_argument("--check-reasks", type=int, default=1, help="re-asks after a failed check (default 1)")
     p.add_argument("--max-reasks", type=int, default=1, help="re-asks after an invalid reply (default 1)")
-    p.add_argument("--edit-format", action="append", dest="formats", choices=["auto", "rewrite", "lines"],
-                   help="edit format (repeat to compare; default: auto)")
+    p.add_argument(
+        "--edit-format",
+        action="append",
+        dest="formats",
+        choices=["auto", "rewrite", "lines"],
+        help="edit format (repeat to compare; default: auto)",
+    )
     p.add_argument("--n-gpu-layers", type=int, default=-1)
     p.add_argument("--n-threads", type=int, help="llama.cpp CPU threads (1 is fastest on a busy 2-core machine)")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
@@ -92,9 +97,14 @@ async def run_model(model: str | None, fmt: str, tasks: list, args: argparse.Nam
         engine = None
         for name, folder, spec in tasks:
             root = _git_copy(folder, Path(tmp) / name)
-            settings = load_settings(root, env={}, overrides={
-                "models": {"bundled": bundled}, "edit": {"max_reasks": args.max_reasks},
-            })
+            settings = load_settings(
+                root,
+                env={},
+                overrides={
+                    "models": {"bundled": bundled},
+                    "edit": {"max_reasks": args.max_reasks},
+                },
+            )
             # One loaded model for every task: the first engine's router is reused.
             engine = Engine(settings, root, router=engine.router if engine else None)
             from ..context.providers import default_providers
@@ -108,16 +118,20 @@ async def run_model(model: str | None, fmt: str, tasks: list, args: argparse.Nam
 
 async def run_case(engine: Engine, name: str, spec: dict[str, Any], fmt: str, args: argparse.Namespace) -> dict[str, Any]:
     argv = check_argv(spec["check"])
-    options = RepoOptions(
-        task=spec["instruction"], check=argv, check_reasks=args.check_reasks, max_steps=args.max_steps, edit_format=fmt
-    )
+    options = RepoOptions(task=spec["instruction"], check=argv, check_reasks=args.check_reasks, max_steps=args.max_steps, edit_format=fmt)
     started = time.perf_counter()
     run_ = await run_repo(engine, options)
     case: dict[str, Any] = {
-        "task": name, "status": run_.status, "error": run_.error.message if run_.error else None,
-        "plan_steps": len(run_.plan.steps) if run_.plan else 0, "proposals": len(run_.proposals),
-        "changed_lines": run_.changed_lines, "model_calls": run_.model_calls,
-        "replies": run_.replies, "well_formed": run_.replies_well_formed, "valid": run_.replies_valid,
+        "task": name,
+        "status": run_.status,
+        "error": run_.error.message if run_.error else None,
+        "plan_steps": len(run_.plan.steps) if run_.plan else 0,
+        "proposals": len(run_.proposals),
+        "changed_lines": run_.changed_lines,
+        "model_calls": run_.model_calls,
+        "replies": run_.replies,
+        "well_formed": run_.replies_well_formed,
+        "valid": run_.replies_valid,
         "tests_edited": run_.tests_edited,
         "seconds": round(time.perf_counter() - started, 2),
     }
@@ -145,8 +159,11 @@ def _apply_all(engine: Engine, proposal_ids: list[str]) -> int:
 
 def _git_copy(folder: Path, root: Path) -> Path:
     shutil.copytree(folder, root, ignore=shutil.ignore_patterns("task.toml", "__pycache__", ".pytest_cache"))
-    for cmd in (["init", "-q", "-b", "main"], ["add", "-A"],
-                ["-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "task"]):
+    for cmd in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        ["-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q", "-m", "task"],
+    ):
         subprocess.run(["git", *cmd], cwd=root, check=True, capture_output=True)
     return root
 

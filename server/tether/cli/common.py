@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any, Awaitable, TypeVar
+from typing import Any, TypeVar
 
 from ..config import Settings, load_settings
 from ..engine import Engine

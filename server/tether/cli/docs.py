@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import InputError
 from ..lines import split_lines
@@ -75,8 +75,9 @@ def run_add(args: argparse.Namespace) -> int:
     embedder = embedder_from_settings(settings_from(args))
 
     async def go(index: DocsIndex, progress) -> dict:
-        ingester = Ingester(index, base_dir=Path(args.workspace).resolve(), max_tokens=args.max_tokens,
-                            limits=limits, progress=progress("Ingesting"))
+        ingester = Ingester(
+            index, base_dir=Path(args.workspace).resolve(), max_tokens=args.max_tokens, limits=limits, progress=progress("Ingesting")
+        )
         report = await ingester.add(args.source, name=args.name)
         data = report.model_dump()
         if embedder is not None:
@@ -124,8 +125,7 @@ def run_search(args: argparse.Namespace) -> int:
     with DocsIndex(index_path(args), readonly=True) as index:
         if args.source and index.source(args.source) is None:
             raise InputError(f"No docs source named '{args.source}'; `tether docs list` shows them.")
-        hits = asyncio.run(rank(index, args.query, args.k, embedder, source=args.source,
-                                include_optional=not args.no_optional))
+        hits = asyncio.run(rank(index, args.query, args.k, embedder, source=args.source, include_optional=not args.no_optional))
     if args.json:
         print_json([{**h.model_dump(), "citation": h.citation()} for h in hits])
         return 0
@@ -162,8 +162,15 @@ def _progress() -> Iterator:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True, disable=not console.is_terminal)
+    bars = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
 
     def factory(label: str):
         task = bars.add_task(label, total=None)

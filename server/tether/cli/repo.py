@@ -21,8 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--check", help="command that checks the work, e.g. 'python -m pytest -q' (run without a shell)")
     p.add_argument("--check-timeout", type=float, default=300.0, help="seconds before the check is killed (300)")
     p.add_argument("--check-reasks", type=int, default=1, help="re-asks of a step after a failed check (1)")
-    p.add_argument("--edit-format", choices=["auto", "rewrite", "lines"], default="auto",
-                   help="auto: schema-bound line edits on llama.cpp, whole-file rewrites on endpoints")
+    p.add_argument(
+        "--edit-format",
+        choices=["auto", "rewrite", "lines"],
+        default="auto",
+        help="auto: schema-bound line edits on llama.cpp, whole-file rewrites on endpoints",
+    )
     p.add_argument("--max-files", type=int, help="leash: files the run may edit")
     p.add_argument("--max-steps", type=int, help="leash: plan steps")
     p.add_argument("--max-lines", type=int, dest="max_changed_lines", help="leash: changed lines per proposal")
@@ -41,7 +45,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("undo", help="revert the last applied proposal (or, with --run, a whole repo run)")
     p.add_argument("id", nargs="?", help="proposal id (default: the newest applied one)")
-    p.add_argument("--run", nargs="?", const="", metavar="RUN_ID", help="undo every applied proposal of a repo run (default: the newest run)")
+    p.add_argument(
+        "--run", nargs="?", const="", metavar="RUN_ID", help="undo every applied proposal of a repo run (default: the newest run)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run_undo)
 
@@ -59,10 +65,17 @@ def options_from(args: argparse.Namespace) -> RepoOptions:
     if not task or not task.strip():
         raise InputError("Say what to change: pass -m 'TASK' (or a plan file with a `task` line).")
     return RepoOptions(
-        task=task, check=parse_check(args.check) if args.check else None, check_timeout_s=args.check_timeout,
-        check_reasks=args.check_reasks, max_files=args.max_files, max_steps=args.max_steps,
-        max_changed_lines=args.max_changed_lines, max_model_calls=args.max_model_calls, plan=plan,
-        plan_only=args.plan_only, edit_format=args.edit_format,
+        task=task,
+        check=parse_check(args.check) if args.check else None,
+        check_timeout_s=args.check_timeout,
+        check_reasks=args.check_reasks,
+        max_files=args.max_files,
+        max_steps=args.max_steps,
+        max_changed_lines=args.max_changed_lines,
+        max_model_calls=args.max_model_calls,
+        plan=plan,
+        plan_only=args.plan_only,
+        edit_format=args.edit_format,
     )
 
 

@@ -12,7 +12,8 @@ import hashlib
 import logging
 import weakref
 from collections import OrderedDict
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from ..backends.base import Backend
 from ..errors import ModelError
@@ -61,7 +62,7 @@ class TokenCounter:
         return estimate_tokens(text)
 
 
-_counters: "weakref.WeakKeyDictionary[Backend, TokenCounter]" = weakref.WeakKeyDictionary()
+_counters: weakref.WeakKeyDictionary[Backend, TokenCounter] = weakref.WeakKeyDictionary()
 
 
 def counter_for(backend: Backend | None) -> TokenCounter:

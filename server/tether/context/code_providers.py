@@ -41,7 +41,7 @@ RANKED_LIMIT = 300
 class ScopeProvider:
     """The enclosing function or class of a small selection, when it reaches past what the prompt shows."""
 
-    async def provide(self, engine: "Engine", target: "EditTarget", pack: ContextPack, budget_tokens: int) -> None:
+    async def provide(self, engine: Engine, target: EditTarget, pack: ContextPack, budget_tokens: int) -> None:
         selected = target.end_line - target.start_line
         lines = split_lines(target.text, keepends=True)
         if selected > SCOPE_MAX_SELECTION_LINES or selected >= len(lines) or budget_tokens <= 0:
@@ -83,17 +83,17 @@ class RepoMapProvider:
         self._graphs: dict[Path, tuple[int, Graph]] = {}
         self._lock = threading.Lock()
 
-    def repomap(self, engine: "Engine") -> RepoMap:
+    def repomap(self, engine: Engine) -> RepoMap:
         return self._entry(engine)[0]
 
-    def _entry(self, engine: "Engine") -> tuple[RepoMap, GraphBuilder]:
+    def _entry(self, engine: Engine) -> tuple[RepoMap, GraphBuilder]:
         root = engine.workspace.root
         with self._lock:
             if root not in self._maps:
                 self._maps[root] = (RepoMap(root, Path(engine.data_dir) / "repomap.sqlite"), GraphBuilder())
             return self._maps[root]
 
-    def ranked(self, engine: "Engine", target: "EditTarget") -> list[Ranked]:
+    def ranked(self, engine: Engine, target: EditTarget) -> list[Ranked]:
         """Refresh the index and rank definitions for ``target`` (blocking; call in a thread)."""
         repomap, builder = self._entry(engine)
         repomap.refresh()
@@ -106,7 +106,7 @@ class RepoMapProvider:
         mentions = mentioned_identifiers(target.instruction, selection)
         return rank_definitions(cached[1], [target.path], mentions, {target.path}, RANKED_LIMIT)
 
-    async def provide(self, engine: "Engine", target: "EditTarget", pack: ContextPack, budget_tokens: int) -> None:
+    async def provide(self, engine: Engine, target: EditTarget, pack: ContextPack, budget_tokens: int) -> None:
         if budget_tokens <= 0:
             return
         ranked = await asyncio.to_thread(self.ranked, engine, target)
@@ -156,7 +156,7 @@ async def _add_body(root: Path, r: Ranked, pack: ContextPack, count, budget: int
     return tokens
 
 
-def _backend(engine: "Engine"):
+def _backend(engine: Engine):
     try:
         return engine.backend("edit")
     except TetherError as exc:  # no edit model configured: estimate tokens instead

@@ -9,9 +9,9 @@ leaves the workspace is listed by name in the tree, never read.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Awaitable, Callable
 
 from ..errors import InputError
 from ..workspace import OutsideWorkspaceError, read_confined
@@ -71,9 +71,7 @@ def file_block(rel: str, text: str) -> str:
     return f"{BANNER}\nFILE: {rel}\n{BANNER}\n{text}{'' if text.endswith(chr(10)) else chr(10)}\n"
 
 
-async def build_digest(
-    root: Path | str, count: Callable[[str], Awaitable[int]], sub: str = "", max_tokens: int | None = None
-) -> Digest:
+async def build_digest(root: Path | str, count: Callable[[str], Awaitable[int]], sub: str = "", max_tokens: int | None = None) -> Digest:
     """The digest of ``root`` (or its folder/file ``sub``), counted with ``count``, within ``max_tokens``."""
     root = Path(root).resolve()
     prefix = sub.strip("/")

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .gitinfo import GitInfo
-from .ignore import ALWAYS_SKIPPED_DIRS, IgnoreRules, TETHERIGNORE, tetherignore_rules, walk_files
 from ..workspace import split_confined
+from .gitinfo import GitInfo
+from .ignore import ALWAYS_SKIPPED_DIRS, TETHERIGNORE, IgnoreRules, tetherignore_rules, walk_files
 from .secrets import is_secret_path
 
 

@@ -23,7 +23,7 @@ class GitInfo:
         self._git = git_cmd  # git.Git bound to the workspace folder: paths come back relative to it
 
     @classmethod
-    def open(cls, root: Path | str) -> "GitInfo | None":
+    def open(cls, root: Path | str) -> GitInfo | None:
         root = Path(root).resolve()
         try:
             import git  # GitPython; raises ImportError when no git executable is found
@@ -48,7 +48,7 @@ class GitInfo:
         import git
 
         try:
-            return getattr(self._git, "execute")(["git", "-c", "core.quotepath=off", *args], strip_newline_in_stdout=False)
+            return self._git.execute(["git", "-c", "core.quotepath=off", *args], strip_newline_in_stdout=False)
         except git.GitCommandError as exc:
             log.debug("git %s failed: %s", " ".join(args), exc)
             return ""

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 from ..lines import split_lines, strip_break
 from ..workspace import confined_or_none
@@ -29,8 +29,24 @@ MAX_WALK_DEPTH = 2000
 ALWAYS_SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", ".tether"})
 # Generated or vendored folders skipped when walking a folder that is not a git repository.
 DEFAULT_SKIPPED_DIRS = ALWAYS_SKIPPED_DIRS | {
-    "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache", ".pytest_cache",
-    ".ruff_cache", "site-packages", "dist", "build", "target", ".next", ".cache", ".eggs", ".gradle", ".idea",
+    "node_modules",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "site-packages",
+    "dist",
+    "build",
+    "target",
+    ".next",
+    ".cache",
+    ".eggs",
+    ".gradle",
+    ".idea",
 }
 
 

@@ -8,7 +8,7 @@ if TYPE_CHECKING:
     from ..engine import ContextProvider, Engine
 
 
-def default_providers(engine: "Engine") -> list["ContextProvider"]:
+def default_providers(engine: Engine) -> list[ContextProvider]:
     from ..docs.provider import DocsProvider
     from .code_providers import RepoMapProvider, ScopeProvider
 

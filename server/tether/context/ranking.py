@@ -30,10 +30,57 @@ STRONG, SELECTED, WEAK = 1.0, 0.5, 0.25
 CONTAINER_KINDS = frozenset({"class", "interface", "module", "enum"})
 
 _STOPWORDS = frozenset(keyword.kwlist) | {
-    "self", "this", "cls", "true", "false", "null", "none", "nil", "function", "const", "let", "var", "func",
-    "return", "struct", "impl", "public", "private", "static", "void", "int", "str", "string", "bool", "the",
-    "and", "for", "with", "that", "from", "into", "make", "use", "uses", "add", "adds", "change", "when", "then",
-    "code", "call", "calls", "instead", "should", "file", "line", "lines", "value", "values", "new", "each",
+    "self",
+    "this",
+    "cls",
+    "true",
+    "false",
+    "null",
+    "none",
+    "nil",
+    "function",
+    "const",
+    "let",
+    "var",
+    "func",
+    "return",
+    "struct",
+    "impl",
+    "public",
+    "private",
+    "static",
+    "void",
+    "int",
+    "str",
+    "string",
+    "bool",
+    "the",
+    "and",
+    "for",
+    "with",
+    "that",
+    "from",
+    "into",
+    "make",
+    "use",
+    "uses",
+    "add",
+    "adds",
+    "change",
+    "when",
+    "then",
+    "code",
+    "call",
+    "calls",
+    "instead",
+    "should",
+    "file",
+    "line",
+    "lines",
+    "value",
+    "values",
+    "new",
+    "each",
 }
 
 
@@ -141,9 +188,26 @@ class GraphBuilder:
         by_dst = dst[order]
         seg = np.flatnonzero(np.r_[True, by_dst[1:] != by_dst[:-1]]) if len(by_dst) else np.zeros(0, dtype=np.int64)
         return Graph(
-            files, src, dst, norm_w, edge_key, len(pair_code), def_file, def_nid, def_key, def_local, file_defs,
-            self.names, n_definers, pair_file, pair_nid, np.bincount(src, minlength=len(files)) > 0,
-            src[order], norm_w[order], seg, by_dst[seg],
+            files,
+            src,
+            dst,
+            norm_w,
+            edge_key,
+            len(pair_code),
+            def_file,
+            def_nid,
+            def_key,
+            def_local,
+            file_defs,
+            self.names,
+            n_definers,
+            pair_file,
+            pair_nid,
+            np.bincount(src, minlength=len(files)) > 0,
+            src[order],
+            norm_w[order],
+            seg,
+            by_dst[seg],
         )
 
     def _edges(self, arrays: list[_FileArrays], n_definers: np.ndarray, starts: np.ndarray, pair_file: np.ndarray):
@@ -200,9 +264,7 @@ class Ranked:
     score: float
 
 
-def rank_definitions(
-    graph: Graph, focus: list[str], mentions: dict[str, float], exclude: set[str], limit: int = 400
-) -> list[Ranked]:
+def rank_definitions(graph: Graph, focus: list[str], mentions: dict[str, float], exclude: set[str], limit: int = 400) -> list[Ranked]:
     """The ``limit`` best definitions outside ``exclude``, best first."""
     if not len(graph.def_file):
         return []
@@ -289,7 +351,4 @@ def render_map(ranked: list[Ranked], entries: dict[str, Entry]) -> list[tuple[st
 
 
 def _containers(d: Definition, defs: list[Definition]) -> list[Definition]:
-    return [
-        c for c in defs
-        if c.kind in CONTAINER_KINDS and c is not d and c.line <= d.line and c.end_line >= d.end_line and c != d
-    ]
+    return [c for c in defs if c.kind in CONTAINER_KINDS and c is not d and c.line <= d.line and c.end_line >= d.end_line and c != d]

@@ -36,7 +36,9 @@ PARALLEL_MIN_FILES = 64
 RACY_NS = 2_000_000_000
 
 MIGRATIONS = [
-    ("0001_files", """
+    (
+        "0001_files",
+        """
         CREATE TABLE files (
             path TEXT PRIMARY KEY,
             size INTEGER NOT NULL,
@@ -47,7 +49,8 @@ MIGRATIONS = [
             tags TEXT NOT NULL
         );
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    """),
+    """,
+    ),
 ]
 
 

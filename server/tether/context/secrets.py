@@ -30,14 +30,48 @@ from ..lines import split_lines, strip_break
 
 REDACTED = "[REDACTED]"
 
-SECRET_FILE_NAMES = frozenset({
-    ".env", ".envrc", ".netrc", "_netrc", ".pgpass", ".npmrc", ".pypirc", ".git-credentials", ".htpasswd",
-    ".dockercfg", "credentials", "credentials.json", "credentials.yml", "credentials.yaml", "secrets.json",
-    "secrets.yml", "secrets.yaml", "secrets.toml", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519",
-    "terraform.tfvars", "terraform.tfstate", "terraform.tfstate.backup",
-})
+SECRET_FILE_NAMES = frozenset(
+    {
+        ".env",
+        ".envrc",
+        ".netrc",
+        "_netrc",
+        ".pgpass",
+        ".npmrc",
+        ".pypirc",
+        ".git-credentials",
+        ".htpasswd",
+        ".dockercfg",
+        "credentials",
+        "credentials.json",
+        "credentials.yml",
+        "credentials.yaml",
+        "secrets.json",
+        "secrets.yml",
+        "secrets.yaml",
+        "secrets.toml",
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "terraform.tfvars",
+        "terraform.tfstate",
+        "terraform.tfstate.backup",
+    }
+)
 SECRET_SUFFIXES = (
-    ".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".gpg", ".kdbx", ".ppk", ".tfstate", ".secret", ".secrets",
+    ".pem",
+    ".key",
+    ".p12",
+    ".pfx",
+    ".jks",
+    ".keystore",
+    ".gpg",
+    ".kdbx",
+    ".ppk",
+    ".tfstate",
+    ".secret",
+    ".secrets",
 )
 SECRET_DIRS = frozenset({".ssh", ".gnupg", ".aws", ".docker"})
 # .env.example and friends are meant to be committed and shared.
@@ -102,9 +136,7 @@ _URL_PASSWORD = re.compile(
 
 _PASSWORD_NAME = r"(?:password|passwd|passphrase|pwd|secret)"
 _KEY_NAME = r"(?:api[_\-]?key|apikey|access[_\-]?key|secret[_\-]?key|private[_\-]?key|auth[_\-]?key|token|credentials?|auth)"
-_SECRET_NAME = (
-    _NAME_START + r"(?P<name>" + _NAME_CHARS + r"{0,64}(?:" + _PASSWORD_NAME + "|" + _KEY_NAME + r")" + _NAME_CHARS + r"{0,64})"
-)
+_SECRET_NAME = _NAME_START + r"(?P<name>" + _NAME_CHARS + r"{0,64}(?:" + _PASSWORD_NAME + "|" + _KEY_NAME + r")" + _NAME_CHARS + r"{0,64})"
 
 # name = "value" / name: 'value' / "name": "value" in code, config, JSON, YAML and TOML.
 _QUOTED_ASSIGNMENT = re.compile(
@@ -116,7 +148,8 @@ _QUOTED_ASSIGNMENT = re.compile(
 # name = value / name: value / name=value, unquoted, a line to itself: INI, .cfg, .properties,
 # YAML, TOML-ish and shell. The value runs to the end of the line or to a comment.
 _UNQUOTED_ASSIGNMENT = re.compile(
-    r"(?:^|(?<=\r))(?P<head>[ \t]{0,64}(?:-[ \t]{1,8})?(?:export[ \t]{1,8})?" + _SECRET_NAME
+    r"(?:^|(?<=\r))(?P<head>[ \t]{0,64}(?:-[ \t]{1,8})?(?:export[ \t]{1,8})?"
+    + _SECRET_NAME
     + r"[ \t]{0,64}(?:=|:)[ \t]{0,64})(?P<value>[^\s\"'#;][^\r\n]*)",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -179,7 +212,7 @@ def _redact_unquoted(match: re.Match[str]) -> str:
     value = _INLINE_COMMENT.split(raw, maxsplit=1)[0].rstrip().rstrip(",;")
     if not _unquoted_secret(match.group("name"), value):
         return match.group(0)
-    return match.group("head") + REDACTED + raw[len(value):]
+    return match.group("head") + REDACTED + raw[len(value) :]
 
 
 _INLINE_COMMENT = re.compile(r"[ \t][#;]")
@@ -208,9 +241,17 @@ _NUMBER = re.compile(r"[+\-]?[0-9][0-9_.,eE+\-]{0,64}")
 
 # Every pattern ``redact`` applies to user text, for the linear-time test.
 PATTERNS: tuple[re.Pattern[str], ...] = (
-    _TOKENS, _URL_PASSWORD, _QUOTED_ASSIGNMENT, _ENV_ASSIGNMENT, _UNQUOTED_ASSIGNMENT,
-    _INLINE_COMMENT, _REFERENCE, _NUMBER, _ENV_NAME,
+    _TOKENS,
+    _URL_PASSWORD,
+    _QUOTED_ASSIGNMENT,
+    _ENV_ASSIGNMENT,
+    _UNQUOTED_ASSIGNMENT,
+    _INLINE_COMMENT,
+    _REFERENCE,
+    _NUMBER,
+    _ENV_NAME,
 )
+
 
 def _looks_secret(name: str, value: str) -> bool:
     """Whether a value assigned to a secret-sounding name looks like a credential.
@@ -295,5 +336,5 @@ def unredact(new: str, original: str) -> str:
         if candidates and (len(set(candidates)) == 1 or kept[body] == len(candidates)):
             restored = candidates[min(taken.get(body, 0), len(candidates) - 1)]
             taken[body] = taken.get(body, 0) + 1
-        out.append(restored + line[len(body):])
+        out.append(restored + line[len(body) :])
     return "".join(out)

@@ -1,4 +1,4 @@
-""""What the model saw": a proposal's recorded sources, or the ContextPack an edit would get.
+""" "What the model saw": a proposal's recorded sources, or the ContextPack an edit would get.
 
 ``proposal_at`` finds the pending proposal with a hunk at a line: its ``sources`` are what
 the model saw for it. ``context_for`` runs exactly what an edit runs
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..proposals import Proposal
 
 
-def proposal_at(engine: "Engine", path: str, line: int) -> "Proposal | None":
+def proposal_at(engine: Engine, path: str, line: int) -> Proposal | None:
     """The newest pending proposal with a pending hunk covering ``line`` (0-based) of ``path``."""
     from ..proposals import HunkStatus
 
@@ -37,7 +37,7 @@ def proposal_at(engine: "Engine", path: str, line: int) -> "Proposal | None":
 
 
 async def context_for(
-    engine: "Engine", path: str, start_line: int, end_line: int | None = None, instruction: str = "", text: str | None = None
+    engine: Engine, path: str, start_line: int, end_line: int | None = None, instruction: str = "", text: str | None = None
 ) -> ContextPack:
     """The pack an edit of lines [start_line, end_line) (0-based) of ``path`` would be given.
 

@@ -12,7 +12,7 @@ import importlib
 import threading
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from tree_sitter import Language, Node, Parser, Tree
 
@@ -35,22 +35,47 @@ GRAMMARS: dict[str, tuple[str, str]] = {
 # Node types that open a scope worth showing as context around a selection.
 SCOPE_TYPES: dict[str, frozenset[str]] = {
     "python": frozenset({"function_definition", "class_definition"}),
-    "javascript": frozenset({
-        "function_declaration", "generator_function_declaration", "function_expression", "arrow_function",
-        "method_definition", "class_declaration", "class",
-    }),
+    "javascript": frozenset(
+        {
+            "function_declaration",
+            "generator_function_declaration",
+            "function_expression",
+            "arrow_function",
+            "method_definition",
+            "class_declaration",
+            "class",
+        }
+    ),
     "go": frozenset({"function_declaration", "method_declaration", "func_literal", "type_declaration"}),
-    "rust": frozenset({
-        "function_item", "impl_item", "trait_item", "mod_item", "struct_item", "enum_item", "closure_expression",
-    }),
-    "java": frozenset({
-        "method_declaration", "constructor_declaration", "class_declaration", "interface_declaration",
-        "enum_declaration", "record_declaration", "lambda_expression",
-    }),
+    "rust": frozenset(
+        {
+            "function_item",
+            "impl_item",
+            "trait_item",
+            "mod_item",
+            "struct_item",
+            "enum_item",
+            "closure_expression",
+        }
+    ),
+    "java": frozenset(
+        {
+            "method_declaration",
+            "constructor_declaration",
+            "class_declaration",
+            "interface_declaration",
+            "enum_declaration",
+            "record_declaration",
+            "lambda_expression",
+        }
+    ),
     "c": frozenset({"function_definition", "struct_specifier", "enum_specifier", "union_specifier"}),
 }
 SCOPE_TYPES["typescript"] = SCOPE_TYPES["javascript"] | {
-    "abstract_class_declaration", "interface_declaration", "enum_declaration", "internal_module",
+    "abstract_class_declaration",
+    "interface_declaration",
+    "enum_declaration",
+    "internal_module",
 }
 SCOPE_TYPES["tsx"] = SCOPE_TYPES["typescript"]
 SCOPE_TYPES["cpp"] = SCOPE_TYPES["c"] | {"class_specifier", "namespace_definition", "lambda_expression"}
@@ -69,7 +94,7 @@ def lang_of(path: str) -> str | None:
     return name if name in GRAMMARS else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_language(name: str) -> Language:
     module_name, func = GRAMMARS[name]
     module = importlib.import_module(module_name)
@@ -214,7 +239,7 @@ def _last_row(node: Node) -> int:
     return row - 1 if node.end_point.column == 0 and row > node.start_point.row else row
 
 
-def outline(path: str, text: str) -> list["OutlineEntry"]:
+def outline(path: str, text: str) -> list[OutlineEntry]:
     """The definitions of a file in order, with nesting depth (classes contain their methods)."""
     from .tags import extract_tags
 

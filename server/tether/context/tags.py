@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from typing import NamedTuple
 
 from tree_sitter import Node, Query, QueryCursor
@@ -32,7 +32,9 @@ _JS_DEFS = """
 (program (export_statement declaration: (lexical_declaration (variable_declarator name: (identifier) @name) @definition.constant)))
 """
 
-_TS_DEFS = _JS_DEFS + """
+_TS_DEFS = (
+    _JS_DEFS
+    + """
 (abstract_class_declaration name: (type_identifier) @name) @definition.class
 (interface_declaration name: (type_identifier) @name) @definition.interface
 (type_alias_declaration name: (type_identifier) @name) @definition.type
@@ -42,6 +44,7 @@ _TS_DEFS = _JS_DEFS + """
 (abstract_method_signature name: (_) @name) @definition.method
 (internal_module name: (_) @name) @definition.module
 """
+)
 
 _C_DEFS = """
 (function_definition declarator: (function_declarator declarator: (identifier) @name)) @definition.function
@@ -95,7 +98,8 @@ DEF_QUERIES: dict[str, str] = {
 (constructor_declaration name: (identifier) @name) @definition.method
 """,
     "c": _C_DEFS,
-    "cpp": _C_DEFS + """
+    "cpp": _C_DEFS
+    + """
 (function_definition declarator: (function_declarator declarator: (field_identifier) @name)) @definition.method
 (function_definition declarator: (function_declarator declarator: (qualified_identifier name: (identifier) @name))) @definition.method
 (function_definition declarator: (function_declarator declarator: (qualified_identifier name: (qualified_identifier name: (identifier) @name)))) @definition.method
@@ -124,15 +128,37 @@ REF_TYPES: dict[str, tuple[str, ...]] = {
 REF_TYPES["tsx"] = REF_TYPES["typescript"]
 
 # A definition inside one of these is local to it (not part of the file's interface).
-FUNCTION_TYPES = frozenset({
-    "function_definition", "function_declaration", "generator_function_declaration", "function_expression",
-    "arrow_function", "method_definition", "function_item", "method_declaration", "constructor_declaration",
-    "func_literal", "closure_expression", "lambda_expression", "lambda",
-})
-CLASS_TYPES = frozenset({
-    "class_definition", "class_declaration", "class", "class_body", "impl_item", "trait_item", "class_specifier",
-    "interface_declaration", "abstract_class_declaration", "declaration_list",
-})
+FUNCTION_TYPES = frozenset(
+    {
+        "function_definition",
+        "function_declaration",
+        "generator_function_declaration",
+        "function_expression",
+        "arrow_function",
+        "method_definition",
+        "function_item",
+        "method_declaration",
+        "constructor_declaration",
+        "func_literal",
+        "closure_expression",
+        "lambda_expression",
+        "lambda",
+    }
+)
+CLASS_TYPES = frozenset(
+    {
+        "class_definition",
+        "class_declaration",
+        "class",
+        "class_body",
+        "impl_item",
+        "trait_item",
+        "class_specifier",
+        "interface_declaration",
+        "abstract_class_declaration",
+        "declaration_list",
+    }
+)
 
 
 class Definition(NamedTuple):
@@ -148,7 +174,7 @@ class FileTags(NamedTuple):
     refs: dict[str, int]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _queries(lang: str) -> tuple[Query, Query]:
     language = get_language(lang)
     refs = " ".join(f"({t})" for t in REF_TYPES[lang])
@@ -174,7 +200,7 @@ def extract_tags(lang: str, source: bytes) -> FileTags:
         span = (def_node.start_byte, def_node.end_byte)
         if span in found and found[span][0] <= pattern:
             continue  # one node, several patterns: the earlier (more specific) pattern wins
-        kind = _kind(def_node, def_key[len("definition."):])
+        kind = _kind(def_node, def_key[len("definition.") :])
         if kind is None:
             continue
         name = source[name_nodes[0].start_byte : name_nodes[0].end_byte].decode("utf-8", "replace")

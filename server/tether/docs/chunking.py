@@ -19,9 +19,9 @@ English and code); pass the model's tokenizer to bound chunks exactly.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -115,9 +115,7 @@ def _heading_text(inline: Token) -> str:
     return _MD_MARKS.sub("", text).strip() or inline.content.strip()
 
 
-def _units(
-    tokens: list[Token], lines: list[str], root: list[str], max_tokens: int, count: TokenCounter
-) -> list[_Unit]:
+def _units(tokens: list[Token], lines: list[str], root: list[str], max_tokens: int, count: TokenCounter) -> list[_Unit]:
     atomic = [tuple(t.map) for t in tokens if t.type in _ATOMIC and t.map]
     stack: list[tuple[int, str]] = []
     units: list[_Unit] = []

@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from ..config import Settings
 from .index import DocsIndex
@@ -46,8 +47,12 @@ class LlamaEmbedder:
 
             route_llama_logs()  # llama.cpp's own lines go to the logger, not stderr
             self._llm = llama_cpp.Llama(
-                model_path=str(self.path), embedding=True, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN, verbose=False,
+                model_path=str(self.path),
+                embedding=True,
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+                verbose=False,
             )
         return self._llm
 
@@ -94,13 +99,11 @@ def _cached_embedder(path: Path, n_ctx: int, n_threads: int | None) -> LlamaEmbe
     return embedder
 
 
-async def embed_missing(
-    index: DocsIndex, embedder: Embedder, progress: Callable[[int, int, str], None] | None = None
-) -> int:
+async def embed_missing(index: DocsIndex, embedder: Embedder, progress: Callable[[int, int, str], None] | None = None) -> int:
     """Embed every chunk that has no vector from this model yet; returns how many."""
     todo = index.chunks_without_embedding(embedder.name)
     for start in range(0, len(todo), EMBED_BATCH):
-        batch = todo[start:start + EMBED_BATCH]
+        batch = todo[start : start + EMBED_BATCH]
         vectors = await embedder.embed([f"{heading}\n{text}" for _, heading, text in batch])
         index.store_embeddings(embedder.name, zip((cid for cid, _, _ in batch), vectors))
         if progress:

@@ -109,9 +109,7 @@ class Fetcher:
     cannot make tether read from the local network (cloud metadata, internal services).
     """
 
-    def __init__(
-        self, limits: FetchLimits | None = None, client: httpx.AsyncClient | None = None, allow_private: bool = True
-    ):
+    def __init__(self, limits: FetchLimits | None = None, client: httpx.AsyncClient | None = None, allow_private: bool = True):
         self.limits = limits or FetchLimits()
         self.allow_private = allow_private
         self._own = client is None
@@ -125,11 +123,9 @@ class Fetcher:
 
     async def _guard(self, request: httpx.Request) -> None:
         if not self.allow_private and await resolves_private(request.url.host):
-            raise DocsFetchError(
-                f"{request.url} is on a private or local network address; a public docs source may not link there."
-            )
+            raise DocsFetchError(f"{request.url} is on a private or local network address; a public docs source may not link there.")
 
-    async def __aenter__(self) -> "Fetcher":
+    async def __aenter__(self) -> Fetcher:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

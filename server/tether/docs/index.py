@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 from array import array
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import platformdirs
 from pydantic import BaseModel
@@ -25,6 +25,8 @@ from .schema import migrate, now
 
 INDEX_FILE = "docs.sqlite"
 BM25 = "bm25(chunks_fts, 3.0, 1.0)"  # weights per column: heading, text
+
+
 def workspace_index_path(data_dir: Path | str) -> Path:
     return Path(data_dir) / INDEX_FILE
 
@@ -112,7 +114,7 @@ class DocsIndex:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.planner = QueryPlanner(self.conn)
 
-    def __enter__(self) -> "DocsIndex":
+    def __enter__(self) -> DocsIndex:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -151,9 +153,7 @@ class DocsIndex:
 
     def touch_source(self, source_id: int, title: str | None) -> None:
         with self.conn:
-            self.conn.execute(
-                "UPDATE sources SET updated_at = ?, title = COALESCE(?, title) WHERE id = ?", (now(), title, source_id)
-            )
+            self.conn.execute("UPDATE sources SET updated_at = ?, title = COALESCE(?, title) WHERE id = ?", (now(), title, source_id))
 
     def remove_source(self, name: str) -> bool:
         with self.conn:
@@ -186,8 +186,20 @@ class DocsIndex:
                 """INSERT INTO documents (source_id, key, url, path, title, section, optional, sha256, etag,
                                           last_modified, bytes, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                (source_id, doc.key, doc.url, doc.path, doc.title, doc.section, int(doc.optional), doc.sha256,
-                 doc.etag, doc.last_modified, doc.bytes, now()),
+                (
+                    source_id,
+                    doc.key,
+                    doc.url,
+                    doc.path,
+                    doc.title,
+                    doc.section,
+                    int(doc.optional),
+                    doc.sha256,
+                    doc.etag,
+                    doc.last_modified,
+                    doc.bytes,
+                    now(),
+                ),
             )
             doc_id = int(cur.lastrowid)
             self.conn.executemany(
@@ -198,7 +210,12 @@ class DocsIndex:
         return doc_id
 
     def touch_document(
-        self, doc_id: int, etag: str | None, last_modified: str | None, title: str | None, section: str | None,
+        self,
+        doc_id: int,
+        etag: str | None,
+        last_modified: str | None,
+        title: str | None,
+        section: str | None,
         optional: bool,
     ) -> None:
         """Fresh cache validators and labels for a document whose text did not change (chunks kept)."""
@@ -211,10 +228,7 @@ class DocsIndex:
 
     def remove_documents(self, source_id: int, keys: Iterable[str]) -> int:
         with self.conn:
-            return sum(
-                self.conn.execute("DELETE FROM documents WHERE source_id = ? AND key = ?", (source_id, k)).rowcount
-                for k in keys
-            )
+            return sum(self.conn.execute("DELETE FROM documents WHERE source_id = ? AND key = ?", (source_id, k)).rowcount for k in keys)
 
     # -- search ----------------------------------------------------------------------------
 

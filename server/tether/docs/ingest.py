@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, Field
@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from ..errors import InputError
 from ..workspace import decode_text
 from .chunking import DEFAULT_MAX_TOKENS, TokenCounter, chunk_markdown, estimate_tokens
-from .fetch import Cached, DocsFetchError, FetchLimits, Fetcher, resolves_private
+from .fetch import Cached, DocsFetchError, Fetcher, FetchLimits, resolves_private
 from .index import DocsIndex, DocumentIn, DocumentRow, SourceInfo
 from .llmstxt import parse_llmstxt
 from .sources import Planned, SourceSpec, plan_folder, plan_llmstxt, resolve_source
@@ -119,12 +119,15 @@ class Ingester:
             planned, warnings = plan_folder(Path(spec.location), max_docs)
             return planned, None, warnings, None
         if spec.kind == "markdown":
-            doc = Planned(key=spec.location, url=spec.location if spec.remote else None,
-                          path=None if spec.remote else spec.location)
+            doc = Planned(key=spec.location, url=spec.location if spec.remote else None, path=None if spec.remote else spec.location)
             return [doc], None, [], None
         # llms.txt: always read in full (it is small, and its links are needed even when unchanged).
-        first = await self._read(Planned(key=spec.location, url=spec.location if spec.remote else None,
-                                         path=None if spec.remote else spec.location), None, fetcher, plain=True)
+        first = await self._read(
+            Planned(key=spec.location, url=spec.location if spec.remote else None, path=None if spec.remote else spec.location),
+            None,
+            fetcher,
+            plain=True,
+        )
         parsed = parse_llmstxt(first.text or "", source=spec.location)
         planned, warnings = plan_llmstxt(spec, parsed, max_docs)
         return planned, parsed.title, parsed.warnings + warnings, first
@@ -144,7 +147,12 @@ class Ingester:
         return self.index.add_source(name, spec.location, spec.kind, title)
 
     async def _document(
-        self, source_id: int, doc: Planned, old: DocumentRow | None, fetcher: Fetcher, report: IngestReport,
+        self,
+        source_id: int,
+        doc: Planned,
+        old: DocumentRow | None,
+        fetcher: Fetcher,
+        report: IngestReport,
         preloaded: _Text | None,
     ) -> None:
         try:
@@ -162,8 +170,16 @@ class Ingester:
             return
         chunks = chunk_markdown(got.text, title=doc.title, max_tokens=self.max_tokens, count_tokens=self.count_tokens)
         meta = DocumentIn(
-            key=doc.key, url=got.url, path=doc.path, title=doc.title, section=doc.section, optional=doc.optional,
-            sha256=_sha(got.text), etag=got.etag, last_modified=got.last_modified, bytes=got.bytes,
+            key=doc.key,
+            url=got.url,
+            path=doc.path,
+            title=doc.title,
+            section=doc.section,
+            optional=doc.optional,
+            sha256=_sha(got.text),
+            etag=got.etag,
+            last_modified=got.last_modified,
+            bytes=got.bytes,
         )
         self.index.put_document(source_id, meta, chunks)
         report.chunks += len(chunks)

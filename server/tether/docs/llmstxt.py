@@ -250,7 +250,7 @@ def _parse_item(body: str, number: int) -> Link | None:
         return None
     name = match.group("name").strip()
     url = match.group("url").strip().strip("<>").strip()
-    rest = body[match.end():]
+    rest = body[match.end() :]
     notes = _NOTE_SEP.sub("", rest, count=1).strip() if rest.strip() else ""
     return Link(name=name or url, url=url, notes=notes, line=number)
 

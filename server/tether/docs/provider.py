@@ -35,9 +35,9 @@ _KEYWORDS = frozenset(
 )
 
 
-def build_query(target: "EditTarget", max_identifiers: int = 12) -> str:
+def build_query(target: EditTarget, max_identifiers: int = 12) -> str:
     """The instruction, then identifiers from the selected lines (most frequent first)."""
-    lines = split_lines(target.text)[target.start_line:target.end_line]
+    lines = split_lines(target.text)[target.start_line : target.end_line]
     counts: dict[str, int] = {}
     for name in _IDENT.findall("\n".join(lines)):
         if name.lower() not in _KEYWORDS:
@@ -54,14 +54,12 @@ class DocsProvider:
         self.min_relative_score = min_relative_score  # drop weak matches: below this share of the best score
         self.optional_min_budget = optional_min_budget  # below this budget, skip llms.txt "Optional" pages
 
-    async def provide(self, engine: "Engine", target: "EditTarget", pack: ContextPack, budget_tokens: int) -> None:
+    async def provide(self, engine: Engine, target: EditTarget, pack: ContextPack, budget_tokens: int) -> None:
         if budget_tokens <= 0 or not index_paths(engine):
             return
         query = build_query(target)
         try:
-            hits = await search_docs(
-                engine, query, k=2 * self.k, include_optional=budget_tokens >= self.optional_min_budget
-            )
+            hits = await search_docs(engine, query, k=2 * self.k, include_optional=budget_tokens >= self.optional_min_budget)
         except (sqlite3.Error, TetherError) as exc:
             # Docs are a help, never a reason for an edit to fail.
             log.warning("docs search failed, continuing without docs: %s", exc)
@@ -78,8 +76,14 @@ class DocsProvider:
             if used + hit.tokens > budget_tokens:
                 continue
             source = Source(
-                kind="docs", url=hit.url, path=hit.path, heading=hit.heading or None, start_line=hit.start_line,
-                end_line=hit.end_line, tokens=hit.tokens, untrusted=True,
+                kind="docs",
+                url=hit.url,
+                path=hit.path,
+                heading=hit.heading or None,
+                start_line=hit.start_line,
+                end_line=hit.end_line,
+                tokens=hit.tokens,
+                untrusted=True,
             )
             pack.add(source, hit.text)
             used += hit.tokens

@@ -7,7 +7,7 @@ Never edit or reorder a migration that has shipped; add a new one at the end.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -113,4 +113,4 @@ def migrate(conn: sqlite3.Connection) -> list[str]:
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

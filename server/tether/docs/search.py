@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of the very top ranks
 
 
-def index_paths(engine: "Engine") -> list[Path]:
+def index_paths(engine: Engine) -> list[Path]:
     """Existing docs indexes for this engine: the workspace's first, then the user's global one."""
     paths = []
     for path in (workspace_index_path(engine.data_dir), global_index_path()):
@@ -32,7 +32,7 @@ def index_paths(engine: "Engine") -> list[Path]:
     return paths
 
 
-async def search_docs(engine: "Engine", query: str, k: int = 5, include_optional: bool = True) -> list[Hit]:
+async def search_docs(engine: Engine, query: str, k: int = 5, include_optional: bool = True) -> list[Hit]:
     """The k most relevant docs chunks for ``query``, best first; [] when no docs are indexed."""
     paths = index_paths(engine)
     if not paths or k <= 0:
@@ -47,7 +47,11 @@ async def search_docs(engine: "Engine", query: str, k: int = 5, include_optional
 
 
 async def rank(
-    index: DocsIndex, query: str, k: int, embedder: Embedder | None = None, source: str | None = None,
+    index: DocsIndex,
+    query: str,
+    k: int,
+    embedder: Embedder | None = None,
+    source: str | None = None,
     include_optional: bool = True,
 ) -> list[Hit]:
     """bm25 alone, or fused with embeddings when this index has vectors from ``embedder``."""

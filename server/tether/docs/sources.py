@@ -63,8 +63,7 @@ def resolve_source(source: str, base_dir: Path) -> SourceSpec:
             raise InputError(f"{source} is not an http(s) URL, a file or a folder; tether cannot read it.")
         path = urlsplit(source).path
         if path in ("", "/") or (path.endswith("/") and not path.endswith("llms.txt")):
-            return SourceSpec(location=urljoin(source if source.endswith("/") else source + "/", "llms.txt"),
-                              kind="llmstxt", remote=True)
+            return SourceSpec(location=urljoin(source if source.endswith("/") else source + "/", "llms.txt"), kind="llmstxt", remote=True)
         kind: SourceKind = "llmstxt" if Path(path).name == "llms.txt" else "markdown"
         return SourceSpec(location=source, kind=kind, remote=True)
     full = (base_dir / Path(source).expanduser()).resolve()
@@ -84,10 +83,7 @@ def plan_folder(folder: Path, max_docs: int) -> tuple[list[Planned], list[str]]:
     folders are not entered. ``Planned.path`` is the file's real path, ``key`` its path in the folder.
     """
     folder = folder.resolve()
-    candidates = sorted(
-        p for p in folder.rglob("*")
-        if p.suffix.lower() in MARKDOWN_SUFFIXES and not _hidden(p.relative_to(folder))
-    )
+    candidates = sorted(p for p in folder.rglob("*") if p.suffix.lower() in MARKDOWN_SUFFIXES and not _hidden(p.relative_to(folder)))
     files: list[tuple[Path, Path]] = []  # (path in the folder, real path)
     outside = 0
     for p in candidates:

@@ -32,15 +32,50 @@ _COMMENT_PREFIXES = {
     "<!--": ("<!--",),
 }
 _LANG_COMMENTS = {
-    "python": "#", "ruby": "#", "bash": "#", "sh": "#", "shell": "#", "toml": "#", "yaml": "#",
-    "make": "#", "makefile": "#", "r": "#", "perl": "#", "dockerfile": "#", "ini": ";",
-    "c": "//", "cpp": "//", "java": "//", "javascript": "//", "typescript": "//", "tsx": "//",
-    "go": "//", "rust": "//", "kotlin": "//", "swift": "//", "csharp": "//", "scala": "//", "php": "//",
-    "css": "//", "json": "//", "jsonc": "//",
-    "sql": "--", "lua": "--", "haskell": "--",
-    "lisp": ";", "clojure": ";", "scheme": ";", "elisp": ";",
-    "tex": "%", "latex": "%", "erlang": "%", "matlab": "%",
-    "markdown": "<!--", "html": "<!--", "xml": "<!--", "svg": "<!--",
+    "python": "#",
+    "ruby": "#",
+    "bash": "#",
+    "sh": "#",
+    "shell": "#",
+    "toml": "#",
+    "yaml": "#",
+    "make": "#",
+    "makefile": "#",
+    "r": "#",
+    "perl": "#",
+    "dockerfile": "#",
+    "ini": ";",
+    "c": "//",
+    "cpp": "//",
+    "java": "//",
+    "javascript": "//",
+    "typescript": "//",
+    "tsx": "//",
+    "go": "//",
+    "rust": "//",
+    "kotlin": "//",
+    "swift": "//",
+    "csharp": "//",
+    "scala": "//",
+    "php": "//",
+    "css": "//",
+    "json": "//",
+    "jsonc": "//",
+    "sql": "--",
+    "lua": "--",
+    "haskell": "--",
+    "lisp": ";",
+    "clojure": ";",
+    "scheme": ";",
+    "elisp": ";",
+    "tex": "%",
+    "latex": "%",
+    "erlang": "%",
+    "matlab": "%",
+    "markdown": "<!--",
+    "html": "<!--",
+    "xml": "<!--",
+    "svg": "<!--",
 }
 # Placeholders that are no language's code.
 _ELLIPSES = ("...", "…", "[...]", "[…]", "(...)")
@@ -78,8 +113,7 @@ def find_elision(old: str, new: str, lang: str) -> str | None:
         removed = [line.strip() for line in old_lines[i1:i2] if line.strip() and not is_placeholder(line, lang)]
         # Commented-out code is an edit, not an elision: the comment is a removed line behind a marker.
         markers = [
-            line for line in added
-            if is_placeholder(line, lang) and line.strip() not in present and _comment_body(line) not in removed
+            line for line in added if is_placeholder(line, lang) and line.strip() not in present and _comment_body(line) not in removed
         ]
         if not markers:
             continue
@@ -102,8 +136,7 @@ def check_elision(old: str, new: str, lang: str) -> None:
     marker = find_elision(old, new, lang)
     if marker is not None:
         raise GenerationError(
-            f"The reply elides existing code, putting {marker[:60]!r} in its place; "
-            "write every line of the code in full, changed or not.",
+            f"The reply elides existing code, putting {marker[:60]!r} in its place; write every line of the code in full, changed or not.",
             kind="elided",
         )
 

@@ -41,9 +41,7 @@ def trim_echo(new_region: str, above: list[str], below: list[str], old_region: s
     new = split_lines(new_region, keepends=True)
     old = [line.strip() for line in split_lines(old_region)]
     lead = _echo_length([line.strip() for line in new], [line.strip() for line in above], old, leading=True)
-    trail = _echo_length(
-        [line.strip() for line in new[lead:]][::-1], [line.strip() for line in below][::-1], old[::-1], leading=True
-    )
+    trail = _echo_length([line.strip() for line in new[lead:]][::-1], [line.strip() for line in below][::-1], old[::-1], leading=True)
     if not lead and not trail:
         return new_region
     kept = new[lead : len(new) - trail]
@@ -135,8 +133,12 @@ def fit_indent(new_region: str, old_region: str, file_text: str, path: str) -> s
         unit = file_style[1] or 4
         lines = [_untab(line, unit) for line in lines]
     elif (
-        file_style and reply_style and file_style[0] == " " == reply_style[0]
-        and file_style[1] and reply_style[1] and file_style[1] != reply_style[1]
+        file_style
+        and reply_style
+        and file_style[0] == " " == reply_style[0]
+        and file_style[1]
+        and reply_style[1]
+        and file_style[1] != reply_style[1]
         and _consistent(lines, reply_style[1])
     ):
         lines = [_rescale(line, reply_style[1], file_style[1]) for line in lines]
@@ -152,12 +154,12 @@ def _retab(line: str, unit: int) -> str:
     if "\t" in lead or not lead:
         return line
     levels, rest = divmod(len(lead), unit)
-    return "\t" * levels + " " * rest + line[len(lead):]
+    return "\t" * levels + " " * rest + line[len(lead) :]
 
 
 def _untab(line: str, unit: int) -> str:
     lead = _LEADING.match(line).group(0)  # type: ignore[union-attr]
-    return " " * (lead.count("\t") * unit + lead.count(" ")) + line[len(lead):]
+    return " " * (lead.count("\t") * unit + lead.count(" ")) + line[len(lead) :]
 
 
 def _consistent(lines: list[str], width: int) -> bool:
@@ -173,7 +175,7 @@ def _rescale(line: str, old_width: int, new_width: int) -> str:
     lead = _LEADING.match(line).group(0)  # type: ignore[union-attr]
     if not line.strip():
         return line
-    return " " * (len(lead) // old_width * new_width) + line[len(lead):]
+    return " " * (len(lead) // old_width * new_width) + line[len(lead) :]
 
 
 def _rebase(lines: list[str], old: list[str]) -> list[str]:

@@ -13,8 +13,8 @@ proposal, never hidden; a run that edited tests does not count a passing check a
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import PurePosixPath
-from typing import Iterable
 
 from ..errors import GenerationError, InputError, LeashError
 from ..proposals import FileChange
@@ -24,12 +24,32 @@ _TEST_DIRS = frozenset({"tests", "test", "__tests__", "spec", "specs", "testing"
 _TEST_NAME = re.compile(
     r"(^test_.*\.py$|.*_test\.py$|^conftest\.py$|.*_test\.go$|.*\.(test|spec)\.[cm]?[jt]sx?$|.*Test\.java$|.*_spec\.rb$)"
 )
-_CI_FILES = frozenset({
-    ".gitlab-ci.yml", ".travis.yml", "jenkinsfile", "azure-pipelines.yml", "bitbucket-pipelines.yml",
-    ".pre-commit-config.yaml", "tox.ini", "noxfile.py", "setup.cfg", ".coveragerc", "pytest.ini",
-    ".flake8", ".pylintrc", "mypy.ini", "ruff.toml", ".ruff.toml", ".eslintrc", ".eslintrc.json",
-    ".eslintrc.js", "eslint.config.js", ".golangci.yml", "makefile",
-})
+_CI_FILES = frozenset(
+    {
+        ".gitlab-ci.yml",
+        ".travis.yml",
+        "jenkinsfile",
+        "azure-pipelines.yml",
+        "bitbucket-pipelines.yml",
+        ".pre-commit-config.yaml",
+        "tox.ini",
+        "noxfile.py",
+        "setup.cfg",
+        ".coveragerc",
+        "pytest.ini",
+        ".flake8",
+        ".pylintrc",
+        "mypy.ini",
+        "ruff.toml",
+        ".ruff.toml",
+        ".eslintrc",
+        ".eslintrc.json",
+        ".eslintrc.js",
+        "eslint.config.js",
+        ".golangci.yml",
+        "makefile",
+    }
+)
 _CI_DIRS = (".github/workflows/", ".circleci/", ".buildkite/", ".gitlab/")
 _SUPPRESSIONS = re.compile(
     r"(#\s*noqa\b|#\s*type:\s*ignore|#\s*pyright:\s*ignore|#\s*mypy:\s*ignore|#\s*pylint:\s*disable|"
@@ -50,9 +70,7 @@ def confine(workspace: Workspace, path: str, eligible: set[str] | None, who: str
         ) from None
     parts = PurePosixPath(rel).parts
     if not parts or parts[0] in (".git", ".tether") or ".git" in parts:
-        raise LeashError(
-            f"{who} asked to edit {path!r}, inside git's or tether's own data; the run was stopped and nothing was written."
-        )
+        raise LeashError(f"{who} asked to edit {path!r}, inside git's or tether's own data; the run was stopped and nothing was written.")
     full = workspace.root / rel
     if not full.is_file():
         raise GenerationError(

@@ -9,8 +9,9 @@ not parse``...); when every try fails, the error lists them and nothing is writt
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from ..backends.base import Backend, ChatMessage, GenerationRequest
 from ..backends.runtime import Generation, generate
@@ -78,8 +79,7 @@ async def ask_until_valid(
         return value, call
     kinds = "; ".join(failure.kind for failure in failures)
     raise GenerationError(
-        f"The model's reply was still unusable after {max_calls} tries ({kinds}); nothing was changed. "
-        f"Last problem: {failures[-1]}",
+        f"The model's reply was still unusable after {max_calls} tries ({kinds}); nothing was changed. Last problem: {failures[-1]}",
         kind=failures[-1].kind,
     )
 
@@ -88,8 +88,7 @@ def check_finished(generation: Generation, max_tokens: int) -> None:
     """Refuse a reply that did not end on its own: cut at the token limit, or broken off."""
     if generation.finish_reason == "incomplete":
         raise GenerationError(
-            "The reply broke off before the model finished (the stream ended with no finish reason); "
-            "write the complete code again.",
+            "The reply broke off before the model finished (the stream ended with no finish reason); write the complete code again.",
             kind="cut off",
         )
     if generation.finish_reason == "length":

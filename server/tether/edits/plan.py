@@ -31,9 +31,7 @@ class PlanStep(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     intent: str = Field(min_length=1, max_length=INTENT_MAX_CHARS, description="What to change, in one sentence.")
-    files: list[str] = Field(
-        min_length=1, max_length=FILES_PER_STEP_MAX, description="Workspace-relative paths this step edits."
-    )
+    files: list[str] = Field(min_length=1, max_length=FILES_PER_STEP_MAX, description="Workspace-relative paths this step edits.")
 
 
 class Plan(BaseModel):
@@ -121,9 +119,7 @@ def _validate(data: Any, error: type[Exception], what: str) -> Plan:
     try:
         return Plan.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()[:5]
-        )
+        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}" for err in exc.errors()[:5])
         raise error(
             f"{what} does not match the plan format ({problems}). It must be an object "
             '{"steps": [{"intent": "...", "files": ["path", ...]}, ...]}.'

@@ -111,7 +111,7 @@ def drop_reasoning(reply: str) -> str:
     text = _REASONING.sub("", reply)
     close = _REASONING_CLOSE.search(text)
     if close and not _REASONING_OPEN.search(text[: close.start()]):
-        text = text[close.end():]  # the template opened the block in the prompt
+        text = text[close.end() :]  # the template opened the block in the prompt
     if _REASONING_OPEN.search(text):
         raise GenerationError(
             "The reply is a reasoning block that never ends (no closing tag), with no code after it; "

@@ -38,9 +38,7 @@ def check_rewrite(new_region: str, old_region: str, lang: str) -> None:
     check_elision(old_region, new_region, lang)
 
 
-def rewrite_region(
-    reply: str, text: str, start: int, end: int, path: str, lang: str, instruction: str = ""
-) -> str:
+def rewrite_region(reply: str, text: str, start: int, end: int, path: str, lang: str, instruction: str = "") -> str:
     """The file ``text`` with lines [start, end) (0-based) replaced by the code in ``reply``.
 
     ``reply``: the whole reply, primed fence included. Line breaks are still the model's (the

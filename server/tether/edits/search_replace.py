@@ -63,15 +63,10 @@ def _apply_one(text: str, block: Block, number: int) -> str:
     if count == 1:
         return text.replace(search, replace, 1)
     if count > 1:
-        raise GenerationError(
-            f"Block {number}'s SEARCH part matches {count} places; include more surrounding lines so it is unique."
-        )
+        raise GenerationError(f"Block {number}'s SEARCH part matches {count} places; include more surrounding lines so it is unique.")
     lines = split_lines(text, keepends=True)
     wanted = [line.rstrip() for line in split_lines(search)]
-    hits = [
-        i for i in range(len(lines) - len(wanted) + 1)
-        if [line.rstrip() for line in lines[i : i + len(wanted)]] == wanted
-    ]
+    hits = [i for i in range(len(lines) - len(wanted) + 1) if [line.rstrip() for line in lines[i : i + len(wanted)]] == wanted]
     if len(hits) != 1:
         first = split_lines(search)[0] if split_lines(search) else ""
         raise GenerationError(

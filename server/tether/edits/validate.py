@@ -7,7 +7,7 @@ import json
 import logging
 import tomllib
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import GenerationError
 from ..lines import split_lines
@@ -98,8 +98,7 @@ def restore_secrets(new_text: str, base_text: str) -> str:
     restored = unredact(new_text, base_text)
     if REDACTED in restored and REDACTED not in base_text:
         raise GenerationError(
-            f"The edit changes a line holding a secret the model only saw as {REDACTED}; "
-            "keep such lines exactly as they are."
+            f"The edit changes a line holding a secret the model only saw as {REDACTED}; keep such lines exactly as they are."
         )
     return restored
 

@@ -16,7 +16,7 @@ model was shown: a table of similar rows the file already has is copied, not loo
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import GenerationError
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from lsprotocol import types
 
@@ -55,10 +56,7 @@ def announce(ls, proposal: ProposalOut) -> ProposalOut:
     hunks = sum(len(f.hunks) for f in proposal.files)
     if hunks:
         files = ", ".join(f.path for f in proposal.files)
-        message = (
-            f"tether: proposal {proposal.id}, {hunks} hunk(s) in {files}. "
-            "Review it, then run tether.acceptAll or tether.rejectAll."
-        )
+        message = f"tether: proposal {proposal.id}, {hunks} hunk(s) in {files}. Review it, then run tether.acceptAll or tether.rejectAll."
     else:
         message = "tether: the model proposed no change."
     ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..ops.complete import complete
 from ..lines import split_lines
+from ..ops.complete import complete
 from .convert import lsp_range, to_line_col
 from .documents import completable, open_buffer
 from .errors import handles_errors

@@ -10,8 +10,9 @@ alike, and a range the server sends matches the hunks it was built from.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from lsprotocol import types
 
@@ -191,8 +192,11 @@ def to_summary(proposal: Proposal) -> ProposalSummary:
 
 def context_text(proposal: Proposal) -> str:
     """What the model saw, for a person: one line per source."""
-    lines = [f"Proposal {proposal.id} ({proposal.level.value}) by {proposal.model or 'unknown model'}",
-             f"Instruction: {proposal.instruction}", "What the model saw:"]
+    lines = [
+        f"Proposal {proposal.id} ({proposal.level.value}) by {proposal.model or 'unknown model'}",
+        f"Instruction: {proposal.instruction}",
+        "What the model saw:",
+    ]
     for source in proposal.sources:
         tokens = f" ({source.tokens} tokens)" if source.tokens else ""
         flag = " [untrusted reference]" if source.untrusted else ""

@@ -12,8 +12,9 @@ so tether's repaired copy never overwrites the client's text.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
@@ -67,9 +68,7 @@ class LspWorkspace(Workspace):
         super().remove_text_document(doc_uri)
         self.forget_repaired(doc_uri)
 
-    def update_text_document(
-        self, text_doc: types.VersionedTextDocumentIdentifier, change: types.TextDocumentContentChangeEvent
-    ) -> None:
+    def update_text_document(self, text_doc: types.VersionedTextDocumentIdentifier, change: types.TextDocumentContentChangeEvent) -> None:
         """Apply ``change``; a change to a document that is not open is a client error, ignored with a warning.
 
         pygls raises KeyError there, which would stop tether's own didChange handler too.
@@ -80,7 +79,7 @@ class LspWorkspace(Workspace):
         super().update_text_document(text_doc, change)
 
     @classmethod
-    def like(cls, workspace: Workspace) -> "LspWorkspace":
+    def like(cls, workspace: Workspace) -> LspWorkspace:
         """A new, empty workspace with ``workspace``'s root, folders, sync kind and position encoding."""
         return cls(
             workspace.root_uri,
@@ -111,7 +110,7 @@ class Buffer:
     repaired: bool = False  # lone surrogates in the editor's text were replaced by U+FFFD
 
 
-def open_buffer(ls: "TetherServer", uri: str) -> Buffer:
+def open_buffer(ls: TetherServer, uri: str) -> Buffer:
     """The editor's text for ``uri``, else the file on disk, else InputError."""
     rel = workspace_rel(ls, uri)
     doc = ls.workspace.text_documents.get(_key(uri))
@@ -123,12 +122,12 @@ def open_buffer(ls: "TetherServer", uri: str) -> Buffer:
     return Buffer(uri=uri, rel=rel, text=ls.session.engine.workspace.read_text(rel), version=None)
 
 
-def buffer_for_path(ls: "TetherServer", rel: str) -> Buffer:
+def buffer_for_path(ls: TetherServer, rel: str) -> Buffer:
     """The buffer of a workspace-relative path: the open document if any, else the disk."""
     return open_buffer(ls, uri_for(ls, rel))
 
 
-def uri_for(ls: "TetherServer", rel: str) -> str:
+def uri_for(ls: TetherServer, rel: str) -> str:
     """The URI the editor uses for a workspace path (its own spelling when the file is open)."""
     full = ls.session.engine.workspace.resolve(rel)
     for doc in ls.workspace.text_documents.values():
@@ -161,7 +160,7 @@ def completable(buffer: Buffer) -> bool:
     return "\x00" not in buffer.text[:BINARY_SNIFF_BYTES]
 
 
-def workspace_rel(ls: "TetherServer", uri: str) -> str | None:
+def workspace_rel(ls: TetherServer, uri: str) -> str | None:
     path = path_of_uri(uri)
     if path is None:
         return None

@@ -9,7 +9,8 @@ Anything else is left to pygls (-32603) and the server keeps serving.
 from __future__ import annotations
 
 import functools
-from typing import Any, Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from lsprotocol import types
 from pydantic import BaseModel, ValidationError
@@ -23,15 +24,11 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def rpc_error(exc: TetherError) -> JsonRpcException:
-    return JsonRpcException(
-        message=str(exc), code=TETHER_ERROR_CODE, data={"type": type(exc).__name__, "exitCode": exc.exit_code}
-    )
+    return JsonRpcException(message=str(exc), code=TETHER_ERROR_CODE, data={"type": type(exc).__name__, "exitCode": exc.exit_code})
 
 
 def params_error(exc: ValidationError, what: str) -> JsonRpcInvalidParams:
-    problems = "; ".join(
-        f"{'.'.join(str(p) for p in err['loc']) or '(params)'}: {err['msg']}" for err in exc.errors()
-    )
+    problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(params)'}: {err['msg']}" for err in exc.errors())
     return JsonRpcInvalidParams(message=f"Invalid params for {what}: {problems}.")
 
 

@@ -8,7 +8,8 @@ result for its request); a call whose own request was cancelled raises Cancelled
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable, Hashable, TypeVar
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 

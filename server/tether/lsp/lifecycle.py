@@ -37,9 +37,7 @@ def register(server) -> None:
     async def did_change_configuration(ls, params: types.DidChangeConfigurationParams):
         raw = params.settings
         if raw is None and _can_pull(ls):
-            pulled = await ls.workspace_configuration_async(
-                types.ConfigurationParams(items=[types.ConfigurationItem(section="tether")])
-            )
+            pulled = await ls.workspace_configuration_async(types.ConfigurationParams(items=[types.ConfigurationItem(section="tether")]))
             raw = pulled[0] if pulled else None
         if raw is None:
             return

@@ -11,7 +11,8 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from typing import TYPE_CHECKING, AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
@@ -23,7 +24,7 @@ CREATE_TIMEOUT_S = 5.0
 
 
 @contextlib.asynccontextmanager
-async def work_done(ls: "TetherServer", token: int | str | None, title: str) -> AsyncIterator[Callable[[str], None]]:
+async def work_done(ls: TetherServer, token: int | str | None, title: str) -> AsyncIterator[Callable[[str], None]]:
     token = token if token is not None else await _create(ls)
     if token is None:
         yield lambda message: None
@@ -50,7 +51,7 @@ async def work_done(ls: "TetherServer", token: int | str | None, title: str) -> 
         progress.tokens.pop(token, None)
 
 
-async def _create(ls: "TetherServer") -> str | None:
+async def _create(ls: TetherServer) -> str | None:
     window = ls.client_capabilities.window
     if not (window and window.work_done_progress):
         return None

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 PROPOSALS_CHANGED = "tether/proposalsChanged"
 
 
-async def create(ls: "TetherServer", params: CreateProposalParams) -> ProposalOut:
+async def create(ls: TetherServer, params: CreateProposalParams) -> ProposalOut:
     """A selection edit when ``params.range`` is set, else a file edit."""
     level = Level.SELECTION if params.range is not None else Level.FILE
     check_slider(ls, level)
@@ -58,7 +58,7 @@ async def create(ls: "TetherServer", params: CreateProposalParams) -> ProposalOu
     return proposal_out(ls, proposal)
 
 
-async def accept(ls: "TetherServer", params: HunksParams) -> AcceptResult:
+async def accept(ls: TetherServer, params: HunksParams) -> AcceptResult:
     engine = ls.session.engine
     if engine.store.get(params.proposal_id).kind == "plan":  # accepting a repo plan runs its steps
         from .repo import accept_plan
@@ -85,13 +85,13 @@ async def accept(ls: "TetherServer", params: HunksParams) -> AcceptResult:
     return AcceptResult(applied=result.applied, proposal=proposal_out(ls, proposal), failure_reason=result.failure_reason)
 
 
-def reject_hunks(ls: "TetherServer", params: HunksParams) -> RejectResult:
+def reject_hunks(ls: TetherServer, params: HunksParams) -> RejectResult:
     proposal = reject(ls.session.engine, params.proposal_id, params.hunk_ids)
     notify_changed(ls)
     return RejectResult(proposal=proposal_out(ls, proposal))
 
 
-def workspace_edit(ls: "TetherServer", plans: list[FilePlan], buffers: dict[str, Buffer]) -> types.WorkspaceEdit:
+def workspace_edit(ls: TetherServer, plans: list[FilePlan], buffers: dict[str, Buffer]) -> types.WorkspaceEdit:
     """Versioned document changes; a plain ``changes`` map for clients that lack them."""
     encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
     edits = {buffers[p.path].uri: lsp_text_edit(p.old_text, p.new_text, encoding) for p in plans}
@@ -111,7 +111,7 @@ def workspace_edit(ls: "TetherServer", plans: list[FilePlan], buffers: dict[str,
     )
 
 
-def newest(ls: "TetherServer", proposal_id: str | None, pending: bool) -> Proposal:
+def newest(ls: TetherServer, proposal_id: str | None, pending: bool) -> Proposal:
     """The named proposal, else the newest (pending one, with ``pending``)."""
     store = ls.session.engine.store
     if proposal_id:
@@ -122,23 +122,23 @@ def newest(ls: "TetherServer", proposal_id: str | None, pending: bool) -> Propos
     return items[-1]
 
 
-def list_proposals(ls: "TetherServer", everything: bool) -> ListResult:
+def list_proposals(ls: TetherServer, everything: bool) -> ListResult:
     store = ls.session.engine.store
     items = store.all() if everything else store.pending()
     return ListResult(proposals=[proposal_out(ls, p) for p in items])
 
 
-def show_context(ls: "TetherServer", proposal_id: str | None) -> ContextResult:
+def show_context(ls: TetherServer, proposal_id: str | None) -> ContextResult:
     proposal = newest(ls, proposal_id, pending=False)
     return ContextResult(proposal_id=proposal.id, sources=to_sources(proposal.sources), text=context_text(proposal))
 
 
-def set_level(ls: "TetherServer", level: Level) -> LevelResult:
+def set_level(ls: TetherServer, level: Level) -> LevelResult:
     settings = ls.session.set_level(level)
     return LevelResult(level=settings.level, max_level=settings.max_level)
 
 
-def check_slider(ls: "TetherServer", level: Level) -> None:
+def check_slider(ls: TetherServer, level: Level) -> None:
     """Refuse an operation above the slider's current position (the ops check max_level)."""
     settings = ls.session.settings
     if settings.level < level <= settings.max_level:
@@ -148,10 +148,10 @@ def check_slider(ls: "TetherServer", level: Level) -> None:
         )
 
 
-def proposal_out(ls: "TetherServer", proposal: Proposal) -> ProposalOut:
+def proposal_out(ls: TetherServer, proposal: Proposal) -> ProposalOut:
     return to_proposal_out(proposal, lambda rel: uri_for(ls, rel))
 
 
-def notify_changed(ls: "TetherServer") -> None:
+def notify_changed(ls: TetherServer) -> None:
     pending = ls.session.engine.store.pending()
     ls.protocol.notify(PROPOSALS_CHANGED, ProposalsChanged(proposals=[to_summary(p) for p in pending]).dump())

@@ -187,9 +187,7 @@ class TetherProtocol(LanguageServerProtocol):
 
     def reply_error(self, refusal: rpc.Refusal) -> None:
         """Send an error response; its id is null when the request's could not be read (JSON-RPC 2.0, 5.1)."""
-        self._send_data(
-            {"jsonrpc": "2.0", "id": refusal.id, "error": {"code": refusal.code, "message": refusal.message}}
-        )
+        self._send_data({"jsonrpc": "2.0", "id": refusal.id, "error": {"code": refusal.code, "message": refusal.message}})
 
     def _send_response(self, msg_id, result=None, error=None):
         if error is not None and error.code == rpc.INTERNAL_ERROR:
@@ -253,7 +251,7 @@ class TetherServer(LanguageServer):
 
     protocol: TetherProtocol
 
-    def __init__(self, session: "Session", version: str, debug: bool = False):
+    def __init__(self, session: Session, version: str, debug: bool = False):
         super().__init__("tether", version, protocol_cls=TetherProtocol, converter_factory=converter_factory)
         self.session = session
         self.protocol.debug = debug

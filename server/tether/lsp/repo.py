@@ -68,7 +68,7 @@ class RepoRunOut(Wire):
     error_type: str | None = None
 
 
-async def edit_repo(ls: "TetherServer", params: EditRepoParams) -> RepoRunOut:
+async def edit_repo(ls: TetherServer, params: EditRepoParams) -> RepoRunOut:
     check_slider(ls, Level.REPO)
     engine = ls.session.engine
     if params.plan_id:
@@ -79,33 +79,39 @@ async def edit_repo(ls: "TetherServer", params: EditRepoParams) -> RepoRunOut:
     if not (params.instruction or "").strip():
         raise InputError("Say what to change: the instruction is empty (the client asks the user for one).")
     options = RepoOptions(
-        task=params.instruction or "", check=parse_check(params.check) if params.check else None,
-        max_files=params.max_files, max_steps=params.max_steps, plan_only=params.review_plan,
+        task=params.instruction or "",
+        check=parse_check(params.check) if params.check else None,
+        max_files=params.max_files,
+        max_steps=params.max_steps,
+        plan_only=params.review_plan,
     )
     async with work_done(ls, params.work_done_token, "tether: planning a repository edit") as report:
         run = await run_repo(engine, options, hooks(ls, report))
     return run_out(ls, run)
 
 
-async def accept_plan(ls: "TetherServer", plan: Proposal) -> AcceptResult:
+async def accept_plan(ls: TetherServer, plan: Proposal) -> AcceptResult:
     """``tether.accept`` on a plan proposal: run its steps as planned."""
     check_slider(ls, Level.REPO)
     async with work_done(ls, None, "tether: editing the repository") as report:
         run = await continue_run(ls.session.engine, plan.id, None, hooks(ls, report))
     if run.error is not None:
         ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=run.outcome()))
-    return AcceptResult(applied=run.status == "done", proposal=proposal_out(ls, ls.session.engine.store.get(plan.id)),
-                        failure_reason=run.error.message if run.error else None)
+    return AcceptResult(
+        applied=run.status == "done",
+        proposal=proposal_out(ls, ls.session.engine.store.get(plan.id)),
+        failure_reason=run.error.message if run.error else None,
+    )
 
 
-def hooks(ls: "TetherServer", report) -> RunHooks:
+def hooks(ls: TetherServer, report) -> RunHooks:
     def read(rel: str) -> str:
         return editable(buffer_for_path(ls, rel)).text
 
     return RunHooks(progress=report, proposal=lambda proposal: notify_changed(ls), approve_check=_approver(ls), read=read)
 
 
-def _approver(ls: "TetherServer"):
+def _approver(ls: TetherServer):
     async def approve(argv: list[str]) -> bool:
         request = types.ShowMessageRequestParams(
             type=types.MessageType.Warning,
@@ -122,14 +128,17 @@ def _approver(ls: "TetherServer"):
     return approve
 
 
-def run_out(ls: "TetherServer", run: RepoRun) -> RepoRunOut:
+def run_out(ls: TetherServer, run: RepoRun) -> RepoRunOut:
     from ..edits.plan import render_plan
 
     store = ls.session.engine.store
     plan = store.get(run.id) if run.plan is not None else None
     check = run.check
     return RepoRunOut(
-        run_id=run.id, status=run.status, success=run.success, outcome=run.outcome(),
+        run_id=run.id,
+        status=run.status,
+        success=run.success,
+        outcome=run.outcome(),
         plan=render_plan(run.plan, run.task) if run.plan else "",
         plan_proposal=proposal_out(ls, plan) if plan else None,
         proposals=[proposal_out(ls, store.get(pid)) for pid in run.proposals],
@@ -149,4 +158,3 @@ def register(server) -> None:
         kind = types.MessageType.Error if result.error_type else types.MessageType.Info
         ls.window_show_message(types.ShowMessageParams(type=kind, message=f"tether: {result.outcome}"))
         return result.dump()
-

@@ -72,7 +72,7 @@ def envelope_problem(data: Any) -> str | None:
 
 
 def lsp_kind(method: str) -> str | None:
-    """"request" or "notification" for a method LSP defines (lsprotocol's table), None for others."""
+    """ "request" or "notification" for a method LSP defines (lsprotocol's table), None for others."""
     entry = types.METHOD_TO_TYPES.get(method)
     if entry is None:
         return None
@@ -103,17 +103,13 @@ class Lifecycle:
             return None
         if self.shut_down:
             if is_request:
-                return Refusal(
-                    INVALID_REQUEST, f"The server is shutting down (shutdown was received); {method} is refused.", msg_id
-                )
+                return Refusal(INVALID_REQUEST, f"The server is shutting down (shutdown was received); {method} is refused.", msg_id)
             return Drop(f"{method} after shutdown; ignored.")
         if not self.initialized:
             if method == types.INITIALIZE:
                 return None
             if is_request:
-                return Refusal(
-                    SERVER_NOT_INITIALIZED, f"The server is not initialized; send initialize before {method}.", msg_id
-                )
+                return Refusal(SERVER_NOT_INITIALIZED, f"The server is not initialized; send initialize before {method}.", msg_id)
             return Drop(f"{method} before initialize; ignored.")
         if method == types.INITIALIZE:
             return Refusal(INVALID_REQUEST, "initialize was already received; LSP allows it once per session.", msg_id)

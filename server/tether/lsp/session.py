@@ -9,8 +9,9 @@ when the models, roles or data folder change; otherwise it keeps its loaded mode
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..config import Settings, deep_merge, load_settings
 from ..context.recent import RecentChunks
@@ -160,6 +161,4 @@ class Session:
             is_loaded = bool(backend and backend.describe().get("loaded", True) and name not in self.model_errors)
             models.append(ModelStatus(name=name, kind=cfg.backend, loaded=is_loaded))
         error = " ".join(self.model_errors.values()) or None
-        return StatusResult(
-            level=settings.level, max_level=settings.max_level, models=models, state=self.state, error=error
-        )
+        return StatusResult(level=settings.level, max_level=settings.max_level, models=models, state=self.state, error=error)

@@ -64,8 +64,12 @@ async def run_check(argv: list[str], cwd: Path, timeout_s: float, max_chars: int
     started = time.perf_counter()
     try:
         proc = await asyncio.create_subprocess_exec(
-            *argv, cwd=cwd, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+            *argv,
+            cwd=cwd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
         )
     except FileNotFoundError as exc:
         raise InputError(f"The check command's program {argv[0]!r} was not found; is it installed and on PATH?") from exc
@@ -74,7 +78,7 @@ async def run_check(argv: list[str], cwd: Path, timeout_s: float, max_chars: int
     timed_out = False
     try:
         out, _ = await asyncio.wait_for(proc.communicate(), timeout_s)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         timed_out = True
         _kill(proc)
         out, _ = await proc.communicate()
@@ -87,8 +91,12 @@ async def run_check(argv: list[str], cwd: Path, timeout_s: float, max_chars: int
     if len(text) > max_chars:
         text = "[... output cut ...]\n" + text[-max_chars:]
     return CheckResult(
-        command=argv, passed=proc.returncode == 0 and not timed_out, exit_code=proc.returncode,
-        timed_out=timed_out, seconds=round(time.perf_counter() - started, 3), output=text,
+        command=argv,
+        passed=proc.returncode == 0 and not timed_out,
+        exit_code=proc.returncode,
+        timed_out=timed_out,
+        seconds=round(time.perf_counter() - started, 3),
+        output=text,
     )
 
 
@@ -114,7 +122,7 @@ class Scratch:
     def close(self) -> None:
         self._tmp.cleanup()
 
-    def __enter__(self) -> "Scratch":
+    def __enter__(self) -> Scratch:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -61,7 +61,7 @@ async def complete(
     # completion, unless the file itself holds that token.
     completion = _trim(drop_control_tokens(generation.text, parts.prefix + parts.suffix), parts.suffix)
     # Lines of the file in the prefix: its line breaks, not counting the snippets put before it.
-    window = parts.prefix[len(snippets):] if parts.prefix.startswith(snippets) else parts.prefix
+    window = parts.prefix[len(snippets) :] if parts.prefix.startswith(snippets) else parts.prefix
     first = break_count(window)
     return Completion(
         text=completion,

@@ -27,9 +27,8 @@ from ..proposals import Proposal, build_file_change
 from ..slider import Level, check_changes, check_level
 from .gather import gather_context
 
-async def edit_selection(
-    engine: Engine, path: str, instruction: str, start_line: int, end_line: int, text: str | None = None
-) -> Proposal:
+
+async def edit_selection(engine: Engine, path: str, instruction: str, start_line: int, end_line: int, text: str | None = None) -> Proposal:
     """Rewrite lines [start_line, end_line) (0-based, as ``tether.lines`` counts) of ``path``;
     ``text`` is the buffer, else the disk. Raises InputError for a bad range, GenerationError
     when no reply was usable after the re-asks (nothing is written)."""
@@ -42,9 +41,7 @@ async def edit_file(engine: Engine, path: str, instruction: str, text: str | Non
     return await _edit(engine, path, instruction, text, None, Level.FILE)
 
 
-async def _edit(
-    engine: Engine, path: str, instruction: str, text: str | None, lines: tuple[int, int] | None, level: Level
-) -> Proposal:
+async def _edit(engine: Engine, path: str, instruction: str, text: str | None, lines: tuple[int, int] | None, level: Level) -> Proposal:
     check_level(level, engine.settings.max_level)
     if not instruction.strip():
         raise InputError("Say what to change: the instruction is empty.")
@@ -77,9 +74,7 @@ def make_target(path: str, text: str, lines: tuple[int, int] | None, instruction
     count = line_count(text)
     start, end = lines if lines is not None else (0, count)
     if lines is not None and not (0 <= start < end <= max(count, 1)):
-        raise InputError(
-            f"Lines {start + 1}-{end} are not a range inside {path}, which has {count} lines."
-        )
+        raise InputError(f"Lines {start + 1}-{end} are not a range inside {path}, which has {count} lines.")
     return EditTarget(path=path, text=text, start_line=start, end_line=end, instruction=instruction, level=level)
 
 
@@ -113,9 +108,15 @@ async def _rewrite(
     around = engine.settings.edit.around_lines
     fence = fence_for(target.text)
     messages = rewrite_messages(
-        target.path, lang, old_region,
-        "".join(lines[max(0, start - around) : start]), "".join(lines[end : end + around]),
-        target.instruction, pack, whole, fence,
+        target.path,
+        lang,
+        old_region,
+        "".join(lines[max(0, start - around) : start]),
+        "".join(lines[end : end + around]),
+        target.instruction,
+        pack,
+        whole,
+        fence,
     )
     caps = await backend.capabilities()
     request = GenerationRequest(
@@ -137,9 +138,7 @@ async def _rewrite(
     return await ask_until_valid(backend, request, parse, max_calls, token_ceiling=caps.n_ctx // 2, watch=watch)
 
 
-async def _search_replace(
-    engine: Engine, backend: Backend, target: EditTarget, pack: ContextPack, max_calls: int
-) -> tuple[str, int]:
+async def _search_replace(engine: Engine, backend: Backend, target: EditTarget, pack: ContextPack, max_calls: int) -> tuple[str, int]:
     lang = language_for(target.path)
     messages = search_replace_messages(target.path, lang, target.text, target.instruction, pack, fence_for(target.text))
     request = GenerationRequest(

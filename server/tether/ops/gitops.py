@@ -29,8 +29,7 @@ def require_clean(root: Path, allow_dirty: bool) -> None:
     if dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise DirtyError(
-            f"The workspace has uncommitted changes ({shown}). Commit or stash them first, "
-            "or pass --allow-dirty to run anyway."
+            f"The workspace has uncommitted changes ({shown}). Commit or stash them first, or pass --allow-dirty to run anyway."
         )
 
 

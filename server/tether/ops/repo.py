@@ -65,8 +65,13 @@ async def run_repo(engine: Engine, options: RepoOptions, hooks: RunHooks | None 
             sources = pack.sources()
         run.model = backend.name
         plan_proposal = Proposal(
-            id=run.id, kind="plan", level=Level.REPO, instruction=run.task, rationale=render_plan(run.plan, run.task),
-            model=backend.name if run.plan_source == "model" else "", sources=sources,
+            id=run.id,
+            kind="plan",
+            level=Level.REPO,
+            instruction=run.task,
+            rationale=render_plan(run.plan, run.task),
+            model=backend.name if run.plan_source == "model" else "",
+            sources=sources,
         )
         hooks.proposal(engine.store.save(plan_proposal))
         if options.plan_only:

@@ -7,8 +7,9 @@ knows which proposals belong together.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -153,8 +154,7 @@ class CallBudget:
             self.run.model_calls += allowed
             if allowed < want:
                 raise LeashError(
-                    f"The run reached its limit of {self.limit} model calls while {doing} was still being "
-                    f"re-asked. Last problem: {exc}"
+                    f"The run reached its limit of {self.limit} model calls while {doing} was still being re-asked. Last problem: {exc}"
                 ) from exc
             raise
         except TetherError:  # a reply that reached past the leash, or a model that failed: one call spent

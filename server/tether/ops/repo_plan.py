@@ -32,7 +32,7 @@ DOCS_CHUNK_CHARS = 1200
 
 
 async def ask_plan(
-    engine: "Engine", backend: Backend, task: str, limits: LeashLimits, tools: RepoTools, budget: CallBudget
+    engine: Engine, backend: Backend, task: str, limits: LeashLimits, tools: RepoTools, budget: CallBudget
 ) -> tuple[Plan, ContextPack]:
     """The model's plan, checked against the workspace and the leash, and what the model saw."""
     caps = await backend.capabilities()
@@ -47,8 +47,16 @@ async def ask_plan(
     pack.add(Source(kind="repomap", tokens=await backend.count_tokens(repo_map)), repo_map)
     for hit in hits:
         pack.add(
-            Source(kind="docs", url=hit.url, path=hit.path, heading=hit.heading or None, start_line=hit.start_line,
-                   end_line=hit.end_line, tokens=hit.tokens, untrusted=True),
+            Source(
+                kind="docs",
+                url=hit.url,
+                path=hit.path,
+                heading=hit.heading or None,
+                start_line=hit.start_line,
+                end_line=hit.end_line,
+                tokens=hit.tokens,
+                untrusted=True,
+            ),
             hit.text[:DOCS_CHUNK_CHARS],
         )
     docs = [(item.source.label(), item.text) for item in pack.of_kind("docs")]

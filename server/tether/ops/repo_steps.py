@@ -21,14 +21,14 @@ from ..context.secrets import redact
 from ..edits.guards import review_flags
 from ..edits.lines import apply_line_edit, line_edit_max_tokens, line_edit_schema, parse_line_edit
 from ..edits.loop import ask_until_valid
+from ..edits.plan import PlanStep
 from ..edits.validate import check_syntax, restore_secrets
 from ..engine import EditTarget
+from ..errors import TetherError
 from ..languages import language_for
 from ..lines import line_count
-from ..edits.plan import PlanStep
 from ..prompts.repo import check_feedback, line_edit_messages, step_instruction
 from ..proposals import FileChange, Proposal, build_file_change
-from ..errors import TetherError
 from ..slider import LeashLimits, Level, check_changes
 from .check import CheckResult, Scratch, run_check
 from .edit import make_target, propose_text
@@ -41,8 +41,16 @@ if TYPE_CHECKING:
 
 class StepRunner:
     def __init__(
-        self, engine: "Engine", backend: Backend, run: RepoRun, options: RepoOptions, limits: LeashLimits,
-        budget: CallBudget, hooks: RunHooks, scratch: Scratch | None, check: list[str] | None,
+        self,
+        engine: Engine,
+        backend: Backend,
+        run: RepoRun,
+        options: RepoOptions,
+        limits: LeashLimits,
+        budget: CallBudget,
+        hooks: RunHooks,
+        scratch: Scratch | None,
+        check: list[str] | None,
     ):
         self.engine, self.backend, self.run, self.options = engine, backend, run, options
         self.limits, self.budget, self.hooks = limits, budget, hooks
@@ -73,8 +81,7 @@ class StepRunner:
                     raise
                 # A re-ask after a failed check gave nothing usable: keep the attempt before it.
                 self.run.warnings.append(
-                    f"Step {number}: asking again after the failed check gave no usable edit ({exc}); "
-                    "kept the earlier attempt."
+                    f"Step {number}: asking again after the failed check gave no usable edit ({exc}); kept the earlier attempt."
                 )
                 changes, packs, report.check = kept
                 self._put_scratch(start, changes)
@@ -116,9 +123,7 @@ class StepRunner:
         within = report.attempts <= self.options.check_reasks and self.budget.left() > 0
         return within and (self.check_passing or number == total)
 
-    async def _edit_file(
-        self, rel: str, text: str, step: PlanStep, number: int, total: int, feedback: str
-    ) -> tuple[str, ContextPack]:
+    async def _edit_file(self, rel: str, text: str, step: PlanStep, number: int, total: int, feedback: str) -> tuple[str, ContextPack]:
         others = [f for f in step.files if f != rel]
         instruction = step_instruction(self.run.task, step.intent, number, total, others) + feedback
         target = make_target(rel, text, None, instruction, Level.REPO)

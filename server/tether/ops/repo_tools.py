@@ -34,7 +34,7 @@ SEARCH_MAX_FILE_BYTES = 500_000
 
 
 class RepoTools:
-    def __init__(self, engine: "Engine"):
+    def __init__(self, engine: Engine):
         self.engine = engine
         self._files: list[str] | None = None
 
@@ -121,8 +121,10 @@ class RepoTools:
 
         provider = next((p for p in self.engine.providers if isinstance(p, RepoMapProvider)), None)
         try:
-            repomap = provider.repomap(self.engine) if provider else RepoMap(
-                self.engine.workspace.root, Path(self.engine.data_dir) / "repomap.sqlite"
+            repomap = (
+                provider.repomap(self.engine)
+                if provider
+                else RepoMap(self.engine.workspace.root, Path(self.engine.data_dir) / "repomap.sqlite")
             )
             repomap.refresh()
             return repomap
@@ -130,7 +132,7 @@ class RepoTools:
             log.warning("repo map unavailable, listing files only: %s", exc)
             return None
 
-    async def docs_search(self, query: str, k: int = 3) -> list["Hit"]:
+    async def docs_search(self, query: str, k: int = 3) -> list[Hit]:
         """Docs chunks for ``query`` ([] when none are indexed or search fails)."""
         from ..docs.search import search_docs
 

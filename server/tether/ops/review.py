@@ -9,7 +9,7 @@ is journaled last, so a kill at any point leaves a journal the store can reconci
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from pydantic import BaseModel
 
@@ -59,9 +59,7 @@ def mark(engine: Engine, proposal: Proposal, hunk_ids: list[str] | None, status:
     return engine.store.save(proposal)
 
 
-def write_plans(
-    engine: Engine, proposal: Proposal, plans: list[FilePlan], status: HunkStatus = HunkStatus.ACCEPTED
-) -> Proposal:
+def write_plans(engine: Engine, proposal: Proposal, plans: list[FilePlan], status: HunkStatus = HunkStatus.ACCEPTED) -> Proposal:
     """Write each plan's ``new_text`` to disk and give its hunks ``status``, crash-consistently.
 
     Order: the proposal's journal gets a WriteIntent (paths, hunk ids, hashes of ``old_text`` and
