@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import json
 import time
 
@@ -23,6 +22,7 @@ from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 from tether.backends import ChatMessage, FimParts, GenerationRequest, generate
 from tether.backends.openai_compat import OpenAIBackend
 from tether.config import ModelConfig
+from tether.context.secrets import redact
 from tether.errors import ConfigError, ModelError
 
 FAST_RETRY = {"retry-after-ms": "10"}  # the SDK honours it, so retry tests stay quick
@@ -240,10 +240,6 @@ async def test_scripted_closing_the_stream_closes_the_http_response(openai_serve
 
 
 async def test_scripted_redaction_hook_filters_everything_sent(openai_server: ScriptedOpenAIServer) -> None:
-    if importlib.util.find_spec("tether.context.secrets") is None:
-        pytest.skip("tether.context.secrets does not exist yet, so there is no redaction hook to check")
-    from tether.context.secrets import redact
-
     canary = (
         "config = {'aws_secret_access_key': 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',\n"
         " 'token': 'ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789'}\n"

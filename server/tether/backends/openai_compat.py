@@ -30,7 +30,7 @@ import json
 import logging
 import math
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -38,6 +38,7 @@ import openai
 from openai import AsyncOpenAI
 
 from ..config import ModelConfig
+from ..context.secrets import redact
 from ..errors import ConfigError, GenerationError, ModelError
 from .base import Backend, Capabilities, ChatMessage, Chunk, GenerationRequest
 from .jsonout import extract_json
@@ -50,20 +51,6 @@ CHARS_PER_TOKEN = 3.5
 MAX_SERVER_STOPS = 4  # OpenAI's API refuses more; the rest are enforced client-side
 FORMAT_STEPS = ("json_schema", "json_object", "none")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
-
-
-def redactor() -> Callable[[str], str]:
-    """The secrets filter applied to everything sent to an endpoint.
-
-    ``tether.context.secrets`` is written by another part of the project; it is imported
-    lazily so this module works (sending text unfiltered) before that module exists.
-    """
-    try:
-        from ..context.secrets import redact
-    except ImportError:
-        log.debug("tether.context.secrets is not available; text is sent unredacted")
-        return lambda text: text
-    return redact
 
 
 class OpenAIBackend(Backend):
@@ -190,17 +177,16 @@ class OpenAIBackend(Backend):
 
     async def _open(self, model: str, request: GenerationRequest) -> Any:
         """Start the streamed request; for JSON, step down response_format on rejection."""
-        redact = redactor()
         api = self._api()
         with self._errors():
             if request.messages is None:
-                return await api.completions.create(**self._completion_args(model, request, redact))
+                return await api.completions.create(**self._completion_args(model, request))
             if request.json_schema is None:
-                return await api.chat.completions.create(**self._chat_args(model, request, redact, None))
+                return await api.chat.completions.create(**self._chat_args(model, request, None))
             step = self._format_step
             while True:
                 try:
-                    args = self._chat_args(model, request, redact, FORMAT_STEPS[step])
+                    args = self._chat_args(model, request, FORMAT_STEPS[step])
                     replies = await api.chat.completions.create(**args)
                 except openai.APIStatusError as exc:
                     if step + 1 >= len(FORMAT_STEPS) or not _rejects_format(exc):
@@ -223,7 +209,7 @@ class OpenAIBackend(Backend):
             args["stop"] = stops
         return args
 
-    def _chat_args(self, model: str, request: GenerationRequest, redact: Callable[[str], str], step: str | None) -> dict[str, Any]:
+    def _chat_args(self, model: str, request: GenerationRequest, step: str | None) -> dict[str, Any]:
         assert request.messages is not None
         messages = list(request.messages)
         schema = request.json_schema
@@ -244,7 +230,7 @@ class OpenAIBackend(Backend):
             args["response_format"] = fmt
         return args
 
-    def _completion_args(self, model: str, request: GenerationRequest, redact: Callable[[str], str]) -> dict[str, Any]:
+    def _completion_args(self, model: str, request: GenerationRequest) -> dict[str, Any]:
         args = self._common_args(model, request, "")
         if request.fim is not None:
             args["prompt"] = redact(request.fim.prefix)
