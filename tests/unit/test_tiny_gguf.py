@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
-import sys
 
+import llama_cpp
 import pytest
-
-llama_cpp = pytest.importorskip("llama_cpp")
-
-try:
-    from tests.fixtures.tiny_gguf import FIM_STYLES, build_tiny_gguf, tiny_gguf_token_ids
-except ImportError:  # pragma: no cover - when "tests" is not importable as a package
-    _path = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "tiny_gguf.py"
-    _spec = importlib.util.spec_from_file_location("tiny_gguf_fixture", _path)
-    assert _spec is not None and _spec.loader is not None
-    _mod = importlib.util.module_from_spec(_spec)
-    sys.modules[_spec.name] = _mod
-    _spec.loader.exec_module(_mod)
-    FIM_STYLES, build_tiny_gguf, tiny_gguf_token_ids = (
-        _mod.FIM_STYLES,
-        _mod.build_tiny_gguf,
-        _mod.tiny_gguf_token_ids,
-    )
+from tests.fixtures.tiny_gguf import FIM_STYLES, build_tiny_gguf, tiny_gguf_token_ids
 
 STYLES = ["qwen", "starcoder", "codellama", "deepseek", None]
 EXPECTED_FIM_TEXT = {
