@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_editor import TIMEOUT, command, config, initialize, poll
+from lsp_editor import TIMEOUT, command, config, initialize, poll, request
 from lsprotocol import types
 from pygls.exceptions import JsonRpcRequestCancelled
 from pytest_lsp import LanguageClient
@@ -107,3 +107,22 @@ async def test_scripted_edited_plan_and_cancellation(client: LanguageClient, wor
         await asyncio.wait_for(pending, 10)
     await poll(lambda: server.disconnects >= 1, what="the model stream to be closed")
     assert (workspace / "calc.py").read_text() == CALC
+
+
+async def test_scripted_runs_are_listed_read_and_a_plan_can_be_rejected(client: LanguageClient, workspace: Path, server):
+    server.script(plan("calc.py"))
+    planned = await command(client, "tether.editRepo", {"instruction": TASK})
+    assert planned["task"] == TASK and planned["steps"] == []
+    listed = await request(client, "tether/listRuns", {})
+    assert listed["runs"][0]["runId"] == planned["runId"] and all(r["status"] == "planned" for r in listed["runs"])
+    assert (await request(client, "tether/getRun", {"runId": planned["runId"]}))["plan"] == planned["plan"]
+    rejected = await request(client, "tether/rejectRun", {"runId": planned["runId"]})
+    assert rejected["status"] == "stopped" and rejected["errorType"] == "ProposalError" and "rejected" in rejected["outcome"]
+    assert planned["runId"] not in [r["runId"] for r in (await request(client, "tether/listRuns", {}))["runs"]]
+    everything = await command(client, "tether.listRuns", {"all": True})
+    assert planned["runId"] in [r["runId"] for r in everything["runs"]]
+    assert any(r["status"] == "done" and r["steps"] and r["steps"][0]["intent"] == "Edit calc.py" for r in everything["runs"])
+    with pytest.raises(Exception, match="only a planned run"):
+        await command(client, "tether.accept", {"proposalId": planned["runId"]})
+    with pytest.raises(Exception, match="only a planned run can be rejected"):
+        await request(client, "tether/rejectRun", {"runId": planned["runId"]})

@@ -2,7 +2,8 @@
 
 ``tether.editRepo {instruction}`` plans and returns the plan (a proposal of kind "plan");
 ``tether.accept`` on that proposal (or ``tether.editRepo {planId, plan?}`` with an edited plan)
-runs the steps. Edit proposals are announced as they are made (``tether/proposalsChanged``),
+runs the steps. ``tether/listRuns``, ``tether/getRun`` and ``tether/rejectRun`` list the
+journaled runs (the CLI's too), read one, and turn a plan down. Edit proposals are announced as they are made (``tether/proposalsChanged``),
 progress is reported on ``$/progress``, and ``$/cancelRequest`` or cancelling the progress
 stops the run between model tokens. A check command runs only once the user approved it in a
 ``window/showMessageRequest``. The agent itself lives in ``tether.ops.repo``.
@@ -19,10 +20,10 @@ from lsprotocol import types
 from pydantic import Field
 
 from ..edits.plan import parse_plan_text
-from ..errors import InputError
+from ..errors import InputError, ProposalError
 from ..ops.check import parse_check
-from ..ops.repo import continue_run, run_repo
-from ..ops.repo_models import RepoOptions, RepoRun, RunHooks
+from ..ops.repo import continue_run, load_run, run_repo, runs_dir, save_run
+from ..ops.repo_models import ErrorInfo, RepoOptions, RepoRun, RunHooks
 from ..proposals import Proposal
 from ..slider import Level
 from .documents import buffer_for_path, editable
@@ -55,13 +56,32 @@ class CheckOut(Wire):
     output: str
 
 
-class RepoRunOut(Wire):
+class RunIdParams(Wire):
     run_id: str
+
+
+class ListRunsParams(Wire):
+    all: bool = Field(False, description="False: runs waiting for their plan to be run (planned); True: every journaled run.")
+
+
+class StepOut(Wire):
+    number: int
+    intent: str
+    files: list[str]
+    proposals: list[str]
+
+
+class RepoRunOut(Wire):
+    """A repo run on the wire (the VS Code client mirrors it as ``RepoRun`` in src/protocol.ts)."""
+
+    run_id: str
+    task: str
     status: Literal["planned", "running", "done", "stopped"]
     success: bool
     outcome: str
     plan: str
     plan_proposal: ProposalOut | None = None
+    steps: list[StepOut] = Field(default_factory=list, description="Steps run so far (the plan's steps are in `plan`).")
     proposals: list[ProposalOut]
     warnings: list[str]
     check: CheckOut | None = None
@@ -136,11 +156,13 @@ def run_out(ls: TetherServer, run: RepoRun) -> RepoRunOut:
     check = run.check
     return RepoRunOut(
         run_id=run.id,
+        task=run.task,
         status=run.status,
         success=run.success,
         outcome=run.outcome(),
         plan=render_plan(run.plan, run.task) if run.plan else "",
         plan_proposal=proposal_out(ls, plan) if plan else None,
+        steps=[StepOut(number=s.number, intent=s.intent, files=s.files, proposals=s.proposals) for s in run.steps],
         proposals=[proposal_out(ls, store.get(pid)) for pid in run.proposals],
         warnings=run.warnings,
         check=CheckOut(passed=check.passed, summary=check.summary(), output=check.output) if check else None,
@@ -148,9 +170,61 @@ def run_out(ls: TetherServer, run: RepoRun) -> RepoRunOut:
     )
 
 
+class RunsResult(Wire):
+    runs: list[RepoRunOut]
+
+
+def list_runs(ls: TetherServer, everything: bool) -> RunsResult:
+    """Journaled runs (``<data dir>/runs``), newest first; only planned ones unless ``everything``."""
+    engine = ls.session.engine
+    folder = runs_dir(engine)
+    paths = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True) if folder.is_dir() else []
+    runs = []
+    for path in paths:
+        try:
+            run = load_run(engine, path.stem)
+        except ProposalError as exc:  # one unreadable journal must not hide the others
+            log.warning("%s", exc)
+            continue
+        if everything or run.status == "planned":
+            runs.append(run_out(ls, run))
+    return RunsResult(runs=runs)
+
+
+def reject_run(ls: TetherServer, run_id: str) -> RepoRunOut:
+    """Turn down a planned run: it is journaled as stopped, so it can no longer be run. ProposalError unless planned."""
+    run = load_run(ls.session.engine, run_id)
+    if run.status != "planned":
+        raise ProposalError(f"Run {run.id} is {run.status}; only a planned run can be rejected.")
+    run.status = "stopped"
+    run.error = ErrorInfo(type="ProposalError", message="The plan was rejected; nothing was run.", exit_code=ProposalError.exit_code)
+    save_run(ls.session.engine, run)
+    notify_changed(ls)
+    return run_out(ls, run)
+
+
 def register(server) -> None:
     from .commands import command
-    from .errors import parse
+    from .errors import handles_errors, parse
+
+    @server.feature("tether/listRuns")
+    @handles_errors(show=False)
+    async def list_runs_method(ls, params):
+        return list_runs(ls, parse(ListRunsParams, params, "tether/listRuns").all).dump()
+
+    @server.feature("tether/getRun")
+    @handles_errors(show=False)
+    async def get_run_method(ls, params):
+        return run_out(ls, load_run(ls.session.engine, parse(RunIdParams, params, "tether/getRun").run_id)).dump()
+
+    @server.feature("tether/rejectRun")
+    @handles_errors(show=False)
+    async def reject_run_method(ls, params):
+        return reject_run(ls, parse(RunIdParams, params, "tether/rejectRun").run_id).dump()
+
+    @command(server, "tether.listRuns")
+    async def list_runs_command(ls, *args):
+        return list_runs(ls, parse(ListRunsParams, args, "tether.listRuns").all).dump()
 
     @command(server, "tether.editRepo")
     async def edit_repo_command(ls, *args):
