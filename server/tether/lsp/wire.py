@@ -59,6 +59,11 @@ class CreateProposalParams(Wire):
 class HunksParams(Wire):
     proposal_id: str
     hunk_ids: list[str] | None = None
+    overwrite_conflicts: bool = Field(
+        default=False,
+        description="Accept: also accept named hunks in conflict, replacing the person's current version of their lines "
+        "(the hunk's ``range``) with the proposal's. Without it, naming a conflict hunk refuses the whole accept.",
+    )
 
 
 class ProposalRef(Wire):
@@ -95,13 +100,29 @@ class SourceOut(Wire):
     untrusted: bool = False
 
 
+class PositionOut(Wire):
+    line: int = Field(description="0-based line.")
+    character: int = Field(description="Column in the client's position encoding (UTF-16 code units by default).")
+
+
+class RangeOut(Wire):
+    start: PositionOut
+    end: PositionOut
+
+
 class HunkOut(Wire):
     id: str
     old_start: int
     old_lines: list[str]
     new_lines: list[str]
     diff: str
-    status: Literal["pending", "accepted", "rejected"]
+    status: Literal["pending", "accepted", "rejected", "conflict"]
+    range: RangeOut | None = Field(
+        default=None,
+        description="Where the hunk's own lines are in the current buffer (whole lines, end exclusive at column 0; "
+        "empty for a hunk that only adds lines). Pending: the lines it replaces; accepted: its new lines; "
+        "conflict: the person's version of that stretch. Absent for rejected hunks and when it cannot be placed.",
+    )
 
 
 class FileOut(Wire):
@@ -176,3 +197,7 @@ class StatusResult(Wire):
 
 class ProposalsChanged(Wire):
     proposals: list[ProposalSummary]
+    relocated: list[ProposalOut] | None = Field(
+        default=None,
+        description="After a didChange: the proposals on that document whose hunk ranges or statuses moved, re-located.",
+    )
