@@ -10,7 +10,7 @@ from tests.conftest import git, make_git_repo
 
 from tether.context.files import is_excluded, list_files
 from tether.context.gitinfo import GitInfo
-from tether.context.ignore import IgnoreRules, compile_pattern, walk_files
+from tether.context.ignore import IgnoreRules, walk_files
 
 FILES = {
     "src/app.py": "print('app')\n",
@@ -161,4 +161,6 @@ def test_negation_and_folder_rules() -> None:
     nested = IgnoreRules()
     nested.add_lines(["*.gen"], base="pkg")
     assert nested.ignored("pkg/x.gen") and not nested.ignored("x.gen")
-    assert compile_pattern("   ") is None and compile_pattern("#x") is None
+    blank = IgnoreRules()
+    blank.add_lines(["   ", "#x", "!", "/"])  # blanks, a comment and lines git cannot read match nothing
+    assert not blank.ignored("#x") and not blank.ignored("x/y")

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pathspec import GitIgnoreSpec
+from pathspec.patterns.gitignore import GitIgnorePatternError
+from pathspec.patterns.gitignore.spec import GitIgnoreSpecPattern
 
 from ..lines import split_lines, strip_break
 from ..workspace import confined_or_none
@@ -50,112 +53,79 @@ DEFAULT_SKIPPED_DIRS = ALWAYS_SKIPPED_DIRS | {
 }
 
 
+def _pattern(line: str) -> GitIgnoreSpecPattern:
+    """One gitignore line compiled by pathspec; a line git would not read (``!``, ``/``, a lone ``\\``) matches nothing."""
+    try:
+        return GitIgnoreSpecPattern(line)
+    except GitIgnorePatternError as err:
+        log.debug("ignoring an unreadable ignore pattern %r: %s", line, err)
+        return GitIgnoreSpecPattern("")
+
+
 @dataclass(frozen=True)
-class Pattern:
-    regex: re.Pattern[str]
-    negate: bool
-    dir_only: bool
-    base: str  # folder of the ignore file, relative to the root ("" for the root)
+class IgnoreFile:
+    """The patterns of one ignore file, and the folder they are relative to."""
 
-
-def compile_pattern(line: str, base: str = "") -> Pattern | None:
-    """One gitignore line as a Pattern, or None for blanks and comments."""
-    line = strip_break(line)
-    if not line.endswith("\\ "):
-        line = line.rstrip(" ")
-    if not line or line.startswith("#"):
-        return None
-    negate = line.startswith("!")
-    if negate:
-        line = line[1:]
-    elif line.startswith("\\!") or line.startswith("\\#"):
-        line = line[1:]
-    dir_only = line.endswith("/")
-    line = line.rstrip("/")
-    if not line:
-        return None
-    anchored = "/" in line
-    line = line.lstrip("/")
-    body = _translate(line)
-    regex = ("^" if anchored else "^(?:.*/)?") + body + "$"
-    return Pattern(re.compile(regex, re.DOTALL), negate, dir_only, base)
-
-
-def _translate(glob: str) -> str:
-    out, i, n = [], 0, len(glob)
-    while i < n:
-        c = glob[i]
-        if glob.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif glob.startswith("/**", i) and i + 3 == n:
-            out.append("/.*")
-            i += 3
-        elif glob.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "[":
-            end = glob.find("]", i + 2)
-            if end < 0:
-                out.append(re.escape(c))
-                i += 1
-                continue
-            inner = glob[i + 1 : end]
-            if inner.startswith("!"):
-                inner = "^" + inner[1:]
-            out.append("[" + inner.replace("\\", "\\\\") + "]")
-            i = end + 1
-        elif c == "\\" and i + 1 < n:
-            out.append(re.escape(glob[i + 1]))
-            i += 2
-        else:
-            out.append(re.escape(c))
-            i += 1
-    return "".join(out)
+    base: str  # folder of the ignore file, posix, relative to the root ("" for the root)
+    spec: GitIgnoreSpec
 
 
 @dataclass
 class IgnoreRules:
-    """Patterns in precedence order: later patterns (and deeper files) win."""
+    """``.gitignore``-syntax rules from several files, matched as git matches them.
 
-    patterns: list[Pattern] = field(default_factory=list)
+    Pattern syntax and matching are pathspec's ``GitIgnoreSpec`` (the gitignore(5) rules: ``!``
+    negation, ``**``, anchoring by a leading or middle ``/``, trailing spaces dropped unless
+    escaped, ``dir/`` matching folders only). Each file's patterns are relative to its folder;
+    later files (deeper folders, and ``.tetherignore`` after ``.gitignore`` in one folder) take
+    precedence, as the last matching pattern does within one file. Paths are posix, relative to
+    the root.
+    """
+
+    files: list[IgnoreFile] = field(default_factory=list)
     _dir_cache: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def add_lines(self, lines: list[str], base: str = "") -> None:
-        self.patterns.extend(p for p in (compile_pattern(line, base) for line in lines) if p is not None)
+        """Add one ignore file's lines (line breaks allowed) as the rules of folder ``base``."""
+        patterns = [_pattern(strip_break(line)) for line in lines]
+        self.files.append(IgnoreFile(base, GitIgnoreSpec(patterns)))
         self._dir_cache.clear()
 
     def add_file(self, path: Path, base: str = "") -> None:
+        """Add the ignore file at ``path`` (UTF-8, undecodable bytes replaced); an unreadable one adds nothing."""
         try:
             self.add_lines(split_lines(path.read_text(encoding="utf-8", errors="replace")), base)
         except OSError:
             pass
 
+    def truncate(self, count: int) -> None:
+        """Keep only the first ``count`` files' rules (a walk leaving the folder that added the rest)."""
+        del self.files[count:]
+        self._dir_cache.clear()
+
     def match(self, rel: str, is_dir: bool) -> bool:
-        """Whether ``rel`` itself is ignored (its folders are not checked)."""
-        ignored = False
-        for p in self.patterns:
-            if p.dir_only and not is_dir:
-                continue
-            if p.base:
-                if not rel.startswith(p.base + "/"):
+        """Whether ``rel`` (posix, relative to the root) is matched by the rules, its folders not checked apart.
+
+        A ``dir/`` pattern also matches the files below that folder; ``is_dir`` says whether
+        ``rel`` is a folder, for patterns that match folders only. ``ignored`` adds git's rule that
+        a file inside an ignored folder stays ignored whatever a later ``!`` says.
+        """
+        for file in reversed(self.files):
+            if file.base:
+                if not rel.startswith(file.base + "/"):
                     continue
-                sub = rel[len(p.base) + 1 :]
+                sub = rel[len(file.base) + 1 :]
             else:
                 sub = rel
-            if p.negate == ignored and p.regex.match(sub):
-                ignored = not p.negate
-        return ignored
+            decided = file.spec.check_file(sub + "/" if is_dir else sub).include
+            if decided is not None:
+                return decided
+        return False
 
     def ignored(self, rel: str) -> bool:
-        """Whether a file is ignored, itself or through one of its folders."""
-        if not self.patterns:
+        """Whether a file is ignored, itself or through one of its folders (git never re-includes a file
+        inside an ignored folder)."""
+        if not self.files:
             return False
         parts = rel.split("/")
         for i in range(1, len(parts)):
@@ -204,7 +174,7 @@ def walk_files(
         entry = next(entries, None)
         if entry is None:
             stack.pop()
-            del rules.patterns[added:]  # this folder's rules stop applying when the walk leaves it
+            rules.truncate(added)  # this folder's rules stop applying when the walk leaves it
             continue
         child = f"{rel}/{entry.name}" if rel else entry.name
         try:
@@ -234,7 +204,7 @@ def walk_files(
 def _enter(root: Path, rel: str, rules: IgnoreRules, names: tuple[str, ...]) -> tuple[str, Iterator[os.DirEntry], int]:
     """Load a folder's ignore files into ``rules`` and list its entries: a frame for ``walk_files``."""
     folder = root / rel if rel else root
-    added = len(rules.patterns)
+    added = len(rules.files)
     for name in names:
         if (folder / name).is_file():
             rules.add_file(folder / name, rel)
