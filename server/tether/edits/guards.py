@@ -12,8 +12,9 @@ proposal, never hidden; a run that edited tests does not count a passing check a
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
 from ..errors import GenerationError, InputError, LeashError
@@ -74,13 +75,41 @@ def confine(workspace: Workspace, path: str, eligible: set[str] | None, who: str
     full = workspace.root / rel
     if not full.is_file():
         raise GenerationError(
-            f"{path!r} is not an existing file in the workspace; the plan may only name files that exist "
-            "(tether edits files, it does not create them)."
+            f"{path!r} is not an existing file in the workspace; `files`, `delete` and `rename.from` may only name "
+            "files that exist (put a new file under `create`)."
         )
     if eligible is not None and rel not in eligible:
         raise LeashError(
             f"{who} asked to edit {path!r}, which is ignored (git or .tetherignore) or looks like it holds "
             "secrets; tether never edits such files. The run was stopped and nothing was written."
+        )
+    return rel
+
+
+def confine_new(workspace: Workspace, path: str, excluded: Callable[[str], bool], who: str = "The model") -> str:
+    """The workspace-relative form of a path to create (or rename to), or an error saying why not.
+
+    ``excluded(rel)``: whether context rules keep ``rel`` out (git-ignored, ``.tetherignore``d,
+    secret-looking); the caller passes ``context.files.is_excluded`` bound to the root. Raises
+    LeashError for a path outside the workspace (symlinks resolved), in ``.git``/``.tether``, or
+    excluded; GenerationError (re-askable) when something already exists there.
+    """
+    try:
+        rel = workspace.rel(path)
+    except InputError:
+        raise LeashError(
+            f"{who} asked to create {path!r}, which resolves outside the workspace {workspace.root}; "
+            "tether only writes inside it. The run was stopped and nothing was written."
+        ) from None
+    parts = PurePosixPath(rel).parts
+    if not parts or parts[0] in (".git", ".tether") or ".git" in parts:
+        raise LeashError(f"{who} asked to create {path!r}, inside git's or tether's own data; the run was stopped and nothing was written.")
+    if os.path.lexists(workspace.root / rel):
+        raise GenerationError(f"{path!r} already exists; `create` and `rename.to` name new paths only (edit it with `files`).")
+    if excluded(rel):
+        raise LeashError(
+            f"{who} asked to create {path!r}, which is ignored (git or .tetherignore) or looks like it holds "
+            "secrets; tether never writes such files. The run was stopped and nothing was written."
         )
     return rel
 

@@ -2,22 +2,25 @@
 
 The model sees the repo map (files the task mentions first) and a few docs chunks, and answers
 with JSON bound by ``edits.plan.plan_schema``: at most ``max_steps`` steps, each naming files
-from the workspace. A reply that is not a plan, or names a file that does not exist, is
+from the workspace to edit or delete, and new paths to create or rename to. A reply that is not a plan, or names a file that does not exist, is
 re-asked (bounded by the model-call budget); a plan that reaches outside the workspace or past
 the leash stops the run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from ..backends.base import Backend, GenerationRequest
 from ..backends.runtime import Generation
+from ..context.files import is_excluded
 from ..context.pack import ContextPack, Source
-from ..edits.guards import confine, task_mentions_checks, touches_tests
+from ..edits.guards import confine, confine_new, task_mentions_checks, touches_tests
 from ..edits.loop import ask_until_valid
-from ..edits.plan import Plan, PlanStep, parse_plan_json, plan_max_tokens, plan_schema
-from ..errors import GenerationError, LeashError
+from ..edits.plan import Plan, PlanRename, PlanStep, parse_plan_json, plan_max_tokens, plan_schema
+from ..errors import GenerationError, InputError, LeashError
 from ..prompts.repo import plan_messages
 from ..slider import LeashLimits
 from ..workspace import Workspace
@@ -79,17 +82,79 @@ async def ask_plan(
     return plan, pack
 
 
-def normalize_plan(plan: Plan, workspace: Workspace, eligible: set[str] | None, who: str) -> Plan:
-    """The plan with every path confined and made workspace-relative; duplicates within a step dropped."""
+def normalize_plan(
+    plan: Plan, workspace: Workspace, eligible: set[str] | None, who: str, excluded: Callable[[str], bool] | None = None
+) -> Plan:
+    """The plan with every path confined and made workspace-relative; duplicates within a step dropped.
+
+    ``files``, ``delete`` and ``rename.from`` must name existing eligible files, or files an
+    earlier step (or this step's renames) creates; ``create`` and ``rename.to`` must name new
+    paths inside the workspace that context rules do not exclude (``excluded``, default
+    ``context.files.is_excluded``). A step's ``files`` naming a path this step renames away means
+    the moved file. Raises LeashError (stop the run) or GenerationError (re-ask), see ``edits.guards``.
+    """
+    if excluded is None:
+        excluded = partial(is_excluded, workspace.root)
+    made: set[str] = set()  # created or renamed to by the steps so far: they exist once those run
+    gone: set[str] = set()  # deleted or renamed away by the steps so far
+
+    def old(path: str) -> str:
+        rel = _rel_or_none(workspace, path)
+        if rel is not None and rel in made:
+            return rel
+        if rel is not None and rel in gone:
+            raise GenerationError(f"{path!r} was deleted or renamed by an earlier step; a later step cannot name it.")
+        return confine(workspace, path, eligible, who)
+
+    def new(path: str) -> str:
+        rel = _rel_or_none(workspace, path)
+        if rel is not None and rel in made:
+            raise GenerationError(f"{path!r} is created twice in the plan; create it once and edit it with `files` after.")
+        rel = confine_new(workspace, path, excluded, who)
+        made.add(rel)
+        gone.discard(rel)
+        return rel
+
     steps = []
     for step in plan.steps:
-        files: list[str] = []
-        for path in step.files:
-            rel = confine(workspace, path, eligible, who)
-            if rel not in files:
-                files.append(rel)
-        steps.append(PlanStep(intent=" ".join(step.intent.split()), files=files))
+        renames = []
+        for move in step.rename:
+            source = old(move.from_)
+            gone.add(source)
+            made.discard(source)
+            renames.append(PlanRename(from_=source, to=new(move.to)))
+        moved = {r.from_: r.to for r in renames}
+        deletes = _unique(old(path) for path in step.delete)
+        gone.update(deletes)
+        made.difference_update(deletes)
+        creates = _unique(new(path) for path in step.create)
+        files = _unique(moved.get(rel, rel) for rel in (_moved_or_old(path, moved, workspace, old) for path in step.files))
+        if set(files) & set(deletes):
+            raise GenerationError("A step cannot both edit and delete the same file.")
+        steps.append(PlanStep(intent=" ".join(step.intent.split()), files=files, create=creates, delete=deletes, rename=renames))
     return Plan(steps=steps)
+
+
+def _moved_or_old(path: str, moved: dict[str, str], workspace: Workspace, old: Callable[[str], str]) -> str:
+    rel = _rel_or_none(workspace, path)
+    if rel is not None and (rel in moved or rel in moved.values()):
+        return rel
+    return old(path)
+
+
+def _rel_or_none(workspace: Workspace, path: str) -> str | None:
+    try:
+        return workspace.rel(path)
+    except InputError:
+        return None
+
+
+def _unique(paths: Iterable[str]) -> list[str]:
+    out: list[str] = []
+    for path in paths:
+        if path not in out:
+            out.append(path)
+    return out
 
 
 def check_plan(plan: Plan, limits: LeashLimits) -> None:
@@ -102,6 +167,7 @@ def check_plan(plan: Plan, limits: LeashLimits) -> None:
     files = plan.files()
     if len(files) > limits.max_files:
         raise LeashError(
-            f"The plan edits {len(files)} files; the repo level allows {limits.max_files} (--max-files). "
+            f"The plan edits {len(files)} files; the repo level allows {limits.max_files} (--max-files; "
+            "created, deleted and renamed files count too). "
             "The run was stopped before any edit. Narrow the task or edit the plan."
         )
