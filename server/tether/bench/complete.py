@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import inspect
 import tempfile
 import textwrap
@@ -19,8 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..backends.llamacpp import LlamaCppBackend
 from ..config import load_settings
 from ..engine import Engine
+from ..errors import ConfigError
 from ..lines import split_lines
 from ..ops.complete import complete, completion_request
 from .stats import print_json, summary
@@ -60,6 +63,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         overrides["models"] = {"bundled": bundled}
         engine = Engine(load_settings(Path(tmp), env={}, overrides=overrides), Path(tmp))
         backend = engine.backend("complete")
+        if not isinstance(backend, LlamaCppBackend):
+            raise ConfigError(f"tether bench complete compares against llama.cpp, but the complete role runs on {type(backend).__name__}.")
         worker = await backend.worker()
         cfg = backend.config
         raw = llama_cpp.Llama(
@@ -79,7 +84,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-async def _session(engine: Engine, backend: Any, worker: Any, raw: Any, args: argparse.Namespace) -> dict[str, Any]:
+async def _session(engine: Engine, backend: LlamaCppBackend, worker: Any, raw: Any, args: argparse.Namespace) -> dict[str, Any]:
     text, line, col = sample_document()
     lines = split_lines(text, keepends=True)
     ours, theirs, evaluated, fresh = [], [], [], []
@@ -90,14 +95,8 @@ async def _session(engine: Engine, backend: Any, worker: Any, raw: Any, args: ar
         doc = "".join(lines[:line]) + typed + "".join(lines[line:])
         request = completion_request(engine.settings.complete, doc, line, col + len(typed))
         tokens, stop = backend.prompt_tokens(worker, request)
-
-        async def op() -> str:
-            return (await complete(engine, "sample.py", doc, line, col + len(typed), max_tokens=args.max_tokens)).text
-
-        def direct() -> str:
-            out = raw.create_completion(tokens, max_tokens=args.max_tokens, temperature=0.0, stop=stop, repeat_penalty=1.0)
-            return out["choices"][0]["text"]
-
+        op = functools.partial(_op_text, engine, doc, line, col + len(typed), args.max_tokens)
+        direct = functools.partial(_direct_text, raw, tokens, stop, args.max_tokens)
         counter.reset()
         first_ours = step % 2 == 0
         if not first_ours:
@@ -112,7 +111,7 @@ async def _session(engine: Engine, backend: Any, worker: Any, raw: Any, args: ar
         previous = tokens + worker.llm.tokenize(got.encode("utf-8"), add_bos=False)
     warm_ours, warm_raw = ours[1:], theirs[1:]
     ratio = summary(warm_ours)["p50"] / summary(warm_raw)["p50"]
-    extra = [e - f for e, f in zip(evaluated, fresh)]
+    extra = [e - f for e, f in zip(evaluated, fresh, strict=True)]
     return {
         "bench": "complete",
         "keystrokes": args.keystrokes,
@@ -127,6 +126,17 @@ async def _session(engine: Engine, backend: Any, worker: Any, raw: Any, args: ar
         "max_evaluated_minus_new": max(extra) if extra else 0,
         "goal_evaluated_minus_new": 32,
     }
+
+
+async def _op_text(engine: Engine, doc: str, line: int, col: int, max_tokens: int) -> str:
+    """The op's completion at 0-based ``line``/``col`` (code points) of ``doc``."""
+    return (await complete(engine, "sample.py", doc, line, col, max_tokens=max_tokens)).text
+
+
+def _direct_text(raw: Any, tokens: list[int], stop: list[str], max_tokens: int) -> str:
+    """The raw llama-cpp-python completion of the same prompt tokens."""
+    out = raw.create_completion(tokens, max_tokens=max_tokens, temperature=0.0, stop=stop, repeat_penalty=1.0)
+    return str(out["choices"][0]["text"])
 
 
 class _EvalCounter:
@@ -152,7 +162,7 @@ class _EvalCounter:
 
 def _common_prefix(a: list[int], b: list[int]) -> int:
     n = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):  # the shorter list bounds the common prefix
         if x != y:
             break
         n += 1

@@ -147,7 +147,7 @@ def query_latency(
 
 def _synthetic_vocabulary(rng: random.Random, size: int) -> list[str]:
     syllables = ["ka", "lo", "mi", "tra", "vel", "dor", "quin", "sa", "pe", "rux", "zen", "bo", "fi", "gar", "nu", "wex"]
-    words = set()
+    words: set[str] = set()
     while len(words) < size:
         words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
     return sorted(words)

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ..backends.base import GenerationRequest
+from ..backends.llamacpp import LlamaCppBackend
 from ..backends.runtime import generate
 from ..config import load_settings
 from ..context.pack import ContextPack
 from ..engine import Engine
+from ..errors import ConfigError
 from ..languages import language_for
 from ..lines import split_lines
 from ..prompts.edit import rewrite_messages
@@ -58,6 +60,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             bundled["path"] = args.model
         engine = Engine(load_settings(Path(tmp), env={}, overrides={"models": {"bundled": bundled}}), Path(tmp))
         backend = engine.backend("edit")
+        if not isinstance(backend, LlamaCppBackend):
+            raise ConfigError(
+                f"tether bench edit measures llama.cpp speculative decoding, but the edit role runs on {type(backend).__name__}."
+            )
         try:
             cases = await _cases(backend, args)
         finally:
@@ -76,10 +82,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-async def _cases(backend: Any, args: argparse.Namespace) -> list[dict[str, Any]]:
+async def _cases(backend: LlamaCppBackend, args: argparse.Namespace) -> list[dict[str, Any]]:
     await backend.worker()
     cases = []
-    for instruction, region in zip(INSTRUCTIONS, regions(args.region_lines)):
+    for instruction, region in zip(INSTRUCTIONS, regions(args.region_lines), strict=True):
         messages = rewrite_messages("textwrap.py", language_for("x.py"), region, "", "", instruction, ContextPack(), False)
         request = GenerationRequest(messages=messages, assistant_prefix="```python\n", stop=["```"], max_tokens=args.max_tokens)
         await generate(backend, request)  # warm both instances' caches on this prompt alike

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import sys
 import tempfile
 import time
@@ -75,7 +76,7 @@ async def _measure(client: Any, engine: Engine, root: Path, samples: int) -> dic
         types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="python", version=1, text=DOC))
     )
     status = [await _timed(lambda: client.protocol.send_request_async("tether/status", {})) for _ in range(samples)]
-    actions = [await _timed(lambda v=v: _type_then_actions(client, uri, v)) for v in range(2, samples + 2)]
+    actions = [await _timed(functools.partial(_type_then_actions, client, uri, v)) for v in range(2, samples + 2)]
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=samples + 2),
@@ -100,7 +101,7 @@ async def _measure(client: Any, engine: Engine, root: Path, samples: int) -> dic
         "complete_direct_ms": summary(direct),
         "complete_lsp_ms": summary(lsp),
         # paired: each LSP call minus the direct call right after it, so drift cancels
-        "overhead_ms": summary([a - b for a, b in zip(lsp, direct)]),
+        "overhead_ms": summary([a - b for a, b in zip(lsp, direct, strict=True)]),
         "completion": (await complete(engine, "square.py", DOC, *CURSOR)).text,
     }
 

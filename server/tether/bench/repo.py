@@ -118,7 +118,10 @@ async def run_model(model: str | None, fmt: str, tasks: list, args: argparse.Nam
 
 async def run_case(engine: Engine, name: str, spec: dict[str, Any], fmt: str, args: argparse.Namespace) -> dict[str, Any]:
     argv = check_argv(spec["check"])
-    options = RepoOptions(task=spec["instruction"], check=argv, check_reasks=args.check_reasks, max_steps=args.max_steps, edit_format=fmt)
+    # validated like CLI input: the format comes from argparse (choices) as a plain str
+    options = RepoOptions.model_validate(
+        {"task": spec["instruction"], "check": argv, "check_reasks": args.check_reasks, "max_steps": args.max_steps, "edit_format": fmt}
+    )
     started = time.perf_counter()
     run_ = await run_repo(engine, options)
     case: dict[str, Any] = {
