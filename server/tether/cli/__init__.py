@@ -7,18 +7,34 @@ once, here: ``Error: <message>`` and the error's stable exit code (docs/cli.md).
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 
 from .. import __version__
 from ..errors import TetherError
+from .lazy import LazyCommand, add_lazy_commands
 
-# One module per noun; each has ``register(subparsers)`` that sets ``func`` on its parsers.
-COMMAND_MODULES = ["edit", "proposals", "models", "bench", "docs", "context", "serve", "repo"]
+# One module per noun; each has ``register(subparsers)`` that sets ``func`` on its parsers. A module
+# is imported only when its command is chosen (cli/lazy.py), so the help lines live here; a test
+# checks them against what the modules register.
+COMMANDS = {
+    "complete": LazyCommand("tether.cli.edit", "complete the code at a position (prints the inserted text)"),
+    "edit": LazyCommand("tether.cli.edit", "propose an edit of a file or a line range (prints a unified diff)"),
+    "proposals": LazyCommand("tether.cli.proposals", "list, show, accept, reject or prune proposals"),
+    "models": LazyCommand("tether.cli.models", "configured model slots and roles"),
+    "doctor": LazyCommand("tether.cli.models", "llama.cpp build (CUDA/Metal/CPU), devices, configured models"),
+    "bench": LazyCommand("tether.cli.bench", "measure speed and quality (JSON out)"),
+    "docs": LazyCommand("tether.cli.docs", "ingest and search documentation (llms.txt, markdown)"),
+    "context": LazyCommand("tether.cli.context", "show the context an edit at FILE:LINE would give the model"),
+    "digest": LazyCommand("tether.cli.context", "the workspace as one LLM-friendly text (tree + files)"),
+    "serve": LazyCommand("tether.cli.serve", "run the language server (stdio, or --tcp HOST:PORT)"),
+    "repo": LazyCommand("tether.cli.repo", "plan and propose edits across the repository (prints a unified diff)"),
+    "undo": LazyCommand("tether.cli.repo", "revert the last applied proposal (or, with --run, a whole repo run)"),
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The `tether` parser; a command's module is imported when argparse reaches its name (cli/lazy.py)."""
     parser = argparse.ArgumentParser(prog="tether", description="A coding assistant on a leash.")
     parser.add_argument("--version", action="version", version=f"tether {__version__}")
     parser.add_argument("--workspace", "-C", default=".", help="workspace folder (default: current folder)")
@@ -27,9 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--verbose", dest="log_verbose", action="store_true", help="log to stderr at debug level, llama.cpp's own lines included"
     )
     parser.add_argument("--debug", action="store_true", help="like --verbose, and show tracebacks")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"{__name__}.{name}").register(sub)
+    add_lazy_commands(parser, COMMANDS, dest="command", metavar="COMMAND")
     return parser
 
 

@@ -11,7 +11,7 @@ from .render import proposal_json, proposal_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("proposals", help="list, show, accept or reject pending proposals")
+    p = sub.add_parser("proposals", help="list, show, accept, reject or prune proposals")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     v = verbs.add_parser("list", help="pending proposals (--all: every one)")
     v.add_argument("--all", action="store_true")
