@@ -41,7 +41,7 @@ async def test_cancelling_stops_between_tokens_and_the_model_stays_usable(bundle
     request = GenerationRequest(prompt="Once upon a time", max_tokens=1500)
     chunks = 0
     async with contextlib.aclosing(bundled.stream(request)) as stream:
-        async for chunk in stream:
+        async for _chunk in stream:
             chunks += 1
             if chunks == 3:
                 break

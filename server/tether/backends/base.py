@@ -7,7 +7,7 @@ GenerationRequest into a stream of Chunks and says what it can do (Capabilities)
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -57,13 +57,17 @@ class GenerationRequest(BaseModel):
         return self
 
 
+FinishReason = Literal["stop", "length", "cancelled", "incomplete"]
+"""Why a reply ended; see Chunk."""
+
+
 class Chunk(BaseModel):
     """A piece of a streamed reply. The last chunk carries ``finish_reason``: ``stop`` (the model
     ended), ``length`` (token limit), ``cancelled``, or ``incomplete`` (the stream broke off with
     no finish reason: a crashed worker, a proxy timeout)."""
 
     text: str = ""
-    finish_reason: Literal["stop", "length", "cancelled", "incomplete"] | None = None
+    finish_reason: FinishReason | None = None
 
 
 class Capabilities(BaseModel):
@@ -85,14 +89,14 @@ class Backend(ABC):
         """What this backend can do; may load the model on first call."""
 
     @abstractmethod
-    def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
-        """Yield chunks; the last carries ``finish_reason``. Closing the iterator cancels."""
+    def stream(self, request: GenerationRequest) -> AsyncGenerator[Chunk, None]:
+        """Yield chunks; the last carries ``finish_reason``. Closing the generator (``aclose``) cancels."""
 
     @abstractmethod
     async def count_tokens(self, text: str) -> int:
         """Tokens in ``text`` as this model counts them."""
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 - a no-op default on purpose: only backends holding a model or connection override it
         """Release the model or connection."""
 
     def describe(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import asyncio
 import json
 import threading
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ from typing import Any
 
 from ..config import ModelConfig
 from ..errors import GenerationError, ModelError
-from .base import Backend, Capabilities, Chunk, GenerationRequest
+from .base import Backend, Capabilities, Chunk, FinishReason, GenerationRequest
 from .bundled import bundled_model_path
 from .fim import FimTokens, detect_fim
 from .llamalog import route_llama_logs
@@ -140,7 +140,7 @@ class LlamaCppBackend(Backend):
         worker = await self.worker()
         return len(worker.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[Chunk, None]:
         worker = await self.worker()
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Chunk | BaseException] = asyncio.Queue()
@@ -190,7 +190,7 @@ class LlamaCppBackend(Backend):
         max_tokens: int,
         cancel: threading.Event,
         emit: Callable[[Any], None],
-    ) -> str:
+    ) -> FinishReason:
         stream = worker.llm.create_completion(
             tokens,
             max_tokens=max_tokens,
@@ -201,7 +201,7 @@ class LlamaCppBackend(Backend):
             grammar=_grammar(request),
             stream=True,
         )
-        finish = "stop"
+        finish: str | None = "stop"
         try:
             for out in stream:
                 if cancel.is_set():
@@ -224,7 +224,7 @@ class LlamaCppBackend(Backend):
         max_tokens: int,
         cancel: threading.Event,
         emit: Callable[[Any], None],
-    ) -> str:
+    ) -> FinishReason:
         """Greedy prompt-lookup decoding, with stop strings applied to the decoded text."""
         llm = worker.llm
         produced: list[int] = []

@@ -30,7 +30,7 @@ import json
 import logging
 import math
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -122,7 +122,7 @@ class OpenAIBackend(Backend):
         """An estimate: remote endpoints expose no tokenizer; ~3.5 characters a token for code."""
         return math.ceil(len(text) / CHARS_PER_TOKEN)
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[Chunk, None]:
         model = await self._ensure_ready()
         prefix = request.assistant_prefix if request.messages is not None else ""
         replies = await self._open(model, request)
@@ -240,7 +240,7 @@ class OpenAIBackend(Backend):
             args["prompt"] = redact(request.prompt or "")
         return args
 
-    async def _pieces(self, replies: Any) -> AsyncIterator[tuple[str, str | None]]:
+    async def _pieces(self, replies: Any) -> AsyncGenerator[tuple[str, str | None], None]:
         """(text, finish_reason) from the SDK's chunks, chat or text completion alike."""
         with self._errors():
             async for chunk in replies:

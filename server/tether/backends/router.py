@@ -8,7 +8,7 @@ slot is tried.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 
 from ..config import ModelConfig, Settings
 from ..errors import ConfigError, ModelError
@@ -82,7 +82,7 @@ class FailoverBackend(Backend):
         await self.capabilities()
         return await self.active.count_tokens(text)
 
-    async def stream(self, request: GenerationRequest) -> AsyncIterator[Chunk]:
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[Chunk, None]:
         errors = []
         for backend in self.backends:
             started = False

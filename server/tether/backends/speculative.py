@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from .base import FinishReason
+
 NGRAMS = (4, 3, 2)
 MIN_DRAFT, MAX_DRAFT = 2, 24
 
@@ -59,8 +61,10 @@ class PromptLookup:
 
 def _eval(llm: Any, tokens: list[int], all_logits: bool) -> np.ndarray:
     """Evaluate tokens; logits for every one of them (all_logits) or just the last."""
+    if not tokens:
+        raise ValueError("nothing to evaluate: no tokens")
     llm._ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)
-    rows = None
+    rows = 0
     for i in range(0, len(tokens), llm.n_batch):
         batch = tokens[i : i + llm.n_batch]
         llm._batch.set_batch(batch=batch, n_past=llm.n_tokens, logits_all=all_logits)
@@ -90,7 +94,7 @@ def greedy_lookup_decode(
     max_tokens: int,
     cancel: threading.Event,
     on_tokens: Callable[[list[int]], bool],
-) -> str:
+) -> FinishReason:
     """Decode greedily; ``on_tokens`` gets accepted tokens and returns False to stop. Returns the finish reason."""
     import llama_cpp
 
@@ -119,7 +123,7 @@ def _decode_loop(
     cancel: threading.Event,
     on_tokens: Callable[[list[int]], bool],
     eog: Callable[[int], bool],
-) -> str:
+) -> FinishReason:
     token = int(np.argmax(logits[-1]))
     lookup = PromptLookup(prompt)
     produced: list[int] = []
