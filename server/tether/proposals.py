@@ -35,9 +35,13 @@ NO_NEWLINE = "\\ No newline at end of file\n"
 
 
 class HunkStatus(str, Enum):
+    """A hunk's state. Journals store pending, accepted and rejected; ``conflict`` is computed
+    (``anchors.locate``): a pending hunk whose own lines were edited since the proposal was made."""
+
     PENDING = "pending"
     ACCEPTED = "accepted"
     REJECTED = "rejected"
+    CONFLICT = "conflict"
 
 
 class Hunk(BaseModel):
@@ -73,18 +77,16 @@ class FileChange(BaseModel):
         """The text the file should have now: base plus the hunks accepted so far."""
         return apply_hunks(self.base_text, [h for h in self.hunks if h.status == HunkStatus.ACCEPTED])
 
-    def plan_accept(self, hunk_ids: list[str], current_text: str) -> str:
-        """The new text after accepting ``hunk_ids`` on top of ``current_text``, or StaleError."""
-        if content_hash(current_text) != content_hash(self.expected_text()):
-            raise StaleError(
-                f"{self.path} changed since this proposal was made; nothing was applied. Reject it and ask again on the current text."
-            )
-        chosen = {self.hunk(i).id for i in hunk_ids}
-        for hunk_id in chosen:
-            if self.hunk(hunk_id).status == HunkStatus.REJECTED:
-                raise ProposalError(f"Hunk {hunk_id} in {self.path} was rejected; it cannot be accepted now.")
-        keep = [h for h in self.hunks if h.status == HunkStatus.ACCEPTED or h.id in chosen]
-        return apply_hunks(self.base_text, keep)
+    def plan_accept(self, hunk_ids: list[str], current_text: str, overwrite_conflicts: bool = False) -> str:
+        """The new text after accepting ``hunk_ids`` on top of ``current_text``, each hunk at its place there.
+
+        Hunks follow the text (``anchors``): edits elsewhere in the file keep them acceptable.
+        Raises ConflictError (a StaleError) when a named hunk's own lines were edited, unless
+        ``overwrite_conflicts``; ProposalError for a rejected or unknown hunk. Nothing is written.
+        """
+        from .anchors import plan_accept
+
+        return plan_accept(self, hunk_ids, current_text, overwrite_conflicts)
 
     def diff(self) -> str:
         header = f"--- a/{self.path}\n+++ b/{self.path}\n"

@@ -27,7 +27,7 @@ class Generation(BaseModel):
         return self.finish_reason in ("length", "incomplete")
 
 
-async def generate(backend: Backend, request: GenerationRequest, watch: Callable[[str], str | None] | None = None) -> Generation:
+async def generate(backend: Backend, request: GenerationRequest, watch: Callable[[str], object] | None = None) -> Generation:
     """Run a request to completion. Cancelling the calling task stops the model between tokens.
 
     ``watch`` sees the reply so far after each chunk: a truthy answer ends the reply there

@@ -105,7 +105,7 @@ def find_elision(old: str, new: str, lang: str) -> str | None:
     old_lines = split_lines(old)
     new_lines = split_lines(new)
     present = {line.strip() for line in old_lines}
-    matcher = difflib.SequenceMatcher(None, [l.strip() for l in old_lines], [l.strip() for l in new_lines], autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [line.strip() for line in old_lines], [line.strip() for line in new_lines], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag not in ("replace", "insert"):
             continue

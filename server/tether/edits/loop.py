@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from ..backends.base import Backend, ChatMessage, GenerationRequest
 from ..backends.runtime import Generation, generate
@@ -109,7 +109,7 @@ def next_request(
 ) -> GenerationRequest:
     """The request for try ``call + 1``: the first request, sampled with a new seed, told what
     went wrong. A looped reply is not shown back (it would prime the same loop)."""
-    update: dict = {
+    update: dict[str, Any] = {
         "temperature": max(first.temperature, REASK_TEMPERATURE),
         "seed": call,
         "repeat_penalty": REASK_REPEAT_PENALTY if error.kind in _RUNAWAY else first.repeat_penalty,

@@ -153,7 +153,8 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
             return visit({**target, **{k: v for k, v in node.items() if k != "$ref"}})
         return {k: visit(v) for k, v in node.items() if k != "$defs"}
 
-    return visit(schema)
+    inlined: dict[str, Any] = visit(schema)  # a dict visits to a dict
+    return inlined
 
 
 def parse_plan_json(text: str) -> Plan:

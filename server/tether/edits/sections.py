@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from typing import NamedTuple
 
 from ..errors import GenerationError
@@ -89,7 +90,7 @@ def _heading(line: str) -> str | None:
     return match.group(2).strip() if match else None
 
 
-def _headed(lines: list[str], header_of, skip: set[int]) -> list[Section]:
+def _headed(lines: list[str], header_of: Callable[[str], str | None], skip: set[int]) -> list[Section]:
     found: list[Section] = []
     current: tuple[str, str] | None = None
     body: list[str] = []
