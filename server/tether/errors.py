@@ -6,6 +6,7 @@
     ├── ModelError               exit 4   a model that cannot load or an endpoint that cannot be reached
     ├── GenerationError          exit 5   the model's output stayed invalid after the allowed re-asks
     ├── StaleError               exit 6   the text changed since the proposal was made
+    │   └── ConflictError        exit 6   a hunk's own lines were edited: accept needs an explicit choice
     ├── LeashError               exit 7   above the allowed autonomy level or leash limits
     ├── DirtyError               exit 8   the CLI refuses to clobber uncommitted work
     ├── ProposalError            exit 9   unknown proposal or hunk id, nothing to apply
@@ -52,6 +53,10 @@ class GenerationError(TetherError):
 
 class StaleError(TetherError):
     exit_code = 6
+
+
+class ConflictError(StaleError):
+    """A hunk whose own lines the person edited was named for accepting without choosing to overwrite them."""
 
 
 class LeashError(TetherError):

@@ -8,7 +8,7 @@ import pytest
 import unidiff
 from tests.conftest import make_git_repo
 
-from tether.errors import ProposalError, StaleError
+from tether.errors import ConflictError, ProposalError, StaleError
 from tether.proposals import HunkStatus, Proposal, apply_hunks, build_file_change, line_replacement
 from tether.slider import Level
 from tether.store import ProposalStore
@@ -50,10 +50,21 @@ def test_any_subset_applies_in_any_order(order):
         assert current == NEW
 
 
-def test_stale_text_is_refused():
+def test_an_edit_elsewhere_keeps_hunks_acceptable_and_is_kept():
     change = proposal().files[0]
-    with pytest.raises(StaleError, match="changed since this proposal"):
-        change.plan_accept([change.hunks[0].id], BASE + "edited elsewhere\n")
+    typed = "# typed at the top\n" + BASE + "edited elsewhere\n"
+    out = change.plan_accept([change.hunks[0].id], typed)
+    assert out == "# typed at the top\n" + BASE.replace("line 2\n", "LINE two\n") + "edited elsewhere\n"
+
+
+def test_an_edit_to_a_hunks_own_lines_is_a_conflict_refused_without_the_choice():
+    change = proposal().files[0]
+    typed = BASE.replace("line 2\n", "line 2, mine\n")
+    with pytest.raises(ConflictError, match="you edited the lines of hunk") as caught:
+        change.plan_accept([change.hunks[0].id], typed)
+    assert isinstance(caught.value, StaleError)  # same exit code (6) as before for scripts
+    assert change.plan_accept([change.hunks[1].id], typed) == typed.replace("line 20\n", "")
+    assert change.plan_accept([change.hunks[0].id], typed, overwrite_conflicts=True) == BASE.replace("line 2\n", "LINE two\n")
 
 
 def test_rejected_hunks_cannot_be_accepted_and_unknown_ids_are_errors():

@@ -16,9 +16,10 @@ from typing import Any
 
 from lsprotocol import types
 
+from ..anchors import Located
 from ..lines import line_break, split_lines, strip_break
-from ..proposals import Proposal, line_replacement
-from .wire import FileOut, HunkOut, PositionIn, ProposalOut, ProposalSummary, RangeIn, SourceOut
+from ..proposals import Hunk, Proposal, line_replacement
+from .wire import FileOut, HunkOut, PositionIn, PositionOut, ProposalOut, ProposalSummary, RangeIn, RangeOut, SourceOut
 
 # Dict keys that are names chosen by the user (model slots, roles), not settings fields.
 _FREE_KEYS_UNDER = {"models", "roles", "limits"}
@@ -153,17 +154,31 @@ def to_sources(sources: list) -> list[SourceOut]:
     return [SourceOut.model_validate(source.model_dump()) for source in sources]
 
 
-def to_proposal_out(proposal: Proposal, uri_of: Callable[[str], str]) -> ProposalOut:
-    files = [
-        FileOut(
-            path=change.path,
-            uri=uri_of(change.path),
-            base_hash=change.base_hash,
-            new_text=change.new_text,
-            hunks=[HunkOut.model_validate(hunk.model_dump(mode="json")) for hunk in change.hunks],
+def to_hunk_out(hunk: Hunk, located: Located | None) -> HunkOut:
+    """The wire hunk; with ``located``, its current status (``conflict``) and ``range``: whole lines, 0-based, end exclusive."""
+    out = HunkOut.model_validate(hunk.model_dump(mode="json"))
+    if located is not None:
+        out.status = located.status.value  # type: ignore[assignment]
+        if located.start is not None and located.end is not None:
+            out.range = RangeOut(start=PositionOut(line=located.start, character=0), end=PositionOut(line=located.end, character=0))
+    return out
+
+
+def to_proposal_out(proposal: Proposal, uri_of: Callable[[str], str], located: dict[str, list[Located]] | None = None) -> ProposalOut:
+    """The wire proposal. ``located``: each file's hunks placed in its current buffer (``ops.review.locate_proposal``);
+    files missing there get no ``range`` and their stored statuses."""
+    files = []
+    for change in proposal.files:
+        places = {loc.hunk_id: loc for loc in (located or {}).get(change.path, [])}
+        files.append(
+            FileOut(
+                path=change.path,
+                uri=uri_of(change.path),
+                base_hash=change.base_hash,
+                new_text=change.new_text,
+                hunks=[to_hunk_out(hunk, places.get(hunk.id)) for hunk in change.hunks],
+            )
         )
-        for change in proposal.files
-    ]
     return ProposalOut(
         id=proposal.id,
         kind=proposal.kind,

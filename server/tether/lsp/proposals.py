@@ -1,10 +1,11 @@
 """The slider's operations as the server runs them, shared by ``tether.*`` commands and ``tether/*`` methods.
 
 Edits start from the open buffer's text. Accepting sends ``workspace/applyEdit`` with a
-versioned ``TextDocumentEdit`` (the version the server last saw), after checking that the
-buffer still holds the text the proposal expects; hunks are marked accepted only when the
-client says it applied them. Hunks are stored relative to the base text, so the ones left stay
-valid after some are accepted. Every change sends ``tether/proposalsChanged``.
+versioned ``TextDocumentEdit`` (the version the server last saw), each hunk placed where its
+lines are in the buffer now (``tether.anchors``: typing elsewhere keeps hunks acceptable; a hunk
+whose own lines were edited is a conflict, accepted only with ``overwriteConflicts``); hunks are
+marked accepted only when the client says it applied them. Every change sends
+``tether/proposalsChanged``; so does typing that moves a hunk (``follow``).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from ..ops.edit import edit_file, edit_selection
 from ..ops.review import FilePlan, mark, plan_accept, reject
 from ..proposals import HunkStatus, Proposal
 from ..slider import Level
-from .convert import context_text, lsp_text_edit, to_line_range, to_proposal_out, to_sources, to_summary
-from .documents import Buffer, buffer_for_path, editable, open_buffer, uri_for
+from .convert import context_text, lsp_text_edit, to_line_range, to_sources, to_summary
+from .documents import Buffer, buffer_for_path, editable, open_buffer
+from .follow import located_out
 from .progress import work_done
 from .wire import (
     AcceptResult,
@@ -72,7 +74,7 @@ async def accept(ls: TetherServer, params: HunksParams) -> AcceptResult:
             buffers[rel] = editable(buffer_for_path(ls, rel))
             return buffers[rel].text
 
-        plans = plan_accept(proposal, params.hunk_ids, read)
+        plans = plan_accept(proposal, params.hunk_ids, read, params.overwrite_conflicts)
         edit = workspace_edit(ls, plans, buffers)
         label = f"tether: accept {sum(len(p.hunk_ids) for p in plans)} hunk(s) of {proposal.id}"
         try:
@@ -149,7 +151,8 @@ def check_slider(ls: TetherServer, level: Level) -> None:
 
 
 def proposal_out(ls: TetherServer, proposal: Proposal) -> ProposalOut:
-    return to_proposal_out(proposal, lambda rel: uri_for(ls, rel))
+    """The wire proposal, each hunk with its current ``range`` and status (``conflict``) in the buffer (``follow.located_out``)."""
+    return located_out(ls, proposal)
 
 
 def notify_changed(ls: TetherServer) -> None:

@@ -15,6 +15,7 @@ from ..context.recent import RecentChunks
 from ..errors import InputError
 from ..languages import language_for
 from ..workspace import MAX_FILE_BYTES, log_refusal
+from . import follow
 from .convert import path_of_uri
 from .documents import completable, open_buffer, workspace_rel
 
@@ -32,6 +33,7 @@ def register(server) -> None:
         last = params.content_changes[-1] if params.content_changes else None
         line = last.range.start.line if isinstance(last, types.TextDocumentContentChangePartial) else 0
         record(ls, params.text_document.uri, line)
+        follow.changed(ls, params.text_document.uri)  # pending hunks on it move with the text
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls, params: types.DidCloseTextDocumentParams):

@@ -1,8 +1,9 @@
 """Accept or reject proposals hunk by hunk.
 
 ``plan_accept`` works on any text source (the disk for the CLI, an editor buffer for the
-language server): it checks every file still holds the text the proposal expects and computes
-the new text, before anything is written. ``accept_on_disk`` then writes through
+language server): it places each chosen hunk in the file's current text (``tether.anchors``:
+edits elsewhere are kept, a hunk whose own lines were edited is a conflict that needs
+``overwrite_conflicts``) and computes the new text, before anything is written. ``accept_on_disk`` then writes through
 ``write_plans``: the intent is journaled first, each file is written atomically, and the result
 is journaled last, so a kill at any point leaves a journal the store can reconcile.
 """
@@ -13,8 +14,9 @@ from collections.abc import Callable
 
 from pydantic import BaseModel
 
+from ..anchors import Located, locate
 from ..engine import Engine
-from ..errors import ProposalError
+from ..errors import ProposalError, TetherError
 from ..proposals import FileChange, FileIntent, HunkStatus, Proposal, WriteIntent
 from ..store import reconcile
 from ..workspace import content_hash
@@ -36,8 +38,15 @@ def chosen_ids(change: FileChange, hunk_ids: list[str] | None) -> list[str]:
     return [i for i in hunk_ids if i in own and i in pending]
 
 
-def plan_accept(proposal: Proposal, hunk_ids: list[str] | None, read: Callable[[str], str]) -> list[FilePlan]:
-    """New text per file; StaleError if any file changed since the proposal, nothing written."""
+def plan_accept(
+    proposal: Proposal, hunk_ids: list[str] | None, read: Callable[[str], str], overwrite_conflicts: bool = False
+) -> list[FilePlan]:
+    """New text per file, each chosen hunk applied where it is now in ``read(path)``'s text; nothing written.
+
+    Raises ConflictError (a StaleError) when a chosen hunk's own lines were edited since the
+    proposal was made, unless ``overwrite_conflicts`` (then the person's version of those lines
+    gives way to the proposal's); ProposalError for unknown ids or nothing to accept.
+    """
     _check_known(proposal, hunk_ids)
     plans = []
     for change in proposal.files:
@@ -45,10 +54,30 @@ def plan_accept(proposal: Proposal, hunk_ids: list[str] | None, read: Callable[[
         if not ids:
             continue
         current = read(change.path)
-        plans.append(FilePlan(path=change.path, hunk_ids=ids, old_text=current, new_text=change.plan_accept(ids, current)))
+        new_text = change.plan_accept(ids, current, overwrite_conflicts)
+        plans.append(FilePlan(path=change.path, hunk_ids=ids, old_text=current, new_text=new_text))
     if not plans:
         raise ProposalError(f"Proposal {proposal.id} has no pending hunk to accept among those named.")
     return plans
+
+
+def locate_proposal(proposal: Proposal, read: Callable[[str], str]) -> dict[str, list[Located]]:
+    """Each file's hunks placed in its current text (``anchors.locate``), by path.
+
+    ``read`` gives a workspace-relative path's current text (buffer or disk); a file it cannot
+    read (TetherError, OSError: deleted, not created yet) is left out, so its hunks have no place.
+    """
+    out: dict[str, list[Located]] = {}
+    for change in proposal.files:
+        try:
+            current = read(change.path)
+        except (TetherError, OSError):
+            continue
+        try:
+            out[change.path] = locate(change, current)
+        except TetherError:  # a hand-edited journal whose accepted hunks do not fit its base
+            continue
+    return out
 
 
 def mark(engine: Engine, proposal: Proposal, hunk_ids: list[str] | None, status: HunkStatus) -> Proposal:
@@ -88,15 +117,18 @@ def write_plans(engine: Engine, proposal: Proposal, plans: list[FilePlan], statu
     return engine.store.save(proposal)
 
 
-def accept_on_disk(engine: Engine, proposal_id: str, hunk_ids: list[str] | None = None) -> tuple[Proposal, list[FilePlan]]:
+def accept_on_disk(
+    engine: Engine, proposal_id: str, hunk_ids: list[str] | None = None, overwrite_conflicts: bool = False
+) -> tuple[Proposal, list[FilePlan]]:
     """Accept ``hunk_ids`` of a proposal (every pending hunk when None) by writing the files.
 
-    Returns the saved proposal and the plans written. Raises ProposalError for unknown ids or
-    nothing to accept, StaleError when a file no longer holds the expected text (nothing is
+    Each hunk lands where its lines are in the file now. Returns the saved proposal and the
+    plans written. Raises ProposalError for unknown ids or nothing to accept, ConflictError when
+    a chosen hunk's own lines were edited and ``overwrite_conflicts`` is false (nothing is
     written then), InputError when a file cannot be read.
     """
     proposal = engine.store.get(proposal_id)
-    plans = plan_accept(proposal, hunk_ids, engine.workspace.read_text)
+    plans = plan_accept(proposal, hunk_ids, engine.workspace.read_text, overwrite_conflicts)
     return write_plans(engine, proposal, plans), plans
 
 
