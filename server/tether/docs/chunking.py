@@ -116,7 +116,7 @@ def _heading_text(inline: Token) -> str:
 
 
 def _units(tokens: list[Token], lines: list[str], root: list[str], max_tokens: int, count: TokenCounter) -> list[_Unit]:
-    atomic = [tuple(t.map) for t in tokens if t.type in _ATOMIC and t.map]
+    atomic = [(t.map[0], t.map[1]) for t in tokens if t.type in _ATOMIC and t.map]
     stack: list[tuple[int, str]] = []
     units: list[_Unit] = []
     for i, tok in enumerate(tokens):

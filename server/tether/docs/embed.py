@@ -105,7 +105,7 @@ async def embed_missing(index: DocsIndex, embedder: Embedder, progress: Callable
     for start in range(0, len(todo), EMBED_BATCH):
         batch = todo[start : start + EMBED_BATCH]
         vectors = await embedder.embed([f"{heading}\n{text}" for _, heading, text in batch])
-        index.store_embeddings(embedder.name, zip((cid for cid, _, _ in batch), vectors))
+        index.store_embeddings(embedder.name, zip((cid for cid, _, _ in batch), vectors, strict=True))
         if progress:
             progress(min(start + EMBED_BATCH, len(todo)), len(todo), "embeddings")
     return len(todo)

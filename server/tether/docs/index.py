@@ -201,7 +201,8 @@ class DocsIndex:
                     now(),
                 ),
             )
-            doc_id = int(cur.lastrowid)
+            doc_id = cur.lastrowid
+            assert doc_id is not None  # set by every one-row INSERT; Optional in the DB-API
             self.conn.executemany(
                 """INSERT INTO chunks (document_id, ordinal, heading, start_line, end_line, tokens, text)
                    VALUES (?, ?, ?, ?, ?, ?, ?)""",
@@ -240,7 +241,8 @@ class DocsIndex:
         match = self.planner.plan(query)
         if match is None or k <= 0:
             return []
-        filters, params = "", [match]
+        filters = ""
+        params: list[str | int] = [match]
         if source is not None:
             filters += " AND s.name = ?"
             params.append(source)

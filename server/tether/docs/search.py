@@ -25,7 +25,7 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of the
 
 def index_paths(engine: Engine) -> list[Path]:
     """Existing docs indexes for this engine: the workspace's first, then the user's global one."""
-    paths = []
+    paths: list[Path] = []
     for path in (workspace_index_path(engine.data_dir), global_index_path()):
         if path.is_file() and path.resolve() not in {p.resolve() for p in paths}:
             paths.append(path)

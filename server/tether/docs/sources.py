@@ -14,6 +14,7 @@ inside the llms.txt's own folder (a local llms.txt cannot make tether read ``../
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urljoin, urlsplit
@@ -120,23 +121,23 @@ def plan_llmstxt(spec: SourceSpec, parsed: LlmsTxt, max_docs: int) -> tuple[list
 
 
 def _plan_link(spec: SourceSpec, url: str, name: str, section: str, optional: bool) -> tuple[Planned | None, str | None]:
-    meta = {"title": name, "section": section, "optional": optional}
+    planned = functools.partial(Planned, title=name, section=section, optional=optional)
     parts = urlsplit(url)
     if parts.scheme or parts.netloc:
         if not is_http_url(url):
             return None, f"link '{name}' ({url}) is not an http(s) URL; skipped"
-        target = parts._replace(fragment="").geturl()
-        return Planned(key=target, url=target, **meta), None
+        page = parts._replace(fragment="").geturl()
+        return planned(key=page, url=page), None
     if spec.remote:
-        target = urljoin(spec.location, parts._replace(fragment="").geturl())
-        return Planned(key=target, url=target, **meta), None
+        page = urljoin(spec.location, parts._replace(fragment="").geturl())
+        return planned(key=page, url=page), None
     if not parts.path:
         return None, None  # a same-page anchor: nothing to fetch
     folder = Path(spec.location).parent
     target = (folder / unquote(parts.path)).resolve()
     if target != folder and folder not in target.parents:
         return None, f"link '{name}' ({url}) points outside the llms.txt's folder; skipped"
-    return Planned(key=target.relative_to(folder).as_posix(), path=str(target), **meta), None
+    return planned(key=target.relative_to(folder).as_posix(), path=str(target)), None
 
 
 def _hidden(relative: Path) -> bool:
