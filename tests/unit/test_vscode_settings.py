@@ -19,7 +19,7 @@ from tether.config import ModelConfig, Settings
 from tether.slider import LeashLimits, Level
 
 MANIFEST = Path(__file__).resolve().parents[2] / "vscode-client" / "package.json"
-CLIENT_ONLY = {"serverCommand", "trace.server"}
+CLIENT_ONLY = {"serverCommand", "trace.server", "review.mode"}
 SCALAR_KEYS = ("default", "minimum", "maximum", "exclusiveMinimum", "enum")
 
 

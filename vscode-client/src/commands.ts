@@ -12,10 +12,14 @@ import * as vscode from 'vscode';
 
 import { pickHunk } from './hunks';
 import { ProposalCache } from './proposalCache';
+import { newRunProposals, runLabel } from './repoRun';
+import { RunDocuments } from './runs';
 import {
   AcceptResult,
   ContextResult,
   CreateProposalParams,
+  EditRepoParams,
+  HunksParams,
   Level,
   LEVELS,
   LevelResult,
@@ -23,12 +27,14 @@ import {
   Proposal,
   Range,
   RejectResult,
+  RepoRun,
+  RunsResult,
   ServerCommands,
   describeError,
   isLevel,
   levelAllowed,
 } from './protocol';
-import { ContextDocuments, documentHunks, openDiff, revealNextHunk } from './review';
+import { ContextDocuments, documentHunks, openReview, revealNextHunk } from './review';
 import type { TetherServer } from './server';
 import type { StatusBar } from './status';
 
@@ -37,6 +43,7 @@ export interface CommandDeps {
   cache: ProposalCache;
   status: StatusBar;
   contexts: ContextDocuments;
+  runs: RunDocuments;
 }
 
 /** Every command id the extension registers (the server must not register these client-side). */
@@ -44,6 +51,9 @@ export const COMMAND_IDS = [
   'tether.editSelection',
   'tether.editFile',
   'tether.editRepo',
+  'tether.runPlan',
+  'tether.rejectPlan',
+  'tether.listRuns',
   'tether.acceptHunk',
   'tether.rejectHunk',
   'tether.acceptAll',
@@ -61,6 +71,8 @@ type Handler = (deps: CommandDeps, arg?: unknown) => Promise<unknown> | unknown;
 interface Target {
   proposalId?: string;
   hunkId?: string;
+  runId?: string;
+  overwriteConflicts?: boolean;
   path?: string;
   uri?: string;
   range?: Range;
@@ -106,7 +118,7 @@ async function createProposal(deps: CommandDeps, title: string, send: (token: vs
     void vscode.window.showInformationMessage(`tether proposed no change for "${proposal.instruction}".`);
     return;
   }
-  await openDiff(proposal, file);
+  await openReview(proposal, file);
 }
 
 function fullLineRange(selection: vscode.Selection, document: vscode.TextDocument): Range {
@@ -150,20 +162,109 @@ async function editFile(deps: CommandDeps, arg?: unknown): Promise<void> {
     deps.server.request<Proposal>(Methods.createProposal, { uri, instruction }, token));
 }
 
+let progressTokens = 0;
+
+/**
+ * A repo request under a cancellable notification that shows the server's own progress
+ * messages ("Step 1/2: editing calc.py"): the request carries a work-done token this client
+ * follows; Cancel cancels the request, which stops the run (proposals made so far stay).
+ */
+async function repoRequest(deps: CommandDeps, title: string, params: EditRepoParams): Promise<RepoRun> {
+  const work = vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const workDoneToken = `tether-repo-${process.pid}-${(progressTokens += 1)}`;
+      const follow = deps.server.onProgress(workDoneToken, (message) => progress.report({ message }));
+      try {
+        return await deps.server.executeCommand<RepoRun>(ServerCommands.editRepo, { ...params, workDoneToken }, token);
+      } finally {
+        follow.dispose();
+      }
+    },
+  );
+  return deps.status.busy('working on the repository', Promise.resolve(work));
+}
+
+/** Edit Repo: ask for the task, plan it, and show the plan as a document with "Run | Reject". */
 async function editRepo(deps: CommandDeps): Promise<void> {
   const instruction = await askInstruction('tether: Edit Repo');
   if (!instruction) {
     return;
   }
-  await createProposal(deps, 'tether: working on the repository…', (token) =>
-    deps.server.executeCommand<Proposal>(ServerCommands.editRepo, { instruction }, token));
+  const run = await repoRequest(deps, 'tether: planning a repository edit…', { instruction });
+  await deps.runs.show(run);
+}
+
+function runHere(deps: CommandDeps, arg: unknown): string | undefined {
+  const given = asTarget(arg).runId;
+  const editor = vscode.window.activeTextEditor;
+  return given ?? (editor ? deps.runs.runOf(editor.document.uri)?.runId : undefined);
+}
+
+/**
+ * Run a planned run's steps. Each proposal a step makes is announced by the server
+ * (tether/proposalsChanged), lands in the Proposals view, and is opened for review as it
+ * arrives; the plan document shows the finished run.
+ */
+async function runPlan(deps: CommandDeps, arg?: unknown): Promise<void> {
+  const runId = runHere(deps, arg);
+  if (!runId) {
+    void vscode.window.showInformationMessage('Open a tether plan (tether: Repo Runs…) to run it.');
+    return;
+  }
+  const known = new Set(deps.cache.all().map((p) => p.id));
+  const opened = new Set<string>();
+  const openNew = (): void => {
+    for (const proposal of newRunProposals(known, deps.cache.all())) {
+      const file = proposal.files.find((f) => f.hunks.some((h) => h.status === 'pending'));
+      if (!opened.has(proposal.id) && file) {
+        opened.add(proposal.id);
+        void openReview(proposal, file);
+      }
+    }
+  };
+  const watching = deps.cache.onDidChange(openNew);
+  try {
+    const run = await repoRequest(deps, 'tether: running the plan…', { planId: runId });
+    run.proposals.forEach((proposal) => deps.cache.set(proposal));
+    deps.runs.set(run);
+    openNew();
+  } finally {
+    watching.dispose();
+    // A cancelled or failed run keeps what it journaled: show it.
+    void deps.server.request<RepoRun>(Methods.getRun, { runId }).then((run) => deps.runs.set(run), () => undefined);
+  }
+}
+
+async function rejectPlan(deps: CommandDeps, arg?: unknown): Promise<void> {
+  const runId = runHere(deps, arg);
+  if (!runId) {
+    void vscode.window.showInformationMessage('Open a tether plan (tether: Repo Runs…) to reject it.');
+    return;
+  }
+  const run = await deps.server.request<RepoRun>(Methods.rejectRun, { runId });
+  deps.runs.set(run);
+  void vscode.window.showInformationMessage(`tether: ${run.outcome}`);
+}
+
+/** Pick one of the journaled runs (made here or by `tether repo`) and open its plan document. */
+async function listRuns(deps: CommandDeps): Promise<void> {
+  const { runs } = await deps.server.request<RunsResult>(Methods.listRuns, { all: true });
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage('No repo run yet: run "tether: Edit Repo…" (or `tether repo --plan-only`).');
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(runs.map((run) => ({ ...runLabel(run), run })), { title: 'tether: Repo Runs' });
+  if (pick) {
+    await deps.runs.show(pick.run);
+  }
 }
 
 /** The hunk a keystroke means: the one at the cursor in a file or proposal, else the newest pending one. */
 function hunkHere(cache: ProposalCache): { proposalId: string; hunkId: string } | undefined {
   const editor = vscode.window.activeTextEditor;
   if (editor) {
-    for (const doc of documentHunks(cache, editor.document.uri)) {
+    for (const doc of documentHunks(cache, editor.document.uri, editor.document.lineCount)) {
       const span = pickHunk(doc.spans, editor.selection.active.line);
       if (span) {
         return { proposalId: doc.proposal.id, hunkId: span.hunk.id };
@@ -171,7 +272,7 @@ function hunkHere(cache: ProposalCache): { proposalId: string; hunkId: string } 
     }
   }
   const proposal = cache.newestOpen();
-  const hunk = proposal?.files.flatMap((f) => f.hunks).find((h) => h.status === 'pending');
+  const hunk = proposal?.files.flatMap((f) => f.hunks).find((h) => h.status === 'pending' || h.status === 'conflict');
   return proposal && hunk ? { proposalId: proposal.id, hunkId: hunk.id } : undefined;
 }
 
@@ -188,8 +289,8 @@ function proposalHere(cache: ProposalCache, arg: unknown, openOnly = true): stri
   return cache.newestOpen()?.id ?? (openOnly ? undefined : cache.all().sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0]?.id);
 }
 
-async function decide(deps: CommandDeps, accept: boolean, proposalId: string, hunkIds?: string[]): Promise<void> {
-  const params = { proposalId, hunkIds };
+async function decide(deps: CommandDeps, accept: boolean, proposalId: string, hunkIds?: string[], overwriteConflicts?: boolean): Promise<void> {
+  const params: HunksParams = overwriteConflicts ? { proposalId, hunkIds, overwriteConflicts } : { proposalId, hunkIds };
   if (accept) {
     const result = await deps.server.request<AcceptResult>(Methods.acceptHunks, params);
     deps.cache.set(result.proposal);
@@ -212,7 +313,24 @@ async function decideHunk(deps: CommandDeps, accept: boolean, arg?: unknown): Pr
     void vscode.window.showInformationMessage('No pending tether hunk to review.');
     return;
   }
-  await decide(deps, accept, target.proposalId, [target.hunkId]);
+  let overwrite = given.overwriteConflicts === true;
+  const hunk = deps.cache.get(target.proposalId)?.files.flatMap((f) => f.hunks).find((h) => h.id === target.hunkId);
+  if (accept && hunk?.status === 'conflict' && !overwrite) {
+    // A conflict is accepted only by an explicit choice: the person's version of these lines goes.
+    const take = 'Take proposal';
+    const pick = await vscode.window.showWarningMessage(
+      'You edited the lines of this tether hunk since it was proposed. Take the proposal (replacing your version of them) or keep yours (Reject)?',
+      { modal: true },
+      take,
+      'Reject',
+    );
+    if (pick === undefined) {
+      return;
+    }
+    accept = pick === take;
+    overwrite = accept;
+  }
+  await decide(deps, accept, target.proposalId, [target.hunkId], overwrite);
   revealNextHunk(deps.cache);
 }
 
@@ -248,11 +366,12 @@ async function setAutonomy(deps: CommandDeps, arg?: unknown): Promise<void> {
   deps.status.setLevel(result.level, result.maxLevel);
 }
 
+/** The Proposals view's click on a file or hunk: open it for review (inline or diff, per tether.review.mode). */
 async function openDiffCommand(deps: CommandDeps, arg?: unknown): Promise<void> {
   const { proposalId, path: file, hunkId } = asTarget(arg);
   const ref = proposalId && file ? deps.cache.file(proposalId, file) : undefined;
   if (ref) {
-    await openDiff(ref.proposal, ref.file, hunkId);
+    await openReview(ref.proposal, ref.file, hunkId);
   }
 }
 
@@ -267,6 +386,9 @@ const HANDLERS: Record<(typeof COMMAND_IDS)[number], Handler> = {
   'tether.editSelection': editSelection,
   'tether.editFile': editFile,
   'tether.editRepo': editRepo,
+  'tether.runPlan': runPlan,
+  'tether.rejectPlan': rejectPlan,
+  'tether.listRuns': listRuns,
   'tether.acceptHunk': (deps, arg) => decideHunk(deps, true, arg),
   'tether.rejectHunk': (deps, arg) => decideHunk(deps, false, arg),
   'tether.acceptAll': (deps, arg) => decideAll(deps, true, arg),

@@ -12,11 +12,13 @@ import {
   CONTEXT_SCHEME,
   ContextDocuments,
   HunkLenses,
+  InlineDecorations,
   normalizeUri,
   PROPOSAL_SCHEME,
   ProposalDocuments,
   trackReviewContext,
 } from './review';
+import { RUN_SCHEME, RunDocuments } from './runs';
 import { TetherServer } from './server';
 import { declaredKeys, needsRestart, SECTION } from './settings';
 import { StatusBar } from './status';
@@ -29,9 +31,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const cache = new ProposalCache(normalizeUri);
   const status = new StatusBar(server);
   const contexts = new ContextDocuments();
-  const deps: CommandDeps = { server, cache, status, contexts };
+  const runs = new RunDocuments();
+  const deps: CommandDeps = { server, cache, status, contexts, runs };
   const documents = new ProposalDocuments(cache);
   const lenses = new HunkLenses(cache);
+  const decorations = new InlineDecorations(cache);
   const view = new ProposalsView(cache);
   const quietRefresh = (): void => void refreshProposals(deps).catch((err) => output.warn(`listing proposals failed: ${err}`));
 
@@ -41,14 +45,23 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     documents,
     lenses,
+    decorations,
+    runs,
     view,
     vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, documents),
     vscode.workspace.registerTextDocumentContentProvider(CONTEXT_SCHEME, contexts),
+    vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, runs),
+    vscode.languages.registerCodeLensProvider({ scheme: RUN_SCHEME }, runs),
     vscode.languages.registerCodeLensProvider([{ scheme: 'file' }, { scheme: PROPOSAL_SCHEME }], lenses),
     vscode.window.registerTreeDataProvider('tether.proposals', view),
     trackReviewContext(cache),
     ...registerCommands(deps),
-    server.onProposalsChanged(() => {
+    server.onProposalsChanged(({ relocated }) => {
+      if (relocated && relocated.length > 0) {
+        // Typing moved hunks: the server sent them re-located; nothing else changed.
+        relocated.forEach((proposal) => cache.set(proposal));
+        return;
+      }
       quietRefresh();
       void status.refresh();
     }),

@@ -130,11 +130,11 @@ export function sideText(file: FileChange, side: Side): string {
 }
 
 /**
- * The hunk a keystroke acts on: the pending hunk under the cursor, else the next pending one
- * below it, else the last pending one above it.
+ * The hunk a keystroke acts on: the open (pending or conflict) hunk under the cursor, else the
+ * next open one below it, else the last open one above it.
  */
 export function pickHunk(spans: HunkSpan[], cursorLine: number): HunkSpan | undefined {
-  const pending = spans.filter((s) => s.hunk.status === 'pending');
+  const pending = spans.filter((s) => s.hunk.status === 'pending' || s.hunk.status === 'conflict');
   const under = pending.find((s) => cursorLine >= s.start && cursorLine < s.start + Math.max(s.lines, 1));
   if (under) {
     return under;

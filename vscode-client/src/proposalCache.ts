@@ -6,7 +6,9 @@
  * caller's normalization (VS Code and the server may percent-encode differently).
  */
 
-import type { FileChange, Proposal } from './protocol';
+import type { FileChange, Hunk, Proposal } from './protocol';
+
+const openHunk = (h: Hunk): boolean => h.status === 'pending' || h.status === 'conflict';
 
 export interface FileRef {
   proposal: Proposal;
@@ -70,17 +72,17 @@ export class ProposalCache {
     return proposal && file ? { proposal, file } : undefined;
   }
 
-  /** Files with pending hunks for a document URI, newest proposal first. */
+  /** Files with open (pending or conflict) hunks for a document URI, newest proposal first. */
   pendingFor(uri: string): FileRef[] {
     const want = this.normalizeUri(uri);
     return this.newestFirst()
       .flatMap((proposal) => proposal.files.map((file) => ({ proposal, file })))
-      .filter(({ file }) => this.normalizeUri(file.uri) === want && file.hunks.some((h) => h.status === 'pending'));
+      .filter(({ file }) => this.normalizeUri(file.uri) === want && file.hunks.some(openHunk));
   }
 
-  /** The newest proposal that still has pending hunks. */
+  /** The newest proposal that still has open (pending or conflict) hunks. */
   newestOpen(): Proposal | undefined {
-    return this.newestFirst().find((p) => p.files.some((f) => f.hunks.some((h) => h.status === 'pending')));
+    return this.newestFirst().find((p) => p.files.some((f) => f.hunks.some(openHunk)));
   }
 
   private newestFirst(): Proposal[] {

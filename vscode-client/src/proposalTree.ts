@@ -54,6 +54,11 @@ function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
+/** What the view says of a hunk: waiting (pending), needing a choice (conflict), or reviewed and how. */
+export function hunkState(status: HunkStatus): string {
+  return status === 'pending' || status === 'conflict' ? status : `reviewed: ${status}`;
+}
+
 function hunkNodes(proposal: Proposal, path: string, hunks: Proposal['files'][number]['hunks']): HunkNode[] {
   return [...hunks]
     .sort((a, b) => a.oldStart - b.oldStart)
@@ -68,7 +73,7 @@ function hunkNodes(proposal: Proposal, path: string, hunks: Proposal['files'][nu
         path,
         status: hunk.status,
         label: header,
-        description: `+${added} −${removed} · ${hunk.status}`,
+        description: `+${added} −${removed} · ${hunkState(hunk.status)}`,
         tooltip: hunk.diff,
         contextValue: `tether.hunk.${hunk.status}`,
       };
@@ -79,6 +84,8 @@ function fileNode(proposal: Proposal, file: Proposal['files'][number]): FileNode
   const children = hunkNodes(proposal, file.path, file.hunks);
   const slash = file.path.lastIndexOf('/');
   const pending = children.filter((h) => h.status === 'pending').length;
+  const conflicts = children.filter((h) => h.status === 'conflict').length;
+  const reviewed = children.length - pending - conflicts;
   return {
     kind: 'file',
     id: `f:${proposal.id}:${file.path}`,
@@ -86,7 +93,7 @@ function fileNode(proposal: Proposal, file: Proposal['files'][number]): FileNode
     path: file.path,
     uri: file.uri,
     label: file.path.slice(slash + 1),
-    description: `${slash > 0 ? `${file.path.slice(0, slash)} · ` : ''}${pending}/${children.length} pending`,
+    description: `${slash > 0 ? `${file.path.slice(0, slash)} · ` : ''}${reviewed}/${children.length} reviewed · ${pending} pending${conflicts ? ` · ${conflicts} conflict` : ''}`,
     tooltip: file.path,
     contextValue: 'tether.file',
     children,

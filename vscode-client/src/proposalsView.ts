@@ -14,6 +14,7 @@ const HUNK_ICONS: Record<string, vscode.ThemeIcon> = {
   pending: new vscode.ThemeIcon('circle-outline'),
   accepted: new vscode.ThemeIcon('pass-filled', new vscode.ThemeColor('testing.iconPassed')),
   rejected: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('testing.iconFailed')),
+  conflict: new vscode.ThemeIcon('warning', new vscode.ThemeColor('editorWarning.foreground')),
 };
 
 export class ProposalsView implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
@@ -51,7 +52,7 @@ export class ProposalsView implements vscode.TreeDataProvider<TreeNode>, vscode.
       item.iconPath = new vscode.ThemeIcon(node.open ? 'git-pull-request-draft' : 'git-pull-request-closed');
     } else if (node.kind === 'file') {
       item.resourceUri = vscode.Uri.parse(node.uri);
-      item.command = { title: 'Open Diff', command: 'tether.openDiff', arguments: [node] };
+      item.command = { title: 'Open for Review', command: 'tether.openDiff', arguments: [node] };
     } else {
       item.iconPath = HUNK_ICONS[node.status];
       item.command = { title: 'Open Diff', command: 'tether.openDiff', arguments: [node] };

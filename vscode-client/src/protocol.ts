@@ -8,7 +8,8 @@
 export const LEVELS = ['complete', 'selection', 'file', 'repo'] as const;
 export type Level = (typeof LEVELS)[number];
 
-export type HunkStatus = 'pending' | 'accepted' | 'rejected';
+/** `conflict`: the person edited the hunk's own lines since it was proposed; accepting it needs `overwriteConflicts`. */
+export type HunkStatus = 'pending' | 'accepted' | 'rejected' | 'conflict';
 export type ProposalStatus = 'pending' | 'partial' | 'done' | 'rejected' | 'empty';
 
 /** LSP position/range (0-based line and UTF-16 character). */
@@ -31,6 +32,12 @@ export interface Hunk {
   /** Unified-diff text of the hunk, `@@` header included. */
   diff: string;
   status: HunkStatus;
+  /**
+   * Where the hunk's own lines are in the current buffer (0-based lines, end exclusive at
+   * column 0; empty for a hunk that only adds lines), kept up to date by the server as the
+   * buffer changes. Absent from servers without hunk anchoring and for rejected hunks.
+   */
+  range?: Range;
 }
 
 export interface FileChange {
@@ -124,6 +131,65 @@ export interface CreateProposalParams {
 export interface HunksParams {
   proposalId: string;
   hunkIds?: string[];
+  /** Accept: also take the proposal for named hunks in conflict, replacing the person's version of their lines. */
+  overwriteConflicts?: boolean;
+}
+
+/** A repo run's state (server/tether/lsp/repo.py RepoRunOut). */
+export type RunStatus = 'planned' | 'running' | 'done' | 'stopped';
+
+export interface RepoStep {
+  /** 1-based step number in the plan. */
+  number: number;
+  intent: string;
+  files: string[];
+  /** Ids of the edit proposals the step made. */
+  proposals: string[];
+}
+
+export interface RepoCheck {
+  passed: boolean;
+  summary: string;
+  output: string;
+}
+
+/** `tether.editRepo`, `tether/getRun`, `tether/rejectRun` result: one repo run and its plan. */
+export interface RepoRun {
+  /** Also the id of its plan proposal. */
+  runId: string;
+  task: string;
+  status: RunStatus;
+  success: boolean;
+  /** One sentence for people: how the run ended (or that it waits for its plan to be run). */
+  outcome: string;
+  /** The plan as editable TOML ("" before there is one). */
+  plan: string;
+  planProposal?: Proposal;
+  /** Steps run so far. */
+  steps: RepoStep[];
+  /** Edit proposals of the run, in the order they apply. */
+  proposals: Proposal[];
+  warnings: string[];
+  check?: RepoCheck;
+  /** The TetherError type that stopped the run (ProposalError for a rejected plan). */
+  errorType?: string;
+}
+
+/** `tether.editRepo` argument: a new run (`instruction`) or running a planned one (`planId`). */
+export interface EditRepoParams {
+  instruction?: string;
+  check?: string;
+  planId?: string;
+  /** With planId: an edited plan (TOML or JSON) to run instead. */
+  plan?: string;
+  reviewPlan?: boolean;
+  maxFiles?: number;
+  maxSteps?: number;
+  workDoneToken?: string | number;
+}
+
+export interface RunsResult {
+  runs: RepoRun[];
 }
 
 /** Extension methods under `tether/`. */
@@ -136,6 +202,9 @@ export const Methods = {
   setLevel: 'tether/setLevel',
   status: 'tether/status',
   proposalsChanged: 'tether/proposalsChanged',
+  listRuns: 'tether/listRuns',
+  getRun: 'tether/getRun',
+  rejectRun: 'tether/rejectRun',
 } as const;
 
 /** workspace/executeCommand ids the server implements that have no `tether/` method. */

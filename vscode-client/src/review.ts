@@ -1,6 +1,12 @@
 /**
- * Diff review: proposed text as virtual `tether-proposal:` documents, shown on the right of
- * VS Code's diff editor against the file, with "Accept | Reject" CodeLenses per hunk.
+ * Review, in two modes (`tether.review.mode`):
+ *
+ * - `inline` (the default): in the file's own editor, each open hunk drawn as decorations (the
+ *   lines it removes in red, the lines it adds as green text; see inline.ts), a conflict hunk
+ *   marked in orange, "Accept | Reject" (conflict: "Take proposal | Reject") CodeLenses above
+ *   each. Nothing is applied to the buffer until a hunk is accepted.
+ * - `diff`: proposed text as virtual `tether-proposal:` documents, shown on the right of
+ *   VS Code's diff editor against the file, with the same CodeLenses per hunk.
  *
  * A proposal document's URI is `tether-proposal:/<workspace path>?<proposalId>`; its text is
  * the base with accepted and pending hunks applied, so a rejected hunk drops out of the diff
@@ -10,8 +16,16 @@
 import * as vscode from 'vscode';
 
 import { HunkSpan, hunkSpans, pickHunk, Side, sideText } from './hunks';
+import { inlineHunks, inlineSpans } from './inline';
 import { FileRef, ProposalCache } from './proposalCache';
 import type { FileChange, Proposal } from './protocol';
+
+export type ReviewMode = 'inline' | 'diff';
+
+/** The `tether.review.mode` setting: anything but "diff" is inline. */
+export function reviewMode(): ReviewMode {
+  return vscode.workspace.getConfiguration('tether').get<string>('review.mode') === 'diff' ? 'diff' : 'inline';
+}
 
 export const PROPOSAL_SCHEME = 'tether-proposal';
 
@@ -68,17 +82,20 @@ export interface DocumentHunks extends FileRef {
   spans: HunkSpan[];
 }
 
-/** Hunks of the proposal(s) a document belongs to: a proposal document, or a file with pending hunks. */
-export function documentHunks(cache: ProposalCache, uri: vscode.Uri): DocumentHunks[] {
+/**
+ * Hunks of the proposal(s) a document belongs to: a proposal document, or a file with open
+ * hunks (placed as inline review draws them, in a buffer of `lineCount` lines).
+ */
+export function documentHunks(cache: ProposalCache, uri: vscode.Uri, lineCount = Number.MAX_SAFE_INTEGER): DocumentHunks[] {
   const where = parseProposalUri(uri);
   if (where) {
     const ref = cache.file(where.proposalId, where.path);
     return ref ? [{ ...ref, side: 'proposed', spans: hunkSpans(ref.file, 'proposed') }] : [];
   }
-  return cache.pendingFor(uri.toString()).map((ref) => ({ ...ref, side: 'current', spans: hunkSpans(ref.file, 'current') }));
+  return cache.pendingFor(uri.toString()).map((ref) => ({ ...ref, side: 'current', spans: inlineSpans(inlineHunks(ref.file, lineCount)) }));
 }
 
-/** "Accept | Reject" above every pending hunk, in files and in proposal documents. */
+/** "Accept | Reject" above every pending hunk, "Conflict: Take proposal | Reject" above a conflict, in files and proposal documents. */
 export class HunkLenses implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
@@ -94,15 +111,27 @@ export class HunkLenses implements vscode.CodeLensProvider, vscode.Disposable {
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const lenses: vscode.CodeLens[] = [];
     const shown = new Set(vscode.window.visibleTextEditors.map((e) => e.document.uri.toString()));
-    for (const { proposal, file, side, spans } of documentHunks(this.cache, document.uri)) {
+    for (const { proposal, file, side, spans } of documentHunks(this.cache, document.uri, document.lineCount)) {
       // Next to its proposal in a diff editor, the file's own lenses would only repeat them.
       if (side === 'current' && shown.has(proposalUri(proposal.id, file.path).toString())) {
         continue;
       }
-      for (const span of spans.filter((s) => s.hunk.status === 'pending')) {
+      for (const span of spans.filter((s) => s.hunk.status === 'pending' || s.hunk.status === 'conflict')) {
         const line = Math.min(span.firstChange, Math.max(document.lineCount - 1, 0));
         const range = new vscode.Range(line, 0, line, 0);
         const args = { proposalId: proposal.id, hunkId: span.hunk.id };
+        if (span.hunk.status === 'conflict') {
+          lenses.push(
+            new vscode.CodeLens(range, {
+              title: '$(warning) Conflict: Take proposal',
+              tooltip: 'You edited these lines since the proposal was made: replace your version with the proposal',
+              command: 'tether.acceptHunk',
+              arguments: [{ ...args, overwriteConflicts: true }],
+            }),
+            new vscode.CodeLens(range, { title: '$(close) Reject', command: 'tether.rejectHunk', arguments: [args] }),
+          );
+          continue;
+        }
         lenses.push(
           new vscode.CodeLens(range, { title: '$(check) Accept', command: 'tether.acceptHunk', arguments: [args] }),
           new vscode.CodeLens(range, { title: '$(close) Reject', command: 'tether.rejectHunk', arguments: [args] }),
@@ -125,7 +154,7 @@ export function revealNextHunk(cache: ProposalCache): void {
   if (!editor) {
     return;
   }
-  for (const doc of documentHunks(cache, editor.document.uri)) {
+  for (const doc of documentHunks(cache, editor.document.uri, editor.document.lineCount)) {
     const span = pickHunk(doc.spans, editor.selection.active.line);
     if (span) {
       const at = new vscode.Position(Math.min(span.firstChange, Math.max(editor.document.lineCount - 1, 0)), 0);
@@ -142,6 +171,109 @@ async function exists(uri: vscode.Uri): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Open a file's hunks for review the way `tether.review.mode` says: inline, the file's own
+ * editor with the cursor on the hunk; diff, the diff editor. A file that does not exist yet (a
+ * proposal creates it) has no buffer to draw on, so it opens in the diff editor either way.
+ */
+export async function openReview(proposal: Proposal, file: FileChange, hunkId?: string): Promise<void> {
+  const fileUri = vscode.Uri.parse(file.uri);
+  if (reviewMode() === 'diff' || !(await exists(fileUri))) {
+    await openDiff(proposal, file, hunkId);
+    return;
+  }
+  const document = await vscode.workspace.openTextDocument(fileUri);
+  const hunks = inlineHunks(file, document.lineCount);
+  const target = hunks.find((h) => h.hunk.id === hunkId) ?? hunks[0];
+  const line = target?.anchor ?? 0;
+  await vscode.window.showTextDocument(document, { preview: false, selection: new vscode.Range(line, 0, line, 0) });
+}
+
+const CONFLICT_BACKGROUND = 'rgba(255, 140, 0, 0.22)';
+
+/** Draws the open hunks of every visible file editor in inline mode (and clears them in diff mode). */
+export class InlineDecorations implements vscode.Disposable {
+  private readonly removed = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: new vscode.ThemeColor('diffEditor.removedLineBackground'),
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.deletedForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Left,
+  });
+  private readonly conflict = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    backgroundColor: CONFLICT_BACKGROUND,
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.warningForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Left,
+  });
+  private readonly added = vscode.window.createTextEditorDecorationType({
+    after: {
+      color: new vscode.ThemeColor('editor.foreground'),
+      backgroundColor: new vscode.ThemeColor('diffEditor.insertedLineBackground'),
+      margin: '0 0 0 1.5em',
+    },
+    before: {
+      color: new vscode.ThemeColor('editor.foreground'),
+      backgroundColor: new vscode.ThemeColor('diffEditor.insertedLineBackground'),
+      margin: '0 1.5em 0 0',
+    },
+    overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.addedForeground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Left,
+  });
+  private readonly subscriptions: { dispose(): void }[];
+
+  constructor(private readonly cache: ProposalCache) {
+    this.subscriptions = [
+      cache.onDidChange(() => this.renderAll()),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('tether.review.mode') && this.renderAll()),
+    ];
+    this.renderAll();
+  }
+
+  renderAll(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      this.render(editor);
+    }
+  }
+
+  private render(editor: vscode.TextEditor): void {
+    const removed: vscode.DecorationOptions[] = [];
+    const conflict: vscode.DecorationOptions[] = [];
+    const added: vscode.DecorationOptions[] = [];
+    if (reviewMode() === 'inline' && editor.document.uri.scheme === 'file') {
+      for (const { proposal, file } of this.cache.pendingFor(editor.document.uri.toString())) {
+        for (const h of inlineHunks(file, editor.document.lineCount)) {
+          const hover = new vscode.MarkdownString(`**tether** · ${proposal.instruction.split('\n')[0]} · ${h.hunk.status}\n\n\`\`\`diff\n${h.hunk.diff}\`\`\``);
+          for (const line of h.removed) {
+            (h.conflict ? conflict : removed).push({ range: editor.document.lineAt(line).range, hoverMessage: hover });
+          }
+          for (const a of h.added) {
+            const range = editor.document.lineAt(a.line).range;
+            const text = { contentText: `+ ${a.text.replace(/^\s+/, (ws) => '\u00a0'.repeat(ws.length))}` };
+            added.push({
+              range: a.where === 'after' ? new vscode.Range(range.end, range.end) : new vscode.Range(range.start, range.start),
+              hoverMessage: hover,
+              renderOptions: a.where === 'after' ? { after: text } : { before: text },
+            });
+          }
+        }
+      }
+    }
+    editor.setDecorations(this.removed, removed);
+    editor.setDecorations(this.conflict, conflict);
+    editor.setDecorations(this.added, added);
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) {
+      s.dispose();
+    }
+    this.removed.dispose();
+    this.conflict.dispose();
+    this.added.dispose();
   }
 }
 
@@ -185,7 +317,7 @@ export function trackReviewContext(cache: ProposalCache): vscode.Disposable {
   const update = (): void => {
     const editor = vscode.window.activeTextEditor;
     const reviewing = !!editor && documentHunks(cache, editor.document.uri).some((d) =>
-      d.spans.some((s) => s.hunk.status === 'pending'),
+      d.spans.some((s) => s.hunk.status === 'pending' || s.hunk.status === 'conflict'),
     );
     void vscode.commands.executeCommand('setContext', 'tether.reviewing', reviewing);
   };

@@ -15,9 +15,19 @@ import {
   LanguageClientOptions,
   ServerOptions,
   State,
+  WorkDoneProgress,
+  WorkDoneProgressBegin,
+  WorkDoneProgressEnd,
+  WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
 
-import { Methods, ProposalSummary, describeError, withoutOwned } from './protocol';
+import { Methods, Proposal, ProposalSummary, describeError, withoutOwned } from './protocol';
+
+/** tether/proposalsChanged params: the open proposals, and (after a didChange) the proposals whose hunks moved. */
+export interface ProposalsChangedParams {
+  proposals: ProposalSummary[];
+  relocated?: Proposal[];
+}
 import { SECTION, explicitLookup, resolveServerCommand, serverSettings, ServerCommand } from './settings';
 import type { ServerState } from './statusModel';
 
@@ -29,7 +39,7 @@ export class TetherServer implements vscode.Disposable {
   private chain: Promise<unknown> = Promise.resolve();
   private current: ServerState = { kind: 'stopped' };
   private readonly stateEmitter = new vscode.EventEmitter<ServerState>();
-  private readonly proposalsEmitter = new vscode.EventEmitter<ProposalSummary[]>();
+  private readonly proposalsEmitter = new vscode.EventEmitter<ProposalsChangedParams>();
 
   /** Fires on every state change. */
   readonly onDidChangeState = this.stateEmitter.event;
@@ -67,6 +77,24 @@ export class TetherServer implements vscode.Disposable {
       await this.doStop();
       return this.current;
     });
+  }
+
+  /**
+   * Follow `$/progress` on a work-done token this client chose (passed as `workDoneToken`):
+   * `report` gets each begin/report message. Dispose when the request is done.
+   */
+  onProgress(token: string, report: (message: string) => void): vscode.Disposable {
+    const client = this.client;
+    if (!client) {
+      return new vscode.Disposable(() => undefined);
+    }
+    const disposable = client.onProgress(WorkDoneProgress.type, token, (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => {
+      const message = value.kind === 'begin' ? value.message ?? value.title : value.message;
+      if (message) {
+        report(message);
+      }
+    });
+    return new vscode.Disposable(() => disposable.dispose());
   }
 
   /** Send a request; rejects with a user-facing sentence when the server is not running. */
@@ -180,8 +208,8 @@ export class TetherServer implements vscode.Disposable {
     // only have it among the proposed features.
     client.registerProposedFeatures();
     skipOwnedCommands(client, this.ownedCommands);
-    client.onNotification(Methods.proposalsChanged, (params: { proposals?: ProposalSummary[] }) =>
-      this.proposalsEmitter.fire(params?.proposals ?? []),
+    client.onNotification(Methods.proposalsChanged, (params: Partial<ProposalsChangedParams> | undefined) =>
+      this.proposalsEmitter.fire({ proposals: params?.proposals ?? [], relocated: params?.relocated ?? undefined }),
     );
     return client;
   }

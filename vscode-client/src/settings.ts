@@ -13,7 +13,7 @@ import type { WorkspaceConfiguration } from 'vscode';
 export const SECTION = 'tether';
 
 /** Settings read by the client itself, never sent to the server. */
-export const CLIENT_ONLY = new Set(['serverCommand', 'trace.server']);
+export const CLIENT_ONLY = new Set(['serverCommand', 'trace.server', 'review.mode']);
 
 /** Setting keys under `tether.` declared in a package.json manifest. */
 export function declaredKeys(manifest: unknown): string[] {

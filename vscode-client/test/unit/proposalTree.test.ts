@@ -15,7 +15,8 @@ test('buildTree nests proposal -> files -> hunks with the context values the men
   assert.equal(root.children.length, 1);
   const [f] = root.children;
   assert.equal(f.label, 'calc.py');
-  assert.equal(f.description, '1/2 pending');
+  assert.equal(f.description, '1/2 reviewed · 1 pending');
+  assert.equal(f.children[0].description, '+1 −0 · reviewed: accepted');
   assert.deepEqual(f.children.map((h) => [h.hunkId, h.contextValue]), [
     ['h1', 'tether.hunk.accepted'],
     ['h2', 'tether.hunk.pending'],
@@ -23,6 +24,20 @@ test('buildTree nests proposal -> files -> hunks with the context values the men
   assert.equal(f.children[1].description, '+2 −1 · pending');
   assert.match(f.children[1].label, /^@@ -5,1 \+5,2 @@/);
   assert.equal(f.children[1].id, 'h:aaaaaaaaaaaa:h2');
+});
+
+test('a conflict hunk is counted and shown as needing a choice, and keeps its proposal open in the cache', () => {
+  const p = proposal('c', [twoHunkFile(['conflict', 'rejected'])], { status: 'partial' });
+  const [f] = buildTree([p])[0].children;
+  assert.equal(f.description, '1/2 reviewed · 0 pending · 1 conflict');
+  assert.deepEqual(f.children.map((h) => [h.description.split(' · ')[1], h.contextValue]), [
+    ['conflict', 'tether.hunk.conflict'],
+    ['reviewed: rejected', 'tether.hunk.rejected'],
+  ]);
+  const cache = new ProposalCache();
+  cache.set(p);
+  assert.equal(cache.newestOpen()?.id, 'c');
+  assert.equal(cache.pendingFor('file:///ws/calc.py').length, 1);
 });
 
 test('buildTree puts open proposals first, newest first, and keeps a few closed ones', () => {
@@ -42,7 +57,7 @@ test('a file in a subfolder shows its folder and a long instruction is shortened
   const p = proposal('b', [file('src/pkg/m.py', 'x\n', [hunk('z', 1, ['y\n'], ['x\n'])])], { instruction: 'x'.repeat(100) + '\nmore' });
   const [root] = buildTree([p]);
   assert.equal(root.label.length, 60);
-  assert.equal(root.children[0].description, 'src/pkg · 1/1 pending');
+  assert.equal(root.children[0].description, 'src/pkg · 0/1 reviewed · 1 pending');
 });
 
 test('ProposalCache finds pending files by URI and the newest open proposal', () => {
