@@ -204,3 +204,73 @@ def test_the_seeds_llms_txt_parses_cleanly():
     assert [s.name for s in doc.sections] == ["Docs", "Reference", "Optional"]
     for _, link in doc.links():
         assert (SEEDS / link.url).is_file(), link.url
+
+
+# Inputs a line-by-line regex reader got wrong; markdown-it reads them as CommonMark does.
+
+
+def test_parentheses_in_urls():
+    doc = parse_llmstxt(
+        "# T\n## S\n- [Foo](https://en.wikipedia.org/wiki/Foo_(bar)): the (disambiguated) page\n- [Esc](a\\(b\\).md)\n- [Angle](<my file (1).md>)\n"
+    )
+    assert [(link.url, link.notes) for link in doc.sections[0].links] == [
+        ("https://en.wikipedia.org/wiki/Foo_(bar)", "the (disambiguated) page"),
+        ("a(b).md", ""),
+        ("my file (1).md", ""),
+    ]
+
+
+def test_nested_lists_give_their_links_in_order_and_keep_the_parents_notes():
+    text = "# T\n## S\n- [Guide](guide.md): the guide\n    - [Install](install.md): setup\n  - [Use](use.md)\n- [API](api.md)\n"
+    doc = parse_llmstxt(text)
+    links = doc.sections[0].links
+    assert [(link.name, link.notes, link.line) for link in links] == [
+        ("Guide", "the guide", 3),
+        ("Install", "setup", 4),
+        ("Use", "", 5),
+        ("API", "", 6),
+    ]
+    assert doc.sections[0].text == "" and doc.warnings == []
+
+
+def test_code_spans_in_names_and_notes():
+    doc = parse_llmstxt("# T\n## S\n- [`parse()` reference](parse.md): what `parse(text) -> Doc` returns\n- [a](a.md): see `[x](y)`\n")
+    first, second = doc.sections[0].links
+    assert first.name == "`parse()` reference" and first.notes == "what `parse(text) -> Doc` returns"
+    assert second.notes == "see `[x](y)`"  # a link inside a code span is not a link
+
+
+def test_headings_and_links_in_code_fences_stay_code():
+    text = (
+        "# T\n\n~~~~\n# Not a title\n## Not a section\n~~~~\n\n## Real\n"
+        "- [a](a.md): first\n\n  ```\n  ## still code\n  - [no](no.md)\n  ```\n\n    ## indented code\n"
+    )
+    doc = parse_llmstxt(text)
+    assert [s.name for s in doc.sections] == ["Real"]
+    assert [link.name for link in doc.sections[0].links] == ["a"]
+    assert "## Not a section" in doc.details and "## still code" in doc.sections[0].text
+    assert doc.warnings == []
+
+
+def test_heading_without_space_inside_code_is_code():
+    doc = parse_llmstxt("# T\n\n```\n#include <stdio.h>\n```\n## S\n- [a](a.md)\n")
+    assert doc.warnings == [] and "#include <stdio.h>" in doc.details
+
+
+def test_link_later_in_the_item_and_urls_kept_as_written():
+    doc = parse_llmstxt("# T\n## S\n- See [Über](docs/über.md) too\n- [Sp](<docs/a b.md>): x\n- [Bare space](docs/a b.md)\n")
+    first, second = doc.sections[0].links
+    assert (first.name, first.url, first.notes) == ("Über", "docs/über.md", "too")  # not percent-encoded
+    assert second.url == "docs/a b.md"
+    assert doc.warnings == ["line 5: list item without a [name](url) link skipped: '[Bare space](docs/a b.md)'"]
+
+
+def test_setext_underline_in_prose_is_not_a_section():
+    doc = parse_llmstxt("# T\n\nSome prose\n---\n\n## S\n- [a](a.md)\n")
+    assert [s.name for s in doc.sections] == ["S"]
+    assert doc.details == "Some prose\n---"
+
+
+def test_unclosed_fence_in_a_blockquote_and_a_closed_one():
+    assert parse_llmstxt("# T\n\n> ```\n> code\n> ```\n").warnings == []
+    assert parse_llmstxt("# T\n\n> ```\n> code\n").warnings == ["line 3: code fence never closed; read to the end of the file"]

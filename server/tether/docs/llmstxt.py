@@ -9,6 +9,14 @@ An llms.txt file is markdown with a fixed outline::
     - [name](url): notes         notes are optional
     ## Optional                  links that may be skipped when context is short
 
+The markdown is read by markdown-it-py (CommonMark): headings inside code fences, links whose
+URL holds parentheses, code spans and nested lists are what CommonMark says they are. The
+outline is then read from its block tokens and their source lines: the first ATX or setext H1
+is the title, a blockquote right after it the summary, the source lines up to the first ``##``
+heading the details, and each ``##`` section's list items (at any depth) its links; a list item
+reads the first link of its first paragraph, and what follows that link (after ``:``, ``-`` or a
+dash) is its notes. Other lines of a section are its ``text``.
+
 The parser is strict where the format is unambiguous (no H1 title is an error with a line
 number) and lenient where real files deviate: anything it cannot use is skipped and reported
 in ``LlmsTxt.warnings`` ("line 12: list item without a [name](url) link skipped"). It never
@@ -18,21 +26,21 @@ raises anything but ``LlmsTxtError``.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from pydantic import BaseModel, Field
 
 from ..errors import InputError
 from ..lines import split_lines
 
-_WS = "[ \t\u00a0]"
-_HEADING = re.compile(rf"^ {{0,3}}(#{{1,6}})({_WS}*)(.*?)(?:{_WS}+#+)?{_WS}*$")
-_SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_QUOTE = re.compile(rf"^ {{0,3}}>{_WS}?(.*)$")
-_ITEM = re.compile(rf"^{_WS}{{0,3}}[-*+]{_WS}+(.*)$")
-_LINK = re.compile(r"\[(?P<name>(?:[^\[\]]|\[[^\]]*\])*)\]\(\s*(?P<url><[^>]*>|[^\s)]*)(?:\s+\"[^\"]*\")?\s*\)")
-_NOTE_SEP = re.compile(rf"^{_WS}*(?::|-|\u2013|\u2014){_WS}*")
+# "#Title": not a heading in CommonMark, but real files write it (a word right after the hashes).
+_NO_SPACE_HEADING = re.compile(r"^( {0,3})(#{1,6})(?=[^\W_])")
+_NOTE_SEP = re.compile("^[ \t\u00a0]*(?::|-|\u2013|\u2014)[ \t\u00a0]*")
+_CODE_BLOCKS = frozenset({"fence", "code_block", "html_block"})
 
 
 class LlmsTxtError(InputError):
@@ -82,191 +90,194 @@ class LlmsTxt(BaseModel):
         return [(s, link) for s in self.sections if include_optional or not s.optional for link in s.links]
 
 
-class _State:
-    """Mutable parse state, kept out of the models so they stay plain data."""
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark")
+    # Keep link destinations as written (no percent-encoding): relative paths are looked up as files.
+    md.normalizeLink = lambda url: url  # type: ignore[method-assign]
+    # Every scheme is a link here; which ones may be fetched is decided by the ingest (docs/sources.py).
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    return md
 
-    def __init__(self, source: str):
-        self.source = source
-        self.title: str | None = None
-        self.summary: list[str] = []
-        self.summary_done = False
-        self.details: list[str] = []
-        self.sections: list[Section] = []
-        self.section_text: list[str] = []
-        self.warnings: list[str] = []
-        self.fence: str | None = None
-        self.fence_line = 0
-        self.skipped_before_title: list[int] = []
-        self.setext_underline = 0  # line of a setext title's '===' underline, skipped
-        self.continues = False  # the previous line was a link item (or its continuation)
+
+@dataclass
+class _Parse:
+    """The source lines, the block tokens and the warnings of one parse."""
+
+    lines: list[str]
+    tokens: list[Token]
+    source: str
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     def warn(self, line: int, message: str) -> None:
-        self.warnings.append(f"line {line}: {message}")
+        self.warnings.append((line, message))
 
 
 def parse_llmstxt(text: str, source: str = "llms.txt") -> LlmsTxt:
-    """Parse llms.txt text; LlmsTxtError (with a line number) when it has no usable title."""
+    """Parse llms.txt text (format: https://llmstxt.org) into its outline.
+
+    ``text`` may use any line break (``\\n``, ``\\r\\n``, ``\\r``) and begin with a BOM. Line
+    numbers in the result and in warnings are 1-based. Raises ``LlmsTxtError`` (an
+    ``InputError``, naming the line) when the file has no H1 title or a ``##`` section before it.
+    """
     lines = split_lines(text.lstrip("\ufeff"))
-    state = _State(source)
-    for number, line in enumerate(lines, start=1):
-        _feed(state, number, line, lines)
-    if state.fence is not None:
-        state.warn(state.fence_line, "code fence never closed; read to the end of the file")
-    if state.title is None:
-        first = next((i for i, line in enumerate(lines, 1) if line.strip()), 1)
-        found = lines[first - 1].strip()[:60] if lines else ""
-        what = f"found {found!r}" if found else "the file is empty"
-        raise LlmsTxtError(f"an llms.txt must begin with an H1 title ('# Project name'); {what}.", first, source)
-    _close_section(state)
-    if state.skipped_before_title:
-        a, b = state.skipped_before_title[0], state.skipped_before_title[-1]
-        where = f"line {a}" if a == b else f"lines {a}-{b}"
-        state.warnings.insert(0, f"{where}: text before the H1 title skipped")
+    parse = _Parse(lines, [], source)
+    lines = _space_headings(parse, lines)
+    parse.lines, parse.tokens = lines, _parser().parse("\n".join(lines))
+    tokens = parse.tokens
+    # Indices of the top-level block tokens that open or are a block (closings carry no lines).
+    top = [i for i, t in enumerate(tokens) if t.level == 0 and t.map is not None]
+    title_at = _title_index(parse, top)
+    _fence_warnings(parse)
+    rest = top[top.index(title_at) + 1 :]
+    sections = [i for i in rest if _is_section(tokens[i])]
+    front = [i for i in rest if not sections or i < sections[0]]
+    summary, details_from = _summary(parse, front, _span(tokens[title_at])[1])
+    details_to = _span(tokens[sections[0]])[0] if sections else len(lines)
+    for i in front:
+        if tokens[i].type == "heading_open" and tokens[i].tag == "h1":
+            parse.warn(_span(tokens[i])[0] + 1, "a second H1 title was kept as plain text")
+    bounds = sections + [len(tokens)]
+    read = [_section(parse, bounds[n], bounds[n + 1]) for n in range(len(sections))]
+    skipped = [n + 1 for n in range(_span(tokens[title_at])[0]) if lines[n].strip()]
+    if skipped:
+        where = f"line {skipped[0]}" if len(skipped) == 1 else f"lines {skipped[0]}-{skipped[-1]}"
+        parse.warn(0, f"{where}: text before the H1 title skipped")
+    parse.warnings.sort(key=lambda w: w[0])
     return LlmsTxt(
-        title=state.title,
-        summary=" ".join(state.summary).strip() or None,
-        details="\n".join(state.details).strip("\n"),
-        sections=state.sections,
-        warnings=state.warnings,
+        title=tokens[title_at + 1].content.strip(),
+        summary=summary,
+        details="\n".join(lines[details_from:details_to]).strip("\n"),
+        sections=read,
+        warnings=[message if line == 0 else f"line {line}: {message}" for line, message in parse.warnings],
     )
 
 
-def _feed(state: _State, number: int, line: str, lines: list[str]) -> None:
-    if _in_fence(state, number, line):
-        _append_text(state, line)
-        return
-    heading = _heading(state, number, line)
-    if heading is not None:
-        level, title = heading
-        _on_heading(state, number, level, title)
-        return
-    if state.title is None:
-        if not _setext_title(state, number, line, lines) and line.strip():
-            state.skipped_before_title.append(number)
-        return
-    if number != state.setext_underline:
-        _on_text(state, number, line)
+def _span(token: Token) -> tuple[int, int]:
+    """A block token's source lines: [first, last + 1), 0-based."""
+    assert token.map is not None, token.type
+    return token.map[0], token.map[1]
 
 
-def _in_fence(state: _State, number: int, line: str) -> bool:
-    match = _FENCE.match(line)
-    if state.fence is not None:
-        if match and match.group(1)[0] == state.fence[0] and len(match.group(1)) >= len(state.fence):
-            state.fence = None
-        return True
-    if match and state.title is not None:
-        state.fence, state.fence_line = match.group(1), number
-        return True
-    return False
+def _space_headings(parse: _Parse, lines: list[str]) -> list[str]:
+    """Lines with "#Title" read as "# Title" (outside code), each with a warning."""
+    in_code: set[int] = set()
+    for token in _parser().parse("\n".join(lines)):
+        if token.type in _CODE_BLOCKS and token.map is not None:
+            in_code.update(range(*token.map))
+    out = list(lines)
+    for i, line in enumerate(lines):
+        match = _NO_SPACE_HEADING.match(line)
+        if match and i not in in_code:
+            out[i] = f"{match.group(1)}{match.group(2)} {line[match.end() :]}"
+            parse.warn(i + 1, f"heading without a space after {match.group(2)!r} read as a heading")
+    return out
 
 
-def _heading(state: _State, number: int, line: str) -> tuple[int, str] | None:
-    match = _HEADING.match(line)
-    if not match:
-        return None
-    hashes, space, title = match.groups()
-    if not title.strip():
-        return None
-    if not space:
-        # "#Title" is not a heading in CommonMark, but real files write it; accept words only.
-        if not title[0].isalnum():
-            return None
-        state.warn(number, f"heading without a space after {hashes!r} read as a heading")
-    return len(hashes), title.strip()
-
-
-def _setext_title(state: _State, number: int, line: str, lines: list[str]) -> bool:
-    """'Title' underlined with '===' (the setext H1 form): accepted, with a warning."""
-    if not line.strip() or number >= len(lines) or not _SETEXT_H1.match(lines[number]):
-        return False
-    state.title = line.strip()
-    state.setext_underline = number + 1
-    state.warn(number, "setext title ('Title' over '===') read as the H1 title")
-    return True
-
-
-def _on_heading(state: _State, number: int, level: int, title: str) -> None:
-    if state.title is None:
-        if level == 1:
-            state.title = title
-            return
-        if level == 2:
+def _title_index(parse: _Parse, top: list[int]) -> int:
+    """Token index of the H1 title's heading_open; LlmsTxtError when there is none (or a section comes first)."""
+    for i in top:
+        token = parse.tokens[i]
+        if token.type == "heading_open" and token.tag == "h1":
+            if token.markup != "#":
+                parse.warn(_span(token)[0] + 1, "setext title ('Title' over '===') read as the H1 title")
+            return i
+        if _is_section(token):
             raise LlmsTxtError(
-                f"section '## {title}' comes before the H1 title; an llms.txt must begin with '# Project name'.",
-                number,
-                state.source,
+                f"section '## {parse.tokens[i + 1].content.strip()}' comes before the H1 title; "
+                "an llms.txt must begin with '# Project name'.",
+                _span(token)[0] + 1,
+                parse.source,
             )
-        state.skipped_before_title.append(number)
-        return
-    state.summary_done = True
-    if level == 2:
-        _close_section(state)
-        state.sections.append(Section(name=title, line=number))
-        return
-    if level == 1:
-        state.warn(number, "a second H1 title was kept as plain text")
-    _append_text(state, "#" * level + " " + title)
+    first = next((i for i, line in enumerate(parse.lines, 1) if line.strip()), 1)
+    found = parse.lines[first - 1].strip()[:60] if parse.lines else ""
+    what = f"found {found!r}" if found else "the file is empty"
+    raise LlmsTxtError(f"an llms.txt must begin with an H1 title ('# Project name'); {what}.", first, parse.source)
 
 
-def _on_text(state: _State, number: int, line: str) -> None:
-    if not state.sections:
-        quote = _QUOTE.match(line)
-        if quote and not state.summary_done:
-            state.summary.append(quote.group(1).strip())
-            return
-        if line.strip():
-            state.summary_done = True
-        state.details.append(line)
-        return
-    _on_section_line(state, number, line)
+def _fence_warnings(parse: _Parse) -> None:
+    """Warn about a code fence never closed (CommonMark reads it to the end of its container)."""
+    for token in parse.tokens:
+        if token.type != "fence" or token.map is None:
+            continue
+        start, end = token.map
+        closing = parse.lines[end - 1].lstrip(" \t>").strip() if end - 1 > start else ""
+        if not (closing.startswith(token.markup) and set(closing) == {token.markup[0]}):
+            parse.warn(start + 1, "code fence never closed; read to the end of the file")
 
 
-def _on_section_line(state: _State, number: int, line: str) -> None:
-    section = state.sections[-1]
-    item = _ITEM.match(line)
-    continues, state.continues = state.continues, False
-    if item:
-        link = _parse_item(item.group(1), number)
+def _is_section(token: Token) -> bool:
+    # Only "## Name": a setext H2 ("text" over "---") is too easily written by accident in prose.
+    return token.type == "heading_open" and token.tag == "h2" and token.markup == "##"
+
+
+def _summary(parse: _Parse, front: list[int], details_from: int) -> tuple[str | None, int]:
+    """The summary (the blockquotes right after the title, their lines joined) and the line the details start at."""
+    parts: list[str] = []
+    for at in front:
+        opening = parse.tokens[at]
+        if opening.type != "blockquote_open":
+            break
+        end = next((i for i in range(at + 1, len(parse.tokens)) if parse.tokens[i].level == 0), len(parse.tokens))
+        parts += [t.content.replace("\n", " ").strip() for t in parse.tokens[at:end] if t.type == "inline"]
+        details_from = _span(opening)[1]
+    return " ".join(parts).strip() or None, details_from
+
+
+def _section(parse: _Parse, begin: int, end: int) -> Section:
+    """The section whose ``##`` heading_open is token ``begin`` (up to token ``end``): its links (list
+    items at any depth) and its other lines."""
+    tokens = parse.tokens
+    first_line, _ = _span(tokens[begin])
+    last_line = _span(tokens[end])[0] if end < len(tokens) else len(parse.lines)
+    section = Section(name=tokens[begin + 1].content.strip(), line=first_line + 1)
+    used = {first_line}
+    for i in range(begin, end):
+        if tokens[i].type != "list_item_open" or i + 2 >= end or tokens[i + 1].type != "paragraph_open":
+            continue
+        used.update(range(*_span(tokens[i + 1])))
+        line = _span(tokens[i])[0] + 1
+        link = _item_link(tokens[i + 2], line)
         if link is None:
-            state.warn(number, f"list item without a [name](url) link skipped: {item.group(1).strip()[:60]!r}")
+            parse.warn(line, f"list item without a [name](url) link skipped: {tokens[i + 2].content.strip()[:60]!r}")
         elif not link.url:
-            state.warn(number, f"link '{link.name}' has an empty URL; skipped")
+            parse.warn(line, f"link '{link.name}' has an empty URL; skipped")
         else:
             section.links.append(link)
-            state.continues = True
-        return
-    if continues and line[:1] in (" ", "\t") and line.strip():
-        # An indented line right after a link item continues its notes (files wrap long notes).
-        last = section.links[-1]
-        last.notes = f"{last.notes} {line.strip()}".strip()
-        state.continues = True
-        return
-    state.section_text.append(line)
+    section.text = "\n".join(parse.lines[n] for n in range(first_line, last_line) if n not in used).strip("\n")
+    return section
 
 
-def _parse_item(body: str, number: int) -> Link | None:
-    match = _LINK.search(body)
-    if not match:
+def _item_link(inline: Token, line: int) -> Link | None:
+    """The first link of a list item's first paragraph, with the text after it as notes; None without one."""
+    children = inline.children or []
+    opening = next((i for i, t in enumerate(children) if t.type == "link_open"), None)
+    if opening is None:
         return None
-    name = match.group("name").strip()
-    url = match.group("url").strip().strip("<>").strip()
-    rest = body[match.end() :]
-    notes = _NOTE_SEP.sub("", rest, count=1).strip() if rest.strip() else ""
-    return Link(name=name or url, url=url, notes=notes, line=number)
+    closing = next(i for i in range(opening, len(children)) if children[i].type == "link_close")
+    url = str(children[opening].attrs.get("href", "")).strip()
+    name = _plain(children[opening + 1 : closing]).strip()
+    notes = _NOTE_SEP.sub("", _plain(children[closing + 1 :]), count=1).strip()
+    return Link(name=name or url, url=url, notes=notes, line=line)
 
 
-def _append_text(state: _State, line: str) -> None:
-    if state.title is None:
-        return
-    if state.sections:
-        state.section_text.append(line)
-    else:
-        state.summary_done = state.summary_done or bool(line.strip())
-        state.details.append(line)
-
-
-def _close_section(state: _State) -> None:
-    if state.sections:
-        state.sections[-1].text = "\n".join(state.section_text).strip("\n")
-    state.section_text = []
-    state.continues = False
+def _plain(children: list[Token]) -> str:
+    """Inline tokens back as markdown-like text: code spans keep their backticks, links their URL."""
+    out: list[str] = []
+    href = ""
+    for token in children:
+        if token.type in ("softbreak", "hardbreak"):
+            out.append(" ")
+        elif token.type == "code_inline":
+            out.append(f"{token.markup}{token.content}{token.markup}")
+        elif token.type in ("link_open", "link_close"):
+            href = str(token.attrs.get("href", "")) if token.type == "link_open" else href
+            if token.markup != "autolink":
+                out.append("[" if token.type == "link_open" else f"]({href})")
+        elif token.type == "image":
+            out.append(f"![{token.content}]({token.attrs.get('src', '')})")
+        elif token.type in ("em_open", "em_close", "strong_open", "strong_close"):
+            out.append(token.markup)
+        else:
+            out.append(token.content)
+    return "".join(out)
