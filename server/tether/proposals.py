@@ -18,6 +18,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Literal
@@ -25,7 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from .context.pack import Source
-from .errors import ProposalError, StaleError
+from .errors import ProposalError, StaleError, TetherError
 from .lines import line_break, split_lines
 from .slider import Level
 from .workspace import content_hash
@@ -57,12 +58,26 @@ class Hunk(BaseModel):
         return sum(1 for line in split_lines(self.diff)[1:] if line[:1] in "+-")
 
 
+FileOp = Literal["modify", "create", "delete", "rename"]
+
+
 class FileChange(BaseModel):
-    path: str = Field(description="Workspace-relative, '/'-separated.")
+    """One file's change. ``op`` says what happens to the file itself (journals from before file
+    operations load as "modify"): "create" has an empty ``base_text`` and one all-added hunk,
+    "delete" an empty ``new_text`` and one all-removed hunk, "rename" moves ``old_path`` to
+    ``path`` with its edits as hunks. A file operation with no line to show (an empty new or
+    deleted file, a rename without edits) has one hunk with no lines, so it too is accepted or
+    rejected like any hunk; a file operation is decided whole (``ops.review.chosen_ids``).
+    Builders: ``build_file_change``, ``build_create``, ``build_delete``, ``build_rename``.
+    """
+
+    path: str = Field(description="Workspace-relative, '/'-separated (for a rename: the new path).")
     base_hash: str
     base_text: str
     new_text: str
     hunks: list[Hunk]
+    op: FileOp = Field("modify", description="What happens to the file: modified in place, created, deleted or renamed.")
+    old_path: str | None = Field(None, description="For a rename: the workspace-relative path the file moves from.")
 
     def hunk(self, hunk_id: str) -> Hunk:
         for hunk in self.hunks:
@@ -89,18 +104,76 @@ class FileChange(BaseModel):
         return plan_accept(self, hunk_ids, current_text, overwrite_conflicts)
 
     def diff(self) -> str:
+        """Unified diff; file operations get git's extended headers (git-diff(1), "generating patches")."""
+        body = "".join(h.diff for h in self.hunks)
+        if self.op == "create":
+            return f"diff --git a/{self.path} b/{self.path}\nnew file mode 100644\n" + (
+                f"--- /dev/null\n+++ b/{self.path}\n" + body if body else ""
+            )
+        if self.op == "delete":
+            return f"diff --git a/{self.path} b/{self.path}\ndeleted file mode 100644\n" + (
+                f"--- a/{self.path}\n+++ /dev/null\n" + body if body else ""
+            )
+        if self.op == "rename":
+            same = "" if body else "similarity index 100%\n"
+            head = f"diff --git a/{self.old_path} b/{self.path}\n{same}rename from {self.old_path}\nrename to {self.path}\n"
+            return head + (f"--- a/{self.old_path}\n+++ b/{self.path}\n" + body if body else "")
         header = f"--- a/{self.path}\n+++ b/{self.path}\n"
-        return header + "".join(h.diff for h in self.hunks) if self.hunks else ""
+        return header + body if self.hunks else ""
+
+    def label(self) -> str:
+        """How the CLI names the change, like git's status: "new file: p", "deleted file: p", "renamed: a -> b", or the path."""
+        if self.op == "create":
+            return f"new file: {self.path}"
+        if self.op == "delete":
+            return f"deleted file: {self.path}"
+        if self.op == "rename":
+            return f"renamed: {self.old_path} -> {self.path}"
+        return self.path
 
 
 class FileIntent(BaseModel):
-    """One file of a WriteIntent: the text hashes before and after, and the hunks that change status."""
+    """One file of a WriteIntent: the text hashes before and after, and the hunks that change status.
 
-    path: str = Field(description="Workspace-relative, '/'-separated, as in FileChange.path.")
+    ``op`` is what the write does on disk: "write" (``path`` rewritten), "create" (``to_path``
+    made), "delete" (``from_path`` removed) or "rename" (``from_path`` moved to ``to_path``, then
+    written). An undo does the inverse operation, so ``from_path``/``to_path`` need not match the
+    FileChange's ``old_path``/``path``. For a file absent before or after, its hash is "".
+    """
+
+    path: str = Field(description="Workspace-relative, '/'-separated, as in FileChange.path (names the change).")
     hunk_ids: list[str]
     status: HunkStatus = Field(description="The status those hunks take once the file holds the new text.")
     old_hash: str = Field(description="SHA-256 (hex, of the UTF-8 text) of the file before the write.")
     new_hash: str = Field(description="SHA-256 of the text the write leaves.")
+    op: Literal["write", "create", "delete", "rename"] = "write"
+    from_path: str | None = Field(None, description="delete, rename: the path removed or moved away.")
+    to_path: str | None = Field(None, description="create, rename: the path that holds the new text after.")
+
+    def outcome(self, read: Callable[[str], str]) -> Literal["new", "old"] | None:
+        """Whether the files show the write done ("new"), not started ("old"), or neither (None).
+
+        ``read``: workspace-relative path -> text, raising (TetherError, OSError) when it cannot,
+        which counts as the file being absent. A rename cut between its two halves leaves both
+        files: neither. Used by ``store.reconcile``.
+        """
+
+        def state(rel: str | None) -> str | None:
+            try:
+                return content_hash(read(rel or self.path))
+            except (TetherError, OSError):
+                return None
+
+        if self.op == "write":
+            now = state(self.path)
+            return "new" if now == self.new_hash else "old" if now == self.old_hash else None
+        before = None if self.op == "create" else state(self.from_path)
+        after = None if self.op == "delete" else state(self.to_path)
+        if (self.op == "create" or before is None) and (self.op == "delete" or after == self.new_hash):
+            return "new"
+        if (self.op == "create" or before == self.old_hash) and (self.op == "delete" or after is None):
+            return "old"
+        return None
 
 
 class WriteIntent(BaseModel):
@@ -179,6 +252,34 @@ def build_file_change(path: str, base_text: str, new_text: str) -> FileChange:
         base_text=base_text,
         new_text=new_text,
         hunks=make_hunks(path, base_text, new_text),
+    )
+
+
+def build_create(path: str, text: str) -> FileChange:
+    """A new file ``path`` holding ``text``: one all-added hunk (one empty hunk when ``text`` is empty)."""
+    return _file_op("create", path, "", text)
+
+
+def build_delete(path: str, text: str) -> FileChange:
+    """Deleting ``path``, which holds ``text``: one all-removed hunk (one empty hunk when ``text`` is empty)."""
+    return _file_op("delete", path, text, "")
+
+
+def build_rename(old_path: str, path: str, base_text: str, new_text: str) -> FileChange:
+    """Moving ``old_path`` (holding ``base_text``) to ``path`` with ``new_text``; its edits are the hunks.
+
+    Without edits there is one empty hunk standing for the move. Hunk ids are made from the new path.
+    """
+    return _file_op("rename", path, base_text, new_text, old_path)
+
+
+def _file_op(op: FileOp, path: str, base_text: str, new_text: str, old_path: str | None = None) -> FileChange:
+    hunks = make_hunks(path, base_text, new_text)
+    if not hunks:
+        digest = hashlib.sha1(f"{op}\0{old_path or ''}\0{path}".encode()).hexdigest()[:10]
+        hunks = [Hunk(id=digest, old_start=1, old_lines=[], new_lines=[], diff="")]
+    return FileChange(
+        path=path, base_hash=content_hash(base_text), base_text=base_text, new_text=new_text, hunks=hunks, op=op, old_path=old_path
     )
 
 

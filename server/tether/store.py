@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from .errors import ProposalError, TetherError
 from .proposals import Proposal, WriteIntent
-from .workspace import content_hash, ensure_data_dir, write_atomic
+from .workspace import ensure_data_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def writer_may_be_running(intent: WriteIntent) -> bool:
 def reconcile(proposal: Proposal, read: Callable[[str], str]) -> Proposal:
     """Settle an interrupted write from the files themselves; clears ``proposal.intent``.
 
-    Per file of the intent: text hash equal to ``new_hash`` → its hunks take the intent's status
+    Per file of the intent (``FileIntent.outcome``): text hash equal to ``new_hash`` → its hunks take the intent's status
     (the write happened); equal to ``old_hash`` → nothing changes (it never happened); anything
     else, or unreadable → nothing changes and a warning saying so is added to the proposal (the
     file is never written here). Returns ``proposal``, changed in place.
@@ -148,16 +148,13 @@ def reconcile(proposal: Proposal, read: Callable[[str], str]) -> Proposal:
     if intent is None:
         return proposal
     for item in intent.files:
-        try:
-            current: str | None = content_hash(read(item.path))
-        except (TetherError, OSError):
-            current = None
-        if current == item.new_hash:
+        outcome = item.outcome(read)  # file operations (create, delete, rename) look at both paths
+        if outcome == "new":
             change = proposal.file(item.path)
             for hunk_id in item.hunk_ids:
                 change.hunk(hunk_id).status = item.status
             log.warning("proposal %s: interrupted %s of %s completed (the file holds the new text)", proposal.id, intent.action, item.path)
-        elif current == item.old_hash:
+        elif outcome == "old":
             log.warning("proposal %s: interrupted %s of %s rolled back (the file was not written)", proposal.id, intent.action, item.path)
         else:
             proposal.warnings.append(

@@ -9,6 +9,12 @@ non-UTF-8 files with a clear message; writes go to a temporary file and are rena
 index workers, code context providers, the repo agent's search, docs ingest of a folder) reads
 a file: a symlinked file or folder, or a chain of links, whose real path leaves the root is
 refused and logged once; a link that stays inside is followed.
+
+File operations (``Workspace.create_text``, ``delete_file``, ``rename_file``) are stricter than
+reads: the path may not go through any symbolic link at all, nor into ``.git`` or ``.tether``; a
+file is created only where nothing exists (not even a dangling link), and deleted or moved only
+while it holds the text the caller expects. Which files context rules exclude (ignored, secret)
+is the caller's check (``ops.fileops``), since this module sits below ``context``.
 """
 
 from __future__ import annotations
@@ -22,13 +28,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, StaleError
 from .lines import break_count
 
 log = logging.getLogger(__name__)
 
 BINARY_SNIFF_BYTES = 8192
 MAX_FILE_BYTES = 2_000_000
+NEW_FILE_MODE = 0o644  # what git checks out for a non-executable file (reading the umask would change it, racily)
 _REFUSALS_LOGGED: set[tuple[str, str]] = set()
 _MAX_REFUSALS_REMEMBERED = 10_000
 
@@ -182,6 +189,70 @@ class Workspace:
     def write_text(self, path: Path | str, text: str) -> None:
         write_atomic(self.resolve(path), text)
 
+    def plain_path(self, path: Path | str) -> Path:
+        """The absolute path of ``path`` for a file operation: inside the root, through no symbolic
+        link (the path itself included), not in ``.git`` or ``.tether``.
+
+        Raises OutsideWorkspaceError (an InputError) for a path that leaves the root, InputError
+        for one through a link or into git's or tether's own data.
+        """
+        full = self.resolve(path)
+        raw = Path(path).expanduser()
+        lexical = Path(os.path.normpath(raw if raw.is_absolute() else self.root / raw))
+        rel = full.relative_to(self.root).as_posix()
+        if lexical != full or os.path.islink(lexical):
+            raise InputError(f"{path} goes through a symbolic link; tether creates, deletes and renames only plain paths.")
+        parts = rel.split("/")
+        if rel == "." or parts[0] == ".tether" or ".git" in parts:
+            raise InputError(f"{path} is inside git's or tether's own data (or is the workspace itself); tether does not touch it.")
+        return full
+
+    def create_text(self, path: Path | str, text: str) -> None:
+        """Create the new file ``path`` holding ``text`` (folders made as needed).
+
+        Atomic and never clobbering: the text goes to a temporary file that is then hard-linked
+        into place, which fails if anything appeared there meanwhile. Raises InputError when
+        something exists at ``path`` (a file, folder or link, dangling or not) or the path is not
+        plain (``plain_path``).
+        """
+        full = self.plain_path(path)
+        if os.path.lexists(full):
+            raise InputError(f"{path} already exists; tether creates new files only and never overwrites one.")
+        full.parent.mkdir(parents=True, exist_ok=True)
+        if self.plain_path(full) != full:  # a link swapped in for a folder on the way
+            raise InputError(f"{path} goes through a symbolic link; tether creates, deletes and renames only plain paths.")
+        write_new(full, text)
+
+    def delete_file(self, path: Path | str, expected_hash: str) -> None:
+        """Delete the regular file ``path`` if its text still has ``content_hash`` ``expected_hash``.
+
+        Raises StaleError when the text changed (nothing is deleted), InputError when it is missing,
+        not a regular file, unreadable as text, or not plain (``plain_path``).
+        """
+        full = self._holding(path, expected_hash, "deleted")
+        full.unlink()
+
+    def rename_file(self, old: Path | str, new: Path | str, expected_hash: str, text: str) -> None:
+        """Move ``old`` (whose text must have hash ``expected_hash``) to the new path ``new``, holding ``text``.
+
+        The new file is made first (``create_text``), then the old one removed, so a crash in
+        between leaves both, never neither. Raises like ``delete_file`` and ``create_text``;
+        nothing is changed when a check fails.
+        """
+        source = self._holding(old, expected_hash, "renamed")
+        self.create_text(new, text)
+        source.unlink()
+
+    def _holding(self, path: Path | str, expected_hash: str, doing: str) -> Path:
+        full = self.plain_path(path)
+        if not os.path.lexists(full):
+            raise InputError(f"{path} does not exist; nothing was {doing}.")
+        if content_hash(self.read_text(full)) != expected_hash:
+            raise StaleError(
+                f"{path} changed since this proposal was made; nothing was {doing}. Reject it and ask again on the current text."
+            )
+        return full
+
 
 def ensure_data_dir(folder: Path) -> Path:
     """Create tether's data folder, ignored by git so it never shows up as untracked work."""
@@ -200,6 +271,24 @@ def decode_text(data: bytes, name: str) -> str:
     except UnicodeDecodeError as exc:
         line = break_count(data[: exc.start].decode("utf-8")) + 1
         raise InputError(f"{name} is not valid UTF-8 (bad byte at line {line}); tether only edits UTF-8 text.") from exc
+
+
+def write_new(path: Path, text: str) -> None:
+    """Create ``path`` with ``text`` atomically, failing with FileExistsError if anything is there.
+
+    The text is written and fsynced to a temporary file in the same folder, which ``os.link``
+    then puts in place (link(2) never replaces an existing name); the temporary name is removed.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tether-tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, NEW_FILE_MODE)
+        os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
 
 
 def write_atomic(path: Path, text: str) -> None:

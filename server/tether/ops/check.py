@@ -119,6 +119,15 @@ class Scratch:
             raise InputError(f"{rel} is outside the scratch copy.")
         write_atomic(target, text)
 
+    def remove(self, rel: str) -> None:
+        """Delete ``rel`` from the scratch copy (a proposed deletion or the old side of a rename); missing is fine."""
+        root = self.root.resolve()
+        target = root / rel
+        folder = target.parent.resolve()
+        if ".." in Path(rel).parts or (folder != root and root not in folder.parents):
+            raise InputError(f"{rel} is outside the scratch copy.")
+        target.unlink(missing_ok=True)  # a link itself is removed, never what it points to
+
     def close(self) -> None:
         self._tmp.cleanup()
 

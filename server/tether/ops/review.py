@@ -11,22 +11,30 @@ is journaled last, so a kill at any point leaves a journal the store can reconci
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Literal
 
 from pydantic import BaseModel
 
 from ..anchors import Located, locate
 from ..engine import Engine
 from ..errors import ProposalError, TetherError
-from ..proposals import FileChange, FileIntent, HunkStatus, Proposal, WriteIntent
+from ..proposals import FileChange, HunkStatus, Proposal, WriteIntent
 from ..store import reconcile
-from ..workspace import content_hash
+from .fileops import check_allowed, intent_for, perform, plan_file_op
 
 
 class FilePlan(BaseModel):
+    """One file's write. ``op`` "write" rewrites ``path``; "create", "delete" and "rename" are file
+    operations (``ops.fileops``) on ``from_path``/``to_path``, while ``path`` still names the
+    FileChange whose hunks take the new status."""
+
     path: str
     hunk_ids: list[str]
     old_text: str
     new_text: str
+    op: Literal["write", "create", "delete", "rename"] = "write"
+    from_path: str | None = None
+    to_path: str | None = None
 
 
 def chosen_ids(change: FileChange, hunk_ids: list[str] | None) -> list[str]:
@@ -35,7 +43,8 @@ def chosen_ids(change: FileChange, hunk_ids: list[str] | None) -> list[str]:
     if hunk_ids is None:
         return pending
     own = {h.id for h in change.hunks}
-    return [i for i in hunk_ids if i in own and i in pending]
+    picked = [i for i in hunk_ids if i in own and i in pending]
+    return pending if picked and change.op != "modify" else picked  # a file operation is decided whole
 
 
 def plan_accept(
@@ -52,6 +61,9 @@ def plan_accept(
     for change in proposal.files:
         ids = chosen_ids(change, hunk_ids)
         if not ids:
+            continue
+        if change.op != "modify":
+            plans.append(plan_file_op(change, ids, read))
             continue
         current = read(change.path)
         new_text = change.plan_accept(ids, current, overwrite_conflicts)
@@ -98,15 +110,12 @@ def write_plans(engine: Engine, proposal: Proposal, plans: list[FilePlan], statu
     TetherError), the intent is reconciled at once and the error propagates.
     """
     action = "accept" if status == HunkStatus.ACCEPTED else "undo"
-    files = [
-        FileIntent(path=p.path, hunk_ids=p.hunk_ids, status=status, old_hash=content_hash(p.old_text), new_hash=content_hash(p.new_text))
-        for p in plans
-    ]
-    proposal.intent = WriteIntent(action=action, files=files)
+    check_allowed(engine.workspace, plans)
+    proposal.intent = WriteIntent(action=action, files=[intent_for(p, status) for p in plans])
     engine.store.save(proposal)
     try:
         for plan in plans:
-            engine.workspace.write_text(plan.path, plan.new_text)
+            perform(engine.workspace, plan)  # file operations (create, delete, rename) too: ops.fileops
     except BaseException:
         engine.store.save(reconcile(proposal, engine.workspace.read_text))
         raise

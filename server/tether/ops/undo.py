@@ -2,16 +2,21 @@
 
 The journal keeps each proposal's base text and which hunks were accepted, so undoing means
 writing the base text back (journaled like an accept, see ``review.write_plans``) — but only onto exactly the text tether left (base plus accepted
-hunks): a file changed since is refused with StaleError and nothing is written. Undone hunks
+hunks): a file changed since is refused with StaleError and nothing is written. File operations
+are undone by their inverse: a created file is deleted (while it still holds the created text),
+a deleted file recreated, a renamed file renamed back. Undone hunks
 return to pending, so the proposal can be reviewed (or accepted) again.
 """
 
 from __future__ import annotations
 
+import os
+
 from ..engine import Engine
 from ..errors import ProposalError, StaleError
 from ..proposals import HunkStatus, Proposal
 from ..workspace import content_hash
+from .fileops import undo_file_op
 from .review import FilePlan, write_plans
 
 
@@ -46,26 +51,43 @@ def undo_run(engine: Engine, run_id: str | None = None) -> list[Proposal]:
 
 
 def revert(engine: Engine, proposals: list[Proposal]) -> list[Proposal]:
-    """Write each file's base text back, newest proposal first; checks every file before writing any."""
-    overlay: dict[str, str] = {}  # path -> its text once the proposals so far are reverted
+    """Undo each accepted file change, newest proposal first; checks every file before writing any.
+
+    A modified file gets its base text back; a created file is deleted, a deleted file recreated
+    and a renamed file renamed back (``fileops.undo_file_op``). Raises StaleError when a file is
+    no longer as tether left it (nothing is written then).
+    """
+    overlay: dict[str, str | None] = {}  # path -> its text once the proposals so far are reverted (None: absent)
+
+    def current(rel: str) -> str | None:
+        if rel in overlay:
+            return overlay[rel]
+        full = engine.workspace.root / rel
+        return engine.workspace.read_text(rel) if os.path.lexists(full) else None
+
+    staged: list[tuple[Proposal, list[FilePlan]]] = []
     for proposal in proposals:
+        plans = []
         for change in proposal.files:
             if not change.ids(HunkStatus.ACCEPTED):
                 continue
-            current = overlay.get(change.path)
-            if current is None:
-                current = engine.workspace.read_text(change.path)
-            if content_hash(current) != content_hash(change.expected_text()):
+            if change.op != "modify":
+                plan = undo_file_op(change, current)
+                if plan.from_path is not None:
+                    overlay[plan.from_path] = None
+                if plan.to_path is not None:
+                    overlay[plan.to_path] = plan.new_text
+                plans.append(plan)
+                continue
+            text = current(change.path)
+            if text is None or content_hash(text) != content_hash(change.expected_text()):
                 raise StaleError(
                     f"{change.path} changed since proposal {proposal.id} was applied; nothing was undone. "
                     "Revert it by hand (git shows the change) or undo the later edits first."
                 )
             overlay[change.path] = change.base_text
-    for proposal in proposals:  # newest first: each one's base is the text the next one expects
-        plans = [
-            FilePlan(path=c.path, hunk_ids=c.ids(HunkStatus.ACCEPTED), old_text=c.expected_text(), new_text=c.base_text)
-            for c in proposal.files
-            if c.ids(HunkStatus.ACCEPTED)
-        ]
+            plans.append(FilePlan(path=change.path, hunk_ids=change.ids(HunkStatus.ACCEPTED), old_text=text, new_text=change.base_text))
+        staged.append((proposal, plans))
+    for proposal, plans in staged:  # newest first: each one's base is the text the next one expects
         write_plans(engine, proposal, plans, HunkStatus.PENDING)
     return proposals
