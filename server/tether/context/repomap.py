@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError
+from ..migrations import Migration, migrate
 from ..workspace import ensure_data_dir, read_confined
 from .files import list_files
 from .syntax import lang_of
@@ -35,7 +36,7 @@ PARALLEL_MIN_FILES = 64
 # mtime moving (coarse file system clocks): it is checked by content hash next time.
 RACY_NS = 2_000_000_000
 
-MIGRATIONS = [
+MIGRATIONS: list[Migration] = [
     (
         "0001_files",
         """
@@ -103,12 +104,7 @@ class RepoMap:
             db = sqlite3.connect(self.db_path, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY)")
-            done = {row[0] for row in db.execute("SELECT name FROM migrations")}
-            for name, sql in MIGRATIONS:
-                if name not in done:
-                    db.executescript(sql)
-                    db.execute("INSERT INTO migrations (name) VALUES (?)", (name,))
+            migrate(db, MIGRATIONS)
             row = db.execute("SELECT value FROM meta WHERE key = 'tags_version'").fetchone()
             if row is None or row[0] != TAGS_VERSION:
                 db.execute("DELETE FROM files")

@@ -1,15 +1,18 @@
-"""The docs index schema: named, append-only migrations.
+"""The docs index schema: named, append-only migrations, run by ``tether.migrations``.
 
-Each migration runs once, in order, inside a transaction, and is recorded in ``migrations``.
 Never edit or reorder a migration that has shipped; add a new one at the end.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 
-MIGRATIONS: list[tuple[str, str]] = [
+from .. import migrations
+from ..migrations import Migration, now
+
+__all__ = ["MIGRATIONS", "migrate", "now"]
+
+MIGRATIONS: list[Migration] = [
     (
         "0001_sources_documents_chunks",
         """
@@ -94,23 +97,5 @@ MIGRATIONS: list[tuple[str, str]] = [
 
 
 def migrate(conn: sqlite3.Connection) -> list[str]:
-    """Apply the migrations this database lacks; returns the names applied."""
-    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
-    applied = []
-    for name, sql in MIGRATIONS:
-        if name in done:
-            continue
-        # executescript commits first, so wrap the statements in one explicit transaction.
-        try:
-            conn.executescript(f"BEGIN;\n{sql}\nINSERT INTO migrations VALUES ('{name}', '{now()}');\nCOMMIT;")
-        except sqlite3.Error:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        applied.append(name)
-    return applied
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    """Apply the docs index migrations this database lacks; returns the names applied."""
+    return migrations.migrate(conn, MIGRATIONS)
