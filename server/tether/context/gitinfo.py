@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..lines import split_lines
 from ..workspace import is_confined_file
+
+if TYPE_CHECKING:
+    import git
 
 log = logging.getLogger(__name__)
 
 
 class GitInfo:
-    def __init__(self, root: Path, git_cmd: object):
+    def __init__(self, root: Path, git_cmd: git.Git):
         self.root = root
         self._git = git_cmd  # git.Git bound to the workspace folder: paths come back relative to it
 

@@ -276,7 +276,9 @@ def rank_definitions(graph: Graph, focus: list[str], mentions: dict[str, float],
     boosts: list[tuple[int, float]] = []
     for name, weight in mentions.items():
         nid = graph.names.get(name)
-        fan = int(graph.n_definers[nid]) if nid is not None and nid < len(graph.n_definers) else 0
+        if nid is None or nid >= len(graph.n_definers):
+            continue
+        fan = int(graph.n_definers[nid])
         if 0 < fan <= MAX_DEFINERS:
             boosts.append((nid, weight / fan))
             personal[graph.pair_file[graph.pair_nid == nid]] += weight / fan

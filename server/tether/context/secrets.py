@@ -22,6 +22,7 @@ super-linear on adversarial lines and reports values rather than spans (docs/con
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from pathlib import PurePath
@@ -284,7 +285,7 @@ def _random_looking(value: str) -> bool:
     """
     if len(value) < 20 or not set(value) <= _KEY_ALPHABET or _entropy(value) < 4.0:
         return False
-    flips = sum(1 for a, b in zip(value, value[1:]) if a.isalpha() and b.isalpha() and a.isupper() != b.isupper())
+    flips = sum(1 for a, b in itertools.pairwise(value) if a.isalpha() and b.isalpha() and a.isupper() != b.isupper())
     return flips * 4 >= len(value)
 
 
