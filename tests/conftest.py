@@ -9,6 +9,9 @@ import pytest
 
 from tether.backends.bundled import bundled_model_path
 
+# Fixture modules every folder may use (`openai_server`: a scripted OpenAI-compatible endpoint).
+pytest_plugins = ["tests.fixtures.openai_server"]
+
 DEMO = Path(__file__).resolve().parents[1] / "seeds" / "demo"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import git, make_git_repo
-from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (pytest fixture)
+from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 OUTSIDE_MARK = "OUTSIDE-CONTENT-7f3a"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import git
-from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (pytest fixture)
+from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 INSTRUCTION = "Add a docstring."
 DOCSTRING = 'def add(a, b):\n    """Return the sum of a and b."""\n    return a + b\n'

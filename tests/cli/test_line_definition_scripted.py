@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import git, make_git_repo
-from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (pytest fixture)
+from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 # Case 02's input: 5 lines for git and editors (str.splitlines counts 7).
 MOD = "import os\nSEP = \"a\u2028b\"\n\x0c\ndef greet():\n    return 'hi'\n"

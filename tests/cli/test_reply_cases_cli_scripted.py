@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from tests.conftest import make_git_repo
-from tests.fixtures.openai_server import ScriptedOpenAIServer, openai_server  # noqa: F401  (fixture)
+from tests.fixtures.openai_server import ScriptedOpenAIServer
 from tests.unit.test_reply_corpus_scripted import KINDS, REPLIES, load
 
 CASES = sorted(p.name for p in REPLIES.glob("*-case[0-9][0-9]"))

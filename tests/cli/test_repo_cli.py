@@ -13,7 +13,7 @@ import subprocess
 import sys
 
 from tests.conftest import git
-from tests.fixtures.openai_server import Reply, openai_server  # noqa: F401  (pytest fixture)
+from tests.fixtures.openai_server import Reply
 from tests.repo.helpers import CALC, calc_repo
 
 MUL = CALC + "\n\ndef mul(a, b):\n    return a * b\n"

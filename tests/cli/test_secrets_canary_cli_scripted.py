@@ -15,7 +15,7 @@ import json
 
 import pytest
 from tests.conftest import make_git_repo
-from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (pytest fixture)
+from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 from tether.context.secrets import redact
 

