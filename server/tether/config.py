@@ -1,30 +1,51 @@
-"""Settings: one pydantic model, layered.
+"""Settings: one pydantic model, layered by pydantic-settings.
 
-defaults < ``tether.toml`` (or ``[tool.tether]`` in pyproject.toml) < ``TETHER_*`` environment
-< CLI flags < LSP client settings. Each layer is a nested dict merged over the one below, and
-the result is validated once, so a bad value anywhere gives one clear ConfigError.
+Layers, lowest first (docs/configuration.md): defaults < ``[tool.tether]`` in pyproject.toml <
+``tether.toml`` < ``TETHER_*`` environment < CLI flags < LSP client settings
+(``initializationOptions``, ``workspace/didChangeConfiguration``, ``tether.setAutonomy``). Each
+layer is a pydantic-settings source (``PyprojectTomlConfigSettingsSource``,
+``TomlConfigSettingsSource``, an ``EnvSettingsSource`` over a given mapping, init kwargs);
+``Settings.settings_customise_sources`` stacks them and pydantic-settings deep-merges them, so
+a new model slot or one role's list keeps the others. The result is validated once: a bad value
+anywhere is one ConfigError naming the key, what is wrong and the layer it came from.
 
 Environment: ``TETHER_LEVEL=file``, nested keys with ``__``
-(``TETHER_MODELS__BUNDLED__N_CTX=2048``), values parsed as JSON when they parse
-(``TETHER_ROLES__EDIT='["fast","bundled"]'``). ``TETHER_MODEL=/path/model.gguf`` is a
-shorthand for the bundled slot's path.
+(``TETHER_MODELS__BUNDLED__N_CTX=2048``), dicts and lists as JSON
+(``TETHER_ROLES__EDIT='["fast","bundled"]'``), empty values ignored.
+``TETHER_MODEL=/path/model.gguf`` is a shorthand for ``TETHER_MODELS__BUNDLED__PATH``.
+``Settings()`` alone is the defaults: only ``load_settings`` reads files and the environment.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    TomlConfigSettingsSource,
+)
 
 from .errors import ConfigError
 from .slider import DEFAULT_LIMITS, LeashLimits, Level
 
 ENV_PREFIX = "TETHER_"
+ENV_DELIMITER = "__"
+PYPROJECT_TABLE = ("tool", "tether")
+MODEL_SHORTHAND = "TETHER_MODEL"  # = TETHER_MODELS__BUNDLED__PATH
+DEFAULT_ROLES: dict[str, list[str]] = {"complete": ["bundled"], "edit": ["bundled"], "embed": []}
 
 
 class ModelConfig(BaseModel):
@@ -66,12 +87,28 @@ class EditSettings(BaseModel):
     around_lines: int = Field(0, ge=0, le=200, description="Lines around a selection shown to the model (small models copy them: 0).")
 
 
-class Settings(BaseModel):
+class ProposalsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    archive_after_days: float = Field(
+        7.0, ge=0, description="Decided proposals move into .tether/proposals/archive/ this many days after the last decision; 0: never."
+    )
+
+
+class Settings(BaseSettings):
+    """Every setting tether reads; docs/configuration.md lists each with its default, reader and env name."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
+        env_ignore_empty=True,
+        case_sensitive=False,
+    )
 
     models: dict[str, ModelConfig] = Field(default_factory=lambda: {"bundled": ModelConfig()})
     roles: dict[str, list[str]] = Field(
-        default_factory=lambda: {"complete": ["bundled"], "edit": ["bundled"], "embed": []},
+        default_factory=lambda: {role: list(slots) for role, slots in DEFAULT_ROLES.items()},
         description="Role -> ordered failover list of model slots.",
     )
     level: Level = Field(Level.FILE, description="Current position of the autonomy slider.")
@@ -79,26 +116,102 @@ class Settings(BaseModel):
     limits: dict[Level, LeashLimits] = Field(default_factory=lambda: dict(DEFAULT_LIMITS))
     complete: CompleteSettings = Field(default_factory=CompleteSettings)
     edit: EditSettings = Field(default_factory=EditSettings)
+    proposals: ProposalsSettings = Field(default_factory=ProposalsSettings)
     data_dir: str | None = Field(None, description="Where proposals and indexes live. Empty: <workspace>/.tether.")
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Init kwargs (the top layer), then the layers ``load_settings``/``merged`` set up; none
+        otherwise, so ``Settings()`` is the defaults and never reads the process environment."""
+        return (init_settings, *(layer.source for layer in _LAYERS.get()))
+
+    @model_validator(mode="after")
+    def _slider_within_ceiling(self) -> Settings:
+        if self.max_level < self.level:
+            if "level" in self.model_fields_set:
+                raise ValueError(f"level '{self.level.value}' is above max_level '{self.max_level.value}': lower level or raise max_level")
+            self.__dict__["level"] = self.max_level  # the default slider position stays under a lowered ceiling
+        return self
+
+    @model_validator(mode="after")
+    def _limits_that_act(self) -> Settings:
+        for level, limits in self.limits.items():
+            for name in FIXED_LIMITS.get(level, ()):
+                if getattr(limits, name) != 1:
+                    raise ValueError(
+                        f"limits.{level.value}.{name} must be 1: the {level.value} level {FIXED_LIMITS[level][name]}; "
+                        "only limits.repo sets it"
+                    )
+        return self
+
     def limits_for(self, level: Level) -> LeashLimits:
+        """The leash of ``level``: the configured limits, else ``slider.DEFAULT_LIMITS``."""
         return self.limits.get(level, DEFAULT_LIMITS[level])
 
     def merged(self, overrides: Mapping[str, Any] | None) -> Settings:
-        """A copy with one more layer on top (CLI flags, client settings)."""
+        """A copy with one more layer on top (client settings): nested dicts merge, values replace.
+        Raises ConfigError when the result is invalid."""
         if not overrides:
             return self
-        return _validate(deep_merge(self.model_dump(mode="json", exclude_unset=True), overrides), "overrides")
+        below = self.model_dump(mode="json", exclude_unset=True)
+        return _build(dict(overrides), [_Layer("the server's settings", InitSettingsSource(Settings, below))], "client settings")
 
 
-def deep_merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+# Limits that cannot act below the repo level, and why: set to anything but 1 they are refused.
+FIXED_LIMITS: dict[Level, dict[str, str]] = {
+    Level.COMPLETE: {
+        "max_files": "inserts into one file",
+        "max_steps": "takes one step",
+        "max_model_calls": "makes one model call",
+    },
+    Level.SELECTION: {"max_files": "edits one file", "max_steps": "takes one step"},
+    Level.FILE: {"max_files": "edits one file", "max_steps": "takes one step"},
+}
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """One settings source and how an error message names it."""
+
+    name: str
+    source: PydanticBaseSettingsSource
+
+
+_LAYERS: ContextVar[tuple[_Layer, ...]] = ContextVar("tether_settings_layers", default=())
+
+
+class _EnvSource(EnvSettingsSource):
+    """``TETHER_*`` variables from a given mapping (the process environment, or a test's).
+
+    pydantic-settings reads ``os.environ`` in ``_load_env_vars``; this source reads ``env``
+    instead (tests/unit/test_config.py fails if that hook stops being used). Names are
+    case-insensitive and empty values ignored, as the model config says; ``TETHER_MODEL`` is
+    the bundled slot's path."""
+
+    def __init__(self, env: Mapping[str, str]):
+        self._given = dict(env)
+        if self._given.get(MODEL_SHORTHAND):
+            self._given.setdefault(f"{ENV_PREFIX}MODELS{ENV_DELIMITER}BUNDLED{ENV_DELIMITER}PATH", self._given[MODEL_SHORTHAND])
+        super().__init__(Settings)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return {name.lower(): value for name, value in self._given.items() if value != ""}
+
+    def variable_for(self, loc: list[str]) -> str:
+        """The variable that set the value at ``loc`` (itself, or a parent holding JSON)."""
+        names = {name.upper() for name, value in self._given.items() if value != ""}
+        for depth in range(len(loc), 0, -1):
+            name = ENV_PREFIX + ENV_DELIMITER.join(loc[:depth]).upper()
+            if name in names:
+                return name
+        return ENV_PREFIX + ENV_DELIMITER.join(loc).upper()
 
 
 def load_settings(
@@ -106,70 +219,90 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Build Settings from every layer for a workspace folder."""
+    """Settings for a workspace folder from every layer: defaults, ``[tool.tether]`` in its
+    pyproject.toml, its tether.toml, ``env`` (default: the process environment), then
+    ``overrides`` (CLI flags, nested like the TOML). Raises ConfigError naming the file or
+    variable, the key and what is wrong."""
     workspace = Path(workspace or Path.cwd())
-    # Layers merge into the defaults: a new model slot or one role's list keeps the others.
-    data: dict[str, Any] = {"models": {"bundled": {}}, "roles": Settings().roles}
-    data = deep_merge(data, _file_layer(workspace))
-    data = deep_merge(data, env_layer(os.environ if env is None else env))
-    data = deep_merge(data, dict(overrides or {}))
-    return _validate(data, "settings")
+    layers = [_Layer("the environment", _EnvSource(os.environ if env is None else env))]
+    own, pyproject = workspace / "tether.toml", workspace / "pyproject.toml"  # a missing file is an empty layer
+    layers.append(_Layer(str(own), _toml(own, lambda: TomlConfigSettingsSource(Settings, toml_file=own))))
+    layers.append(_Layer(f"[tool.tether] in {pyproject}", _toml(pyproject, lambda: _tool_table(pyproject))))
+    # The defaults as the lowest layer, so a new model slot or one role's list merges into them.
+    defaults = {"models": {"bundled": {}}, "roles": DEFAULT_ROLES}
+    layers.append(_Layer("the defaults", InitSettingsSource(Settings, defaults)))
+    return _build(dict(overrides or {}), layers, "the command-line flags")
 
 
-def _file_layer(workspace: Path) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    pyproject = workspace / "pyproject.toml"
-    if pyproject.is_file():
-        data = dict(_read_toml(pyproject).get("tool", {}).get("tether", {}))
-    own = workspace / "tether.toml"
-    if own.is_file():
-        data = deep_merge(data, _read_toml(own))
-    return data
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
+def _toml(path: Path, read: Callable[[], PydanticBaseSettingsSource]) -> PydanticBaseSettingsSource:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return read()
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}. Fix the file or remove it.") from exc
 
 
-def env_layer(env: Mapping[str, str]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for name, raw in env.items():
-        if not name.startswith(ENV_PREFIX) or not raw:
-            continue
-        key = name[len(ENV_PREFIX) :].lower()
-        if key == "model":
-            data = deep_merge(data, {"models": {"bundled": {"path": raw}}})
-            continue
-        parts = key.split("__")
-        if parts[0] not in Settings.model_fields:
-            continue  # other TETHER_* variables (test switches, tokens) are not settings
-        node: dict[str, Any] = {}
-        cursor = node
-        for part in parts[:-1]:
-            cursor = cursor.setdefault(part, {})
-        cursor[parts[-1]] = _parse_env_value(raw)
-        data = deep_merge(data, node)
-    return data
-
-
-def _parse_env_value(raw: str) -> Any:
+def _tool_table(pyproject: Path) -> PydanticBaseSettingsSource:
+    """``[tool.tether]`` of a pyproject.toml; a file without the table is an empty layer."""
     try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
+        return TomlConfigSettingsSource(Settings, toml_file=pyproject, toml_table_header=PYPROJECT_TABLE)
+    except KeyError:  # pydantic-settings' way of saying the table is not in the file
+        return InitSettingsSource(Settings, {})
 
 
-def _validate(data: Mapping[str, Any], where: str) -> Settings:
+@contextmanager
+def _stacked(layers: list[_Layer]) -> Iterator[None]:
+    token = _LAYERS.set(tuple(layers))
     try:
-        settings = Settings.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors())
-        raise ConfigError(f"Invalid {where}: {problems}.") from exc
+        yield
+    finally:
+        _LAYERS.reset(token)
+
+
+def _build(top: dict[str, Any], layers: list[_Layer], top_name: str) -> Settings:
+    with _stacked(layers):
+        try:
+            settings = Settings(**top)
+        except ValidationError as exc:
+            problems = "; ".join(_problem(err, top, top_name, layers) for err in exc.errors())
+            raise ConfigError(f"Invalid settings: {problems}.") from exc
+        except SettingsError as exc:  # a TETHER_* value that should be JSON and is not
+            raise ConfigError(f"Invalid settings in the environment: {exc.__cause__ or exc}. Dicts and lists are written as JSON.") from exc
     for role, slots in settings.roles.items():
         for slot in slots:
             if slot not in settings.models:
-                raise ConfigError(f"Invalid {where}: role '{role}' names model '{slot}', which is not defined under [models].")
+                raise ConfigError(f"Invalid settings: role '{role}' names model '{slot}', which is not defined under [models].")
     return settings
+
+
+def _problem(err: Any, top: dict[str, Any], top_name: str, layers: list[_Layer]) -> str:
+    """``key: what is wrong (from where)``; where = the highest layer holding the key."""
+    loc = [str(part) for part in err["loc"]]
+    if loc:
+        origin = _origin(loc, top, top_name, layers)
+        return f"{'.'.join(loc)}: {err['msg']}" + (f" (from {origin})" if origin else "")
+    # The model's own checks: their message starts with the dotted key they are about.
+    message = err["msg"].removeprefix("Value error, ")
+    origin = _origin(message.split(" ", 1)[0].split("."), top, top_name, layers)
+    return message + (f" (from {origin})" if origin else "")
+
+
+def _origin(loc: list[str], top: dict[str, Any], top_name: str, layers: list[_Layer]) -> str | None:
+    """The highest layer holding the most of ``loc`` (a value can be wrong inside a table it set)."""
+    best, best_depth = None, 0
+    for name, source in [(top_name, None), *((layer.name, layer.source) for layer in layers)]:
+        depth = _depth(top if source is None else source(), loc)
+        if depth > best_depth:
+            best_depth = depth
+            best = f"{name}, {source.variable_for(loc)}" if isinstance(source, _EnvSource) else name
+    return best
+
+
+def _depth(data: Any, loc: list[str]) -> int:
+    """How many leading parts of ``loc`` ``data`` holds (keys compared case-insensitively)."""
+    depth = 0
+    for part in loc:
+        key = next((k for k in data if str(k).lower() == part.lower()), None) if isinstance(data, Mapping) else None
+        if key is None:
+            break
+        data, depth = data[key], depth + 1
+    return depth

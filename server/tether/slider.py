@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import LeashError
 
 
-class Level(str, Enum):
+class Level(StrEnum):
+    """The slider's positions, ordered by rank (comparisons follow it, not the strings)."""
+
     COMPLETE = "complete"
     SELECTION = "selection"
     FILE = "file"
@@ -24,6 +26,12 @@ class Level(str, Enum):
 
     def __lt__(self, other: Level) -> bool:  # type: ignore[override]
         return self.rank < other.rank
+
+    def __ge__(self, other: Level) -> bool:  # type: ignore[override]
+        return self.rank >= other.rank
+
+    def __gt__(self, other: Level) -> bool:  # type: ignore[override]
+        return self.rank > other.rank
 
 
 _ORDER = [Level.COMPLETE, Level.SELECTION, Level.FILE, Level.REPO]
@@ -48,12 +56,36 @@ DEFAULT_LIMITS: dict[Level, LeashLimits] = {
 }
 
 
-def check_level(requested: Level, max_level: Level) -> None:
-    """Refuse an operation above the configured autonomy ceiling."""
+def check_slider(requested: Level, level: Level, max_level: Level) -> None:
+    """The one decision of the autonomy slider, for every surface (LSP, CLI, and later MCP/ACP).
+
+    ``requested``: the level of the operation about to run; ``level``: the slider's position
+    (setting ``level``); ``max_level``: its ceiling (setting ``max_level``). Ops call this at
+    their entry points, so a surface cannot forget it. Raises LeashError naming the setting to
+    change and how (the CLI's ``--level``, the editor's slider, ``tether.toml``, ``TETHER_*``).
+    """
     if max_level < requested:
         raise LeashError(
-            f"The '{requested.value}' operation is above the allowed autonomy level "
-            f"'{max_level.value}'. Raise max_level in tether.toml (or TETHER_MAX_LEVEL) to allow it."
+            f"The '{requested.value}' operation is above the allowed autonomy level (max_level = "
+            f"'{max_level.value}'). Raise max_level in tether.toml or [tool.tether] (or TETHER_MAX_LEVEL={requested.value}) "
+            "to allow it."
+        )
+    if level < requested:
+        raise LeashError(
+            f"The '{requested.value}' operation is above the current autonomy level (level = '{level.value}'). "
+            f"Move the slider up (CLI: --level {requested.value}; editor: tether.setAutonomy; or level in tether.toml / "
+            f"TETHER_LEVEL), at most to max_level '{max_level.value}'."
+        )
+
+
+def check_level(requested: Level, max_level: Level) -> None:
+    """Refuse a slider position above the ceiling (moving the slider: ``tether.setAutonomy``, ``--level``).
+
+    Raises LeashError naming ``max_level`` and its environment variable."""
+    if max_level < requested:
+        raise LeashError(
+            f"The level '{requested.value}' is above the allowed autonomy level (max_level = '{max_level.value}'). "
+            f"Raise max_level in tether.toml or [tool.tether] (or TETHER_MAX_LEVEL={requested.value}) to allow it."
         )
 
 

@@ -23,7 +23,7 @@ CHECK = shlex.join([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovide
 
 def env_for(server) -> dict[str, str]:
     slot = {"backend": "openai", "base_url": server.base_url, "model": "scripted-model", "max_retries": 0}
-    return {"TETHER_MODELS__ADV": json.dumps(slot), "TETHER_ROLES__EDIT": '["adv"]'}
+    return {"TETHER_LEVEL": "repo", "TETHER_MODELS__ADV": json.dumps(slot), "TETHER_ROLES__EDIT": '["adv"]'}
 
 
 def plan(*files: str) -> Reply:

@@ -29,7 +29,7 @@ def calc_repo(tmp_path: Path) -> Path:
 
 def scripted_engine(root: Path, server: ScriptedOpenAIServer, **overrides) -> Engine:
     slot = {"backend": "openai", "base_url": server.base_url, "model": "scripted-model", "max_retries": 0}
-    layer = {"models": {"adv": slot}, "roles": {"edit": ["adv"]}, **overrides}
+    layer = {"level": "repo", "models": {"adv": slot}, "roles": {"edit": ["adv"]}, **overrides}
     engine = Engine(load_settings(root, env={}, overrides=layer), root)
     engine.providers = default_providers(engine)
     return engine

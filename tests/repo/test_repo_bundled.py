@@ -29,7 +29,7 @@ TASK = "In people.py, is_adult must return True for age 18 too: use >= instead o
 @pytest.fixture
 def engine(tmp_path: Path, bundled_gguf: Path):
     root = make_git_repo(tmp_path / "people", FILES)
-    settings = load_settings(root, env={}, overrides={"models": {"bundled": {"path": str(bundled_gguf), "n_ctx": 2048}}})
+    settings = load_settings(root, env={}, overrides={"level": "repo", "models": {"bundled": {"path": str(bundled_gguf), "n_ctx": 2048}}})
     engine = Engine(settings, root)
     engine.providers = default_providers(engine)
     yield engine

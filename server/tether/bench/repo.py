@@ -101,6 +101,7 @@ async def run_model(model: str | None, fmt: str, tasks: list, args: argparse.Nam
                 root,
                 env={},
                 overrides={
+                    "level": "repo",
                     "models": {"bundled": bundled},
                     "edit": {"max_reasks": args.max_reasks},
                 },

@@ -10,7 +10,7 @@ from ..errors import InputError
 from ..lines import split_lines
 from ..ops.review import accept_on_disk
 from ..proposals import Proposal
-from .common import add_model_flags, engine_from, print_json, run_op
+from .common import add_level_flag, add_model_flags, engine_from, print_json, run_op
 from .render import proposal_json
 
 
@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--apply", action="store_true", help="apply every hunk to the file")
     p.add_argument("--json", action="store_true", help="print the proposal as JSON")
     p.add_argument("--output", help="also write the diff to this file")
+    add_level_flag(p)
     add_model_flags(p)
     p.set_defaults(func=run_edit)
 

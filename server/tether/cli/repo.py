@@ -11,7 +11,7 @@ from ..edits.plan import parse_plan_text, render_plan
 from ..errors import InputError
 from ..ops.check import parse_check
 from ..ops.repo_models import RepoOptions, RepoRun, RunHooks
-from .common import add_model_flags, engine_from, print_json, run_op
+from .common import add_level_flag, add_model_flags, engine_from, print_json, run_op
 from .render import proposal_json
 
 
@@ -40,6 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-dirty", action="store_true", help="run even with uncommitted changes")
     p.add_argument("--json", action="store_true", help="print the run report (with proposals) as JSON")
     p.add_argument("--output", help="also write the diff (with --plan-only: the plan) to this file")
+    add_level_flag(p)
     add_model_flags(p)
     p.set_defaults(func=run_repo_cmd)
 

@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCOPE_MAX_SELECTION_LINES = 40
-# The edit prompt already shows this many lines around the selection (ops/edit.py).
-AROUND_LINES = 6
 MAX_BODIES = 3
 MAX_BODY_LINES = 80
 RANKED_LIMIT = 300
@@ -47,7 +45,8 @@ class ScopeProvider:
         if selected > SCOPE_MAX_SELECTION_LINES or selected >= len(lines) or budget_tokens <= 0:
             return
         last = max(target.start_line, target.end_line - 1)
-        shown = (target.start_line - AROUND_LINES, last + AROUND_LINES)
+        around = engine.settings.edit.around_lines  # the edit prompt shows these lines already (ops/edit.py)
+        shown = (target.start_line - around, last + around)
         scopes = enclosing_scopes(target.path, target.text, target.start_line, last)
         scope = next((s for s in scopes if s.start_line < shown[0] or s.end_line > shown[1]), None)
         if scope is None:

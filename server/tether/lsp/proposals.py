@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from ..errors import InputError, LeashError, ProposalError
+from .. import slider
+from ..errors import InputError, ProposalError
 from ..ops.edit import edit_file, edit_selection
 from ..ops.review import FilePlan, mark, plan_accept, reject
 from ..proposals import HunkStatus, Proposal
@@ -141,13 +142,10 @@ def set_level(ls: TetherServer, level: Level) -> LevelResult:
 
 
 def check_slider(ls: TetherServer, level: Level) -> None:
-    """Refuse an operation above the slider's current position (the ops check max_level)."""
+    """Refuse an operation the slider does not allow, before any work starts (``slider.check_slider``,
+    which the ops also call)."""
     settings = ls.session.settings
-    if settings.level < level <= settings.max_level:
-        raise LeashError(
-            f"The '{level.value}' operation is above the current autonomy level '{settings.level.value}'. "
-            f"Move the slider up (tether.setAutonomy, at most '{settings.max_level.value}') to allow it."
-        )
+    slider.check_slider(level, settings.level, settings.max_level)
 
 
 def proposal_out(ls: TetherServer, proposal: Proposal) -> ProposalOut:

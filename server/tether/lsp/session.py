@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings, deep_merge, load_settings
+from ..config import Settings, load_settings
 from ..context.recent import RecentChunks
 from ..engine import Engine
 from ..errors import ConfigError, TetherError
@@ -85,7 +85,7 @@ class Session:
     def set_level(self, level: Level) -> Settings:
         """Move the slider (LeashError above max_level)."""
         check_level(level, self.settings.max_level)
-        layer = deep_merge(self._client_layer, {"level": level.value})
+        layer = {**self._client_layer, "level": level.value}
         settings = self._require_base().merged(layer)
         self._client_layer = layer
         self._use(settings)

@@ -17,7 +17,7 @@ from ..engine import Engine
 from ..errors import InputError
 from ..lines import break_count, split_lines, strip_break
 from ..prompts.complete import fim_parts
-from ..slider import Level, check_level
+from ..slider import Level, check_slider
 
 
 class Completion(BaseModel):
@@ -50,7 +50,7 @@ async def complete(
 ) -> Completion:
     """Text to insert at (line, col): 0-based line, 0-based code-point column. ``snippets``: recent
     code shown before the prefix. The source recorded is the prefix's lines (1-based, inclusive)."""
-    check_level(Level.COMPLETE, engine.settings.max_level)
+    check_slider(Level.COMPLETE, engine.settings.level, engine.settings.max_level)
     request = completion_request(engine.settings.complete, text, line, col, snippets, max_tokens)
     parts = request.fim
     assert parts is not None

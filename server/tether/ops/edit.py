@@ -24,7 +24,7 @@ from ..languages import language_for
 from ..lines import line_count, split_lines
 from ..prompts.edit import fence_for, rewrite_messages, search_replace_messages
 from ..proposals import Proposal, build_file_change
-from ..slider import Level, check_changes, check_level
+from ..slider import Level, check_changes, check_slider
 from .gather import gather_context
 
 
@@ -42,7 +42,7 @@ async def edit_file(engine: Engine, path: str, instruction: str, text: str | Non
 
 
 async def _edit(engine: Engine, path: str, instruction: str, text: str | None, lines: tuple[int, int] | None, level: Level) -> Proposal:
-    check_level(level, engine.settings.max_level)
+    check_slider(level, engine.settings.level, engine.settings.max_level)
     if not instruction.strip():
         raise InputError("Say what to change: the instruction is empty.")
     rel = engine.workspace.rel(path)

@@ -28,7 +28,7 @@ from ..edits.plan import Plan, render_plan
 from ..engine import Engine
 from ..errors import CheckFailedError, InputError, ProposalError, TetherError
 from ..proposals import Proposal
-from ..slider import Level, check_level
+from ..slider import Level, check_slider
 from ..workspace import write_atomic
 from .check import Scratch, run_check
 from .gitops import commit_files, start_branch
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 async def run_repo(engine: Engine, options: RepoOptions, hooks: RunHooks | None = None) -> RepoRun:
     """Plan and (unless ``plan_only``) run ``options.task``. Stops are recorded in the run, not raised."""
-    check_level(Level.REPO, engine.settings.max_level)
+    check_slider(Level.REPO, engine.settings.level, engine.settings.max_level)
     if not options.task.strip():
         raise InputError("Say what to change: the task is empty.")
     hooks = hooks or RunHooks()
@@ -83,7 +83,9 @@ async def run_repo(engine: Engine, options: RepoOptions, hooks: RunHooks | None 
 
 
 async def continue_run(engine: Engine, run_id: str, plan: Plan | None = None, hooks: RunHooks | None = None) -> RepoRun:
-    """Run the steps of a planned run (its plan accepted as is, or replaced by an edited ``plan``)."""
+    """Run the steps of a planned run (its plan accepted as is, or replaced by an edited ``plan``).
+    Raises LeashError when the slider is below the repo level now (``slider.check_slider``)."""
+    check_slider(Level.REPO, engine.settings.level, engine.settings.max_level)
     run = load_run(engine, run_id)
     if run.status != "planned":
         raise ProposalError(f"Run {run.id} is {run.status}; only a planned run waits for its plan to be accepted.")
