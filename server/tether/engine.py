@@ -50,7 +50,9 @@ class Engine:
         self.workspace = Workspace(root)
         self.router = router or Router(settings)
         self.data_dir = Path(settings.data_dir) if settings.data_dir else self.workspace.root / ".tether"
-        self.store = ProposalStore(self.data_dir / "proposals", read=self.workspace.read_text)
+        self.store = ProposalStore(
+            self.data_dir / "proposals", read=self.workspace.read_text, archive_after_days=settings.proposals.archive_after_days
+        )
         self.providers: list[ContextProvider] = providers if providers is not None else []
 
     def data_path(self, name: str) -> Path:

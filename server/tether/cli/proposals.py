@@ -1,13 +1,19 @@
-"""`tether proposals`: review journaled proposals from a terminal (list, show, accept, reject)."""
+"""`tether proposals`: review journaled proposals from a terminal (list, show, accept, reject, prune)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..ops.review import accept_on_disk, locate_proposal, reject
 from .common import engine_from, print_json
-from .render import conflict_notes, proposal_json, proposal_line
+from .render import conflict_notes, entry_line, proposal_json, proposal_line
+
+if TYPE_CHECKING:
+    from ..engine import Engine
+
+DEFAULT_PRUNE_DAYS = 7.0  # `prune` without --older-than when automatic archiving is off (0)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +39,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                 help="also accept hunks in conflict (you edited their lines): your version of those lines is replaced by the proposal's",
             )
         v.set_defaults(func=func)
+    v = verbs.add_parser("prune", help="archive decided proposals older than DAYS (--delete: remove them)")
+    v.add_argument(
+        "--older-than", type=float, metavar="DAYS", help="days since the last decision (default: proposals.archive_after_days, else 7)"
+    )
+    v.add_argument("--all-decided", action="store_true", help="every decided proposal, whatever its age")
+    v.add_argument("--delete", action="store_true", help="delete them for good (and archived ones older than DAYS) instead of archiving")
+    v.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
+    v.add_argument("--json", action="store_true")
+    v.set_defaults(func=run_prune)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -81,3 +96,48 @@ def _report(args: argparse.Namespace, engine, proposal, message: str) -> int:
     else:
         print(f"{message} {proposal_line(proposal, located)}")
     return 0
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    """Archive (or ``--delete``) decided proposals: done, rejected or empty, with no write in flight.
+    Pending and partial proposals are never touched. Reads the journal's index, not the journals."""
+    engine = engine_from(args)
+    days = None if args.all_decided else args.older_than if args.older_than is not None else _default_days(engine)
+    store = engine.store
+    store.archive_after_days = 0  # prune chooses itself (and --dry-run changes nothing)
+    chosen = store.decided(days)
+    old_archived = store.archived(days) if args.delete else []
+    if args.dry_run:
+        done, verb = chosen, "Would delete" if args.delete else "Would archive"
+    elif args.delete:
+        done, verb = store.delete(chosen), "Deleted"
+        store.delete_archived(old_archived)
+    else:
+        done, verb = store.archive(chosen), "Archived"
+    left = [e.id for e in chosen if e not in done]
+    if args.json:
+        print_json(
+            {
+                "action": "delete" if args.delete else "archive",
+                "dry_run": args.dry_run,
+                "older_than_days": days,
+                "proposals": [e.id for e in done],
+                "archived_deleted": old_archived,
+                "left": left,
+            }
+        )
+        return 0
+    for entry in done:
+        print(entry_line(entry))
+    age = "decided" if days is None else f"decided more than {days:g} days ago"
+    also = f" (and {len(old_archived)} archived ones)" if old_archived else ""
+    where = "" if args.delete else f" into {store.folder / 'archive'}"
+    print(f"{verb} {len(done)} proposals {age}{also}{where}.")
+    if left:
+        print(f"Left {len(left)} that changed meanwhile: {', '.join(left)}.")
+    return 0
+
+
+def _default_days(engine: Engine) -> float:
+    days = float(engine.settings.proposals.archive_after_days)
+    return days if days > 0 else DEFAULT_PRUNE_DAYS

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..anchors import Located
+from ..journal import IndexEntry
 from ..proposals import HunkStatus, Proposal
 
 
@@ -52,3 +53,10 @@ def conflict_notes(located: dict[str, list[Located]]) -> list[str]:
                     "reject it, or accept it with --take-proposal to replace your version of those lines."
                 )
     return notes
+
+
+def entry_line(entry: IndexEntry) -> str:
+    """One proposal from the journal's index, shaped like ``proposal_line`` (no journal read)."""
+    files = ", ".join(entry.files) or "(no changes)"
+    hunks = sum(entry.hunks.values())
+    return f"{entry.id}  {entry.status:8} {entry.level.value:9} {hunks} hunks  {files}  — {entry.instruction[:60]}"
