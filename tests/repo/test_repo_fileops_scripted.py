@@ -226,3 +226,24 @@ async def test_scripted_later_step_edits_the_file_an_earlier_step_created(calc_r
     undo_run(engine)
     assert not (calc_repo / "helpers.py").exists()
     await engine.aclose()
+
+
+async def test_scripted_file_operations_commit_on_a_branch_as_git_sees_them(calc_repo, openai_server):
+    import git
+
+    openai_server.script(
+        plan_reply(
+            {"intent": "Add helpers", "create": ["helpers.py"]},
+            {"intent": "Drop app", "delete": ["app.py"]},
+            {"intent": "Move calc", "rename": [{"from": "calc.py", "to": "arith.py"}]},
+        ),
+        Reply(text=f"```python\n{HELPERS}```"),
+    )
+    engine = scripted_engine(calc_repo, openai_server)
+    run = await run_repo(engine, RepoOptions(task=TASK, max_steps=3))
+    commits = apply_run(engine, run, branch="tether/files")
+    repo = git.Repo(calc_repo)
+    assert len(commits) == 3 and repo.active_branch.name == "tether/files" and not repo.is_dirty(untracked_files=True)
+    changes = [repo.git.show("--name-status", "--format=", c).strip() for c in commits]
+    assert changes == ["A\thelpers.py", "D\tapp.py", "R100\tcalc.py\tarith.py"]
+    await engine.aclose()

@@ -181,16 +181,24 @@ def apply_run(engine: Engine, run: RepoRun, branch: str | None = None) -> list[s
     changed since the run (StaleError) stops the whole apply before anything is written.
     """
     raise_for_outcome(run)
-    overlay: dict[str, str] = {}
+    overlay: dict[str, str | None] = {}  # None: deleted or moved away by an earlier proposal
 
     def read(rel: str) -> str:
-        return overlay[rel] if rel in overlay else engine.workspace.read_text(rel)
+        if rel not in overlay:
+            return engine.workspace.read_text(rel)
+        text = overlay[rel]
+        if text is None:
+            raise InputError(f"{rel} does not exist.")
+        return text
 
     staged = []
     for proposal_id in run.proposals:
         proposal = engine.store.get(proposal_id)
         plans = plan_accept(proposal, None, read)
-        overlay.update({plan.path: plan.new_text for plan in plans})
+        for plan in plans:
+            if plan.from_path is not None:
+                overlay[plan.from_path] = None
+            overlay[plan.to_path or plan.path] = None if plan.op == "delete" else plan.new_text
         staged.append((proposal, plans))
     if branch is not None:
         start_branch(engine.workspace.root, branch)
@@ -199,7 +207,7 @@ def apply_run(engine: Engine, run: RepoRun, branch: str | None = None) -> list[s
     for proposal, plans in staged:
         write_plans(engine, proposal, plans)
         if branch is not None:
-            paths = [plan.path for plan in plans]
+            paths = [p for plan in plans for p in ([plan.path] if plan.op == "write" else [plan.from_path, plan.to_path]) if p]
             commits.append(commit_files(engine.workspace.root, paths, commit_message(run, proposal, intents, paths)))
     return commits
 

@@ -81,8 +81,10 @@ def locate_proposal(proposal: Proposal, read: Callable[[str], str]) -> dict[str,
     """
     out: dict[str, list[Located]] = {}
     for change in proposal.files:
+        # a rename not yet accepted has its base text at its old path
+        rel = change.old_path if change.op == "rename" and change.old_path and change.ids(HunkStatus.PENDING) else change.path
         try:
-            current = read(change.path)
+            current = read(rel)
         except (TetherError, OSError):
             continue
         try:
