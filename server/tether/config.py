@@ -95,14 +95,6 @@ class ProposalsSettings(BaseModel):
     )
 
 
-class ProposalsSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    archive_after_days: float = Field(
-        7.0, ge=0, description="Decided proposals move into .tether/proposals/archive/ this many days after the last decision; 0: never."
-    )
-
-
 class Settings(BaseSettings):
     """Every setting tether reads; docs/configuration.md lists each with its default, reader and env name."""
 
@@ -124,7 +116,6 @@ class Settings(BaseSettings):
     limits: dict[Level, LeashLimits] = Field(default_factory=lambda: dict(DEFAULT_LIMITS))
     complete: CompleteSettings = Field(default_factory=CompleteSettings)
     edit: EditSettings = Field(default_factory=EditSettings)
-    proposals: ProposalsSettings = Field(default_factory=ProposalsSettings)
     proposals: ProposalsSettings = Field(default_factory=ProposalsSettings)
     data_dir: str | None = Field(None, description="Where proposals and indexes live. Empty: <workspace>/.tether.")
 
