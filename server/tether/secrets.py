@@ -27,7 +27,7 @@ import math
 import re
 from pathlib import PurePath
 
-from ..lines import split_lines, strip_break
+from .lines import split_lines, strip_break
 
 REDACTED = "[REDACTED]"
 

@@ -22,8 +22,8 @@ from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 from tether.backends import ChatMessage, FimParts, GenerationRequest, generate
 from tether.backends.openai_compat import OpenAIBackend
 from tether.config import ModelConfig
-from tether.context.secrets import redact
 from tether.errors import ConfigError, ModelError
+from tether.secrets import redact
 
 FAST_RETRY = {"retry-after-ms": "10"}  # the SDK honours it, so retry tests stay quick
 

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
-from tether.context.secrets import redact
+from tether.secrets import redact
 
 PEM_BODY = "MIIEpAIBAAKCAQEAc4n4ryPem0007xYz"
 CANARIES = {

@@ -24,6 +24,7 @@ from types import SimpleNamespace
 import pytest
 from tests.conftest import git, make_git_repo
 
+from tether.code.tags import Definition
 from tether.config import load_settings
 from tether.context.budget import estimate_tokens
 from tether.context.code_providers import RepoMapProvider, _add_body
@@ -36,7 +37,6 @@ from tether.context.pack import ContextPack
 from tether.context.ranking import Ranked
 from tether.context.recent import RecentChunks
 from tether.context.repomap import RepoMap
-from tether.context.tags import Definition
 from tether.docs.index import DocsIndex
 from tether.docs.ingest import Ingester
 from tether.docs.sources import plan_folder

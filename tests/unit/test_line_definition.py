@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
-from tether.context.syntax import enclosing_scopes, syntax_errors
+from tether.code.syntax import enclosing_scopes, syntax_errors
 from tether.errors import InputError
 from tether.lines import split_lines
 from tether.lsp.convert import code_points, lsp_position_at, lsp_text_edit, to_line_col
@@ -111,7 +111,7 @@ def test_a_bad_byte_is_reported_on_its_lsp_line():
 
 
 def test_env_secrets_are_redacted_on_every_kind_of_line():
-    from tether.context.secrets import REDACTED, redact, unredact
+    from tether.secrets import REDACTED, redact, unredact
 
     text = "A=1\rAPI_KEY=abcdef123456\rB=2\r\nTOKEN=zzzzzz99\n\x0cSECRET=qwerty1234\n"
     seen = redact(text)
@@ -120,7 +120,7 @@ def test_env_secrets_are_redacted_on_every_kind_of_line():
 
 
 def test_outline_rows_are_tether_lines():
-    from tether.context.syntax import outline
+    from tether.code.tags import outline
 
     for text in (
         "x = 1\r\x0c\rclass A:\r    def m(self):\r        pass\r",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tether.context.secrets import REDACTED, is_secret_path, redact, unredact
+from tether.secrets import REDACTED, is_secret_path, redact, unredact
 
 OPENAI = "sk-proj-Zx81kQ0aBcDeFgHiJkLmNoPq"
 GITHUB = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"

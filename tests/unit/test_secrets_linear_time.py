@@ -20,7 +20,7 @@ from collections.abc import Callable
 import pytest
 
 from tether.context.ranking import _CALL_OR_TICKED
-from tether.context.secrets import PATTERNS, REDACTED, redact
+from tether.secrets import PATTERNS, REDACTED, redact
 
 MB = 1 << 20
 # A plain scan: one bounded match per 64 characters, visiting every character once.

@@ -1,4 +1,4 @@
-"""Property tests (hypothesis) for the redactor, tether.context.secrets.
+"""Property tests (hypothesis) for the redactor, tether.secrets.
 
 On texts mixing ordinary code, odd characters, every line break and secret-shaped lines:
 ``redact`` keeps the lines (their number, and each line redacted alone), ``unredact`` of the
@@ -13,8 +13,8 @@ import os
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tether.context.secrets import REDACTED, redact, unredact
 from tether.lines import line_count, split_lines
+from tether.secrets import REDACTED, redact, unredact
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 UPPER_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tether.context.syntax import (
+from tether.code.syntax import (
     GRAMMARS,
     adds_syntax_errors,
     enclosing_scopes,
     lang_of,
-    outline,
-    render_outline,
     syntax_errors,
 )
-from tether.context.tags import DEF_QUERIES, extract_tags
+from tether.code.tags import DEF_QUERIES, extract_tags, outline, render_outline
 
 VALID = {
     "a.py": "import os\n\nclass A:\n    def m(self, x):\n        return os.path.join(x)\n",

@@ -18,7 +18,7 @@ Ollama, LM Studio, OpenAI itself, through the official ``openai`` SDK (AsyncOpen
 - Timeouts and retries (connection errors, 408/409/429/5xx) are the SDK's, from the slot's
   ``timeout_s`` and ``max_retries``. Failures become ModelError naming the endpoint.
 - ``count_tokens`` is an estimate (characters / 3.5): remote servers expose no tokenizer.
-- Everything sent is passed through ``tether.context.secrets.redact`` first.
+- Everything sent is passed through ``tether.secrets.redact`` first.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ import openai
 from openai import AsyncOpenAI
 
 from ..config import ModelConfig
-from ..context.secrets import redact
 from ..errors import ConfigError, GenerationError, ModelError
+from ..secrets import redact
 from .base import Backend, Capabilities, ChatMessage, Chunk, GenerationRequest
 from .jsonout import extract_json
 from .streamtext import ReplyFilter

@@ -1,9 +1,9 @@
-"""Tree-sitter parsing: languages, syntax errors, enclosing scopes and file outlines.
+"""Tree-sitter parsing: languages, syntax errors and enclosing scopes.
 
 Grammars come from the per-language wheels (``tree-sitter-python`` and friends), which work
 offline; nothing is downloaded at run time. ``adds_syntax_errors`` is what edit validation uses
 to re-ask the model when an edit breaks the parse; ``enclosing_scopes`` feeds the scope context
-provider; ``outline`` lists a file's definitions (see ``tags.py`` for the queries).
+provider. A file's definitions and outline are in ``tags.py``.
 """
 
 from __future__ import annotations
@@ -237,36 +237,3 @@ def _last_row(node: Node) -> int:
     # A node ending at column 0 ends on the previous line (its trailing newline).
     row = node.end_point.row
     return row - 1 if node.end_point.column == 0 and row > node.start_point.row else row
-
-
-def outline(path: str, text: str) -> list[OutlineEntry]:
-    """The definitions of a file in order, with nesting depth (classes contain their methods)."""
-    from .tags import extract_tags
-
-    lang = lang_of(path)
-    if lang is None:
-        return []
-    tags = extract_tags(lang, text.encode("utf-8"))
-    entries: list[OutlineEntry] = []
-    stack: list[OutlineEntry] = []
-    for d in sorted(tags.defs, key=lambda d: (d.line, -d.end_line)):
-        while stack and stack[-1].end_line < d.line:
-            stack.pop()
-        entry = OutlineEntry(d.kind, d.name, d.line, d.end_line, d.signature, len(stack))
-        entries.append(entry)
-        stack.append(entry)
-    return entries
-
-
-@dataclass(frozen=True)
-class OutlineEntry:
-    kind: str
-    name: str
-    start_line: int  # 0-based
-    end_line: int  # 0-based, inclusive
-    signature: str
-    depth: int
-
-
-def render_outline(entries: list[OutlineEntry]) -> str:
-    return "\n".join(f"{e.start_line + 1:>5}│{'    ' * e.depth}{e.signature.strip()}" for e in entries)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from ..errors import InputError
+from ..secrets import redact
 from ..workspace import OutsideWorkspaceError, read_confined
 from .files import list_files
 from .notebook import render_notebook
-from .secrets import redact
 
 BANNER = "=" * 48
 MAX_FILE_BYTES = 1_000_000

@@ -13,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..secrets import is_secret_path
 from ..workspace import split_confined
 from .gitinfo import GitInfo
 from .ignore import ALWAYS_SKIPPED_DIRS, TETHERIGNORE, IgnoreRules, tetherignore_rules, walk_files
-from .secrets import is_secret_path
 
 
 @dataclass

@@ -18,10 +18,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ..code.syntax import lang_of
+from ..code.tags import FileTags, extract_tags
 from ..errors import InputError
 from ..workspace import read_confined
-from .syntax import lang_of
-from .tags import FileTags, extract_tags
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..code.tags import Definition
 from .repomap import Entry
-from .tags import Definition
 
 DAMPING = 0.85
 # Ranks only need to be ordered right, not converged to many digits: the personalization

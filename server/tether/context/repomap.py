@@ -17,12 +17,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..code.syntax import lang_of
+from ..code.tags import Definition, FileTags
 from ..migrations import Migration, migrate
 from ..workspace import ensure_data_dir
 from .files import list_files
 from .indexworker import index_file, run_batches
-from .syntax import lang_of
-from .tags import Definition, FileTags
 
 # Bump when tag extraction changes: cached tags from an older version are dropped.
 TAGS_VERSION = "3"  # 3: rows are tether lines (a lone \r ends a row)

@@ -18,6 +18,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import NamedTuple
 
+from ..code.syntax import GRAMMARS
+from ..code.tags import DEF_QUERIES, extract_tags
 from ..errors import GenerationError
 from ..languages import language_for
 from ..lines import split_lines
@@ -59,7 +61,7 @@ def sections(path: str, text: str) -> list[Section]:
 
     Tables for TOML/INI (``[name]``, ``[[name]]``: body up to the next header), ATX headings
     for markdown outside code fences (body up to the next heading), and definitions found by
-    ``context.tags`` (classes, functions, methods...; body = the definition's other lines)
+    ``code.tags`` (classes, functions, methods...; body = the definition's other lines)
     for languages with a tree-sitter grammar.
     """
     lines = split_lines(text)
@@ -108,9 +110,6 @@ def _headed(lines: list[str], header_of: Callable[[str], str | None], skip: set[
 
 
 def _definitions(lang: str, text: str, lines: list[str]) -> list[Section]:
-    from ..context.syntax import GRAMMARS
-    from ..context.tags import DEF_QUERIES, extract_tags
-
     if lang not in GRAMMARS or lang not in DEF_QUERIES:
         return []
     found = []

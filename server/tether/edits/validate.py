@@ -9,8 +9,10 @@ import tomllib
 import warnings
 from collections.abc import Callable
 
+from ..code.syntax import adds_syntax_errors
 from ..errors import GenerationError
 from ..lines import split_lines
+from ..secrets import REDACTED, unredact
 from .fit import keep_line_endings, split_bom
 from .reply import code_blocks
 
@@ -28,8 +30,6 @@ def check_syntax(path: str, before: str, after: str) -> None:
     the language's own parser where one is at hand (Python's ``ast``, ``tomllib``, ``json``;
     for markdown, code fences that all close). A file that did not parse before is not held
     to it after."""
-    from ..context.syntax import adds_syntax_errors
-
     added = adds_syntax_errors(path, before, after)
     if added:
         line, message = added[0]
@@ -93,8 +93,6 @@ _PARSERS: dict[str, Callable[[str], tuple[int, str] | None]] = {
 
 def restore_secrets(new_text: str, base_text: str) -> str:
     """Put back secrets a remote model saw as [REDACTED]; refuse to write the marker over real text."""
-    from ..context.secrets import REDACTED, unredact
-
     restored = unredact(new_text, base_text)
     if REDACTED in restored and REDACTED not in base_text:
         raise GenerationError(

@@ -23,7 +23,6 @@ from ..backends.base import Backend, GenerationRequest
 from ..backends.runtime import Generation
 from ..context.budget import counter_for
 from ..context.pack import ContextPack, Source
-from ..context.secrets import redact
 from ..edits.elision import check_elision
 from ..edits.guards import review_flags
 from ..edits.lines import apply_line_edit, line_edit_max_tokens, line_edit_schema, parse_line_edit
@@ -38,6 +37,7 @@ from ..lines import line_count
 from ..prompts.edit import fence_for
 from ..prompts.repo import check_feedback, line_edit_messages, new_file_messages, step_instruction
 from ..proposals import FileChange, Proposal, build_create, build_delete, build_file_change, build_rename
+from ..secrets import redact
 from ..slider import LeashLimits, Level, check_changes
 from .check import CheckResult, Scratch, run_check
 from .edit import make_target, propose_text

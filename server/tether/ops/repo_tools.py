@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 from ..context.budget import counter_for
 from ..context.files import list_files
 from ..context.ranking import mentioned_identifiers
-from ..context.secrets import redact
 from ..edits.guards import touches_tests
 from ..errors import InputError, TetherError
 from ..lines import split_lines
+from ..secrets import redact
 from ..workspace import read_confined
 
 if TYPE_CHECKING:
