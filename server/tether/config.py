@@ -228,8 +228,10 @@ def load_settings(
     own, pyproject = workspace / "tether.toml", workspace / "pyproject.toml"  # a missing file is an empty layer
     layers.append(_Layer(str(own), _toml(own, lambda: TomlConfigSettingsSource(Settings, toml_file=own))))
     layers.append(_Layer(f"[tool.tether] in {pyproject}", _toml(pyproject, lambda: _tool_table(pyproject))))
-    # The defaults as the lowest layer, so a new model slot or one role's list merges into them.
-    defaults = {"models": {"bundled": {}}, "roles": DEFAULT_ROLES}
+    # The defaults as the lowest layer, so a new model slot, one role's list or one limit of a
+    # level merges into them.
+    limits = {level.value: limits.model_dump() for level, limits in DEFAULT_LIMITS.items()}
+    defaults = {"models": {"bundled": {}}, "roles": DEFAULT_ROLES, "limits": limits}
     layers.append(_Layer("the defaults", InitSettingsSource(Settings, defaults)))
     return _build(dict(overrides or {}), layers, "the command-line flags")
 

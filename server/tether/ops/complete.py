@@ -49,7 +49,9 @@ async def complete(
     engine: Engine, path: str, text: str, line: int, col: int, snippets: str = "", max_tokens: int | None = None
 ) -> Completion:
     """Text to insert at (line, col): 0-based line, 0-based code-point column. ``snippets``: recent
-    code shown before the prefix. The source recorded is the prefix's lines (1-based, inclusive)."""
+    code shown before the prefix. The source recorded is the prefix's lines (1-based, inclusive).
+    The text is at most ``limits.complete.max_changed_lines`` lines (cut there). Raises LeashError
+    when the slider does not allow completion (``slider.check_slider``)."""
     check_slider(Level.COMPLETE, engine.settings.level, engine.settings.max_level)
     request = completion_request(engine.settings.complete, text, line, col, snippets, max_tokens)
     parts = request.fim
@@ -60,6 +62,7 @@ async def complete(
     # A control token the model printed as text (an endpoint that does not stop on it) ends the
     # completion, unless the file itself holds that token.
     completion = _trim(drop_control_tokens(generation.text, parts.prefix + parts.suffix), parts.suffix)
+    completion = _leash(completion, engine.settings.limits_for(Level.COMPLETE).max_changed_lines)
     # Lines of the file in the prefix: its line breaks, not counting the snippets put before it.
     window = parts.prefix[len(snippets) :] if parts.prefix.startswith(snippets) else parts.prefix
     first = break_count(window)
@@ -82,6 +85,12 @@ def completion_request(
     rest_of_line = next(iter(split_lines(text[offset:])), "").strip()
     stop = ["\n"] if rest_of_line else ["\n\n"]
     return GenerationRequest(fim=parts, max_tokens=max_tokens or cfg.max_tokens, temperature=0.0, stop=stop)
+
+
+def _leash(completion: str, max_lines: int) -> str:
+    """The first ``max_lines`` lines (``limits.complete.max_changed_lines``) of a longer completion."""
+    lines = split_lines(completion, keepends=True)
+    return completion if len(lines) <= max_lines else "".join(lines[:max_lines]).rstrip()
 
 
 def _trim(completion: str, suffix: str) -> str:
