@@ -34,7 +34,7 @@ def proposal_json(proposal: Proposal, located: dict[str, list[Located]] | None =
 
 def proposal_line(proposal: Proposal, located: dict[str, list[Located]] | None = None) -> str:
     """One line per proposal: id, status, level, hunks (and how many are in conflict), files, instruction."""
-    files = ", ".join(f.path for f in proposal.files) or "(no changes)"
+    files = ", ".join(f.label() for f in proposal.files) or "(no changes)"  # "new file: p", "renamed: a -> b", like git status
     hunks = sum(len(f.hunks) for f in proposal.files)
     conflicts = sum(1 for places in (located or {}).values() for loc in places if loc.status == HunkStatus.CONFLICT)
     count = f"{hunks} hunks" + (f" ({conflicts} in conflict)" if conflicts else "")

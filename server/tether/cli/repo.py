@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..edits.plan import parse_plan_text, render_plan
+from ..edits.plan import PlanStep, parse_plan_text, render_plan
 from ..errors import InputError
 from ..ops.check import parse_check
 from ..ops.repo_models import RepoOptions, RepoRun, RunHooks
+from ..proposals import FileChange
 from .common import add_level_flag, add_model_flags, engine_from, print_json, run_op
 from .render import proposal_json
 
@@ -131,7 +132,7 @@ def _summary(run: RepoRun, applied: bool, branch: str | None, commits: list[str]
     if run.plan is not None:
         print(f"Plan ({run.plan_source}):", file=err)
         for number, step in enumerate(run.plan.steps, 1):
-            print(f"  {number}. {step.intent}  [{', '.join(step.files)}]", file=err)
+            print(f"  {number}. {step.intent}  [{step_files(step)}]", file=err)
     for warning in run.warnings:
         print(f"Warning: {warning}", file=err)
     print(f"Run {run.id}: {run.outcome()} ({run.model_calls} model calls)", file=err)
@@ -154,5 +155,22 @@ def run_undo(args: argparse.Namespace) -> int:
         print_json([proposal_json(p) for p in proposals])
     else:
         for proposal in proposals:
-            print(f"Undid proposal {proposal.id}: restored {', '.join(f.path for f in proposal.files)}.")
+            print(f"Undid proposal {proposal.id}: restored {', '.join(_undone(f) for f in proposal.files)}.")
     return 0
+
+
+def step_files(step: PlanStep) -> str:
+    """A plan step's files as git names them: "calc.py, new file: a.py, deleted file: b.py, renamed: c.py -> d.py"."""
+    names = [f"renamed: {r.from_} -> {r.to}" for r in step.rename]
+    names += [f"deleted file: {p}" for p in step.delete] + [f"new file: {p}" for p in step.create]
+    return ", ".join(names + [p for p in step.files if p not in step.create])
+
+
+def _undone(change: FileChange) -> str:
+    if change.op == "create":
+        return f"{change.path} (deleted the new file)"
+    if change.op == "delete":
+        return f"{change.path} (recreated)"
+    if change.op == "rename":
+        return f"{change.old_path} (renamed back from {change.path})"
+    return change.path
