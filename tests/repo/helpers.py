@@ -13,8 +13,8 @@ from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import ScriptedOpenAIServer
 
 from tether.config import load_settings
-from tether.context.providers import default_providers
 from tether.engine import Engine
+from tether.ops.gather import default_providers
 
 CALC = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
 APP = "from calc import add\n\n\ndef total(items):\n    return sum(items)\n"

@@ -15,8 +15,8 @@ from tests.conftest import make_git_repo
 from tests.repo.helpers import snapshot
 
 from tether.config import load_settings
-from tether.context.providers import default_providers
 from tether.engine import Engine
+from tether.ops.gather import default_providers
 from tether.ops.repo import run_repo
 from tether.ops.repo_models import RepoOptions
 

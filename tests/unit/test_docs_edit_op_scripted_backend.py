@@ -16,11 +16,11 @@ from tests.fixtures.scripted_backend import ScriptedBackend
 
 from tether.backends.router import Router
 from tether.config import load_settings
-from tether.context.providers import default_providers
 from tether.docs.index import DocsIndex, workspace_index_path
 from tether.docs.ingest import Ingester
 from tether.engine import Engine
 from tether.ops.edit import edit_selection
+from tether.ops.gather import default_providers
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "docs"
 CODE = (

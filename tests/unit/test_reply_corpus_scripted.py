@@ -23,10 +23,10 @@ from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 from tether.config import load_settings
-from tether.context.providers import default_providers
 from tether.engine import Engine
 from tether.errors import GenerationError, TetherError
 from tether.ops.edit import edit_file, edit_selection
+from tether.ops.gather import default_providers
 from tether.ops.review import accept_on_disk
 
 REPLIES = Path(__file__).resolve().parents[1] / "fixtures" / "replies"

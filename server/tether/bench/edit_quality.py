@@ -180,7 +180,7 @@ async def run_tasks(
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run ``tasks`` one by one, each on a fresh git copy of ``seeds/workspace``; totals and cases."""
-    from ..context.providers import default_providers
+    from ..ops.gather import default_providers
 
     cases = []
     started = time.perf_counter()

@@ -108,7 +108,7 @@ async def run_model(model: str | None, fmt: str, tasks: list, args: argparse.Nam
             )
             # One loaded model for every task: the first engine's router is reused.
             engine = Engine(settings, root, router=engine.router if engine else None)
-            from ..context.providers import default_providers
+            from ..ops.gather import default_providers
 
             engine.providers = default_providers(engine)
             cases.append(await run_case(engine, name, spec, fmt, args))

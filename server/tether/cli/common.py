@@ -57,7 +57,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def engine_from(args: argparse.Namespace) -> Engine:
-    from ..context.providers import default_providers
+    from ..ops.gather import default_providers
 
     settings = settings_from(args)
     engine = Engine(settings, Path(args.workspace))

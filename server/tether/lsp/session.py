@@ -98,7 +98,7 @@ class Session:
 
     def _use(self, settings: Settings) -> bool:
         """Apply settings; True when a new engine was built (the models must warm up again)."""
-        from ..context.providers import default_providers
+        from ..ops.gather import default_providers
 
         old = self._engine
         if old is not None and all(getattr(old.settings, k) == getattr(settings, k) for k in _ENGINE_KEYS):

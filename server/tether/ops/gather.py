@@ -5,13 +5,21 @@ from __future__ import annotations
 import logging
 
 from ..backends.base import Backend
+from ..context.code_providers import RepoMapProvider, ScopeProvider
 from ..context.pack import ContextPack, Source
-from ..engine import EditTarget, Engine
+from ..docs.provider import DocsProvider
+from ..engine import ContextProvider, EditTarget, Engine
 
 log = logging.getLogger(__name__)
 
 # Room kept for the instruction, the system prompt and the reply's formatting.
 PROMPT_OVERHEAD_TOKENS = 400
+
+
+def default_providers(engine: Engine) -> list[ContextProvider]:
+    """The context providers an engine uses by default, in the order they fill the budget: the
+    scopes around the target, the docs, the repo map."""
+    return [ScopeProvider(), DocsProvider(), RepoMapProvider()]
 
 
 async def gather_context(engine: Engine, target: EditTarget, backend: Backend, region: str) -> tuple[ContextPack, int]:
