@@ -12,7 +12,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 import pytest_lsp
 from lsprotocol import types
@@ -46,7 +46,7 @@ def _converter():
     )
     # lsprotocol reads any object with a "command" key as a Command, even a CodeAction holding one
     converter.register_structure_hook(
-        Union[types.Command, types.CodeAction],
+        types.Command | types.CodeAction,
         lambda obj, _: converter.structure(obj, types.CodeAction if isinstance(obj.get("command"), dict) else types.Command),
     )
     return converter

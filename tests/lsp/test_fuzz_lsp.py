@@ -188,7 +188,10 @@ class Fuzz:
     def position(self) -> dict[str, Any]:
         r = self.rng
         hostile = r.random() < 0.25
-        pick = lambda: r.choice([200, -1, 70_000] + HUGE_INTS) if hostile and r.random() < 0.7 else r.randrange(8)
+
+        def pick() -> int:
+            return r.choice([200, -1, 70_000] + HUGE_INTS) if hostile and r.random() < 0.7 else r.randrange(8)
+
         position: dict[str, Any] = {"line": pick(), "character": pick()}
         if r.random() < 0.1:
             position[r.choice(["line", "character"])] = self.junk()

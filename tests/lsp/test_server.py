@@ -200,7 +200,8 @@ async def test_bundled_edit_selection_is_a_proposal_or_a_clear_error_and_a_hunk_
     except JsonRpcException as exc:  # the reply stayed unusable, or went past the leash
         assert exc.data["type"] in ("GenerationError", "LeashError"), exc.data
         assert exc.data["exitCode"] in (5, 7) and len(exc.message) > 20 and "Traceback" not in exc.message
-        await poll(lambda: any(exc.message in m.message for m in client.messages[shown:]), what="the error shown to the user")
+        message = exc.message  # bound here: the poll's lambda runs while the handler is still open, but ruff cannot tell
+        await poll(lambda: any(message in m.message for m in client.messages[shown:]), what="the error shown to the user")
         assert (workspace / "calc.py").read_text() == text and editor.text(doc) == text
         return
     reports = [r for reports in client.progress_reports.values() for r in reports]
@@ -299,7 +300,10 @@ async def test_cancel_request_stops_an_edit(client: LanguageClient, workspace: P
     client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id="cancel-me"))
     with pytest.raises(JsonRpcRequestCancelled):
         await asyncio.wait_for(pending, 10)
-    ends = lambda: [r for rs in client.progress_reports.values() for r in rs if isinstance(r, types.WorkDoneProgressEnd)]
+
+    def ends() -> list[types.WorkDoneProgressEnd]:
+        return [r for rs in client.progress_reports.values() for r in rs if isinstance(r, types.WorkDoneProgressEnd)]
+
     await poll(lambda: any(r.message == "cancelled" for r in ends()), what="the progress to end as cancelled")
     after = await request(client, "tether/listProposals", {"all": True})
     assert len(after["proposals"]) == len(before["proposals"])

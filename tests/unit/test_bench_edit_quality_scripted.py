@@ -162,7 +162,7 @@ async def test_scripted_judge_counts_damaging_proposals(tmp_path):
 def test_scripted_damage_kinds(path, before, after, selection, anchors, expected):
     reasons = damage(path, before, after, selection, anchors)
     assert len(reasons) == len(expected)
-    for reason, prefix in zip(reasons, expected):
+    for reason, prefix in zip(reasons, expected, strict=True):
         assert reason.startswith(prefix), reasons
 
 

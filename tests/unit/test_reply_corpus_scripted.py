@@ -12,6 +12,7 @@ tests/cli/test_reply_cases_cli_scripted.py runs the same entries through `tether
 
 from __future__ import annotations
 
+import itertools
 import time
 import tomllib
 from dataclasses import dataclass
@@ -162,7 +163,7 @@ async def test_scripted_reasks_use_temperature_and_a_new_seed(tmp_path: Path, op
     await run_entry("elided-always", tmp_path, openai_server)
     bodies = [r.body for r in openai_server.posts("/chat/completions")]
     assert len(bodies) == 3  # edit.max_reasks = 2
-    for before, after in zip(bodies, bodies[1:]):
+    for before, after in itertools.pairwise(bodies):
         assert after.get("temperature", 0) > 0
         assert after.get("seed") is not None and after.get("seed") != before.get("seed")
 
