@@ -66,3 +66,45 @@ def test_adding_a_slot_or_a_role_keeps_the_defaults(tmp_path):
     settings = load_settings(tmp_path, env={})
     assert set(settings.models) == {"bundled", "remote"}
     assert settings.roles["edit"] == ["remote", "bundled"] and settings.roles["complete"] == ["bundled"]
+
+
+def test_only_the_given_environment_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("TETHER_LEVEL", "complete")  # the process environment, ignored when env= is given
+    assert load_settings(tmp_path, env={}).level is Level.FILE
+    assert load_settings(tmp_path, env={"TETHER_LEVEL": "selection"}).level is Level.SELECTION
+    assert load_settings(tmp_path).level is Level.COMPLETE  # env=None: the process environment
+    assert load_settings(tmp_path, env={"TETHER_LEVEL": ""}).level is Level.FILE  # empty values are ignored
+
+
+def test_errors_name_the_file_or_variable_the_key_and_the_problem(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.tether.edit]\nmax_reasks = 9\n')
+    with pytest.raises(
+        ConfigError, match=r"edit.max_reasks: Input should be less than or equal to 5 \(from \[tool.tether\] in .*pyproject.toml\)"
+    ):
+        load_settings(tmp_path, env={})
+    (tmp_path / "tether.toml").write_text("[models.fast]\nbakend = 'openai'\n")
+    with pytest.raises(ConfigError, match=r"models.fast.bakend: Extra inputs are not permitted \(from .*tether.toml\)"):
+        load_settings(tmp_path, env={}, overrides={"edit": {"max_reasks": 1}})
+    (tmp_path / "tether.toml").unlink()
+    with pytest.raises(ConfigError, match=r"models.fast.bad: .* \(from the environment, TETHER_MODELS__FAST\)"):
+        load_settings(tmp_path, env={"TETHER_EDIT__MAX_REASKS": "1", "TETHER_MODELS__FAST": '{"backend": "openai", "bad": 1}'})
+
+
+def test_a_pyproject_without_a_tether_table_is_no_layer(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert load_settings(tmp_path, env={}).model_dump() == load_settings(tmp_path / "nowhere", env={}).model_dump()
+
+
+def test_a_partial_limits_table_keeps_the_levels_other_defaults(tmp_path):
+    (tmp_path / "tether.toml").write_text("[limits.selection]\nmax_changed_lines = 50\n")
+    limits = load_settings(tmp_path, env={}).limits_for(Level.SELECTION)
+    assert limits.max_changed_lines == 50 and limits.max_model_calls == 3
+
+
+def test_client_layer_merges_over_the_loaded_settings(tmp_path):
+    base = load_settings(tmp_path, env={"TETHER_MAX_LEVEL": "file"})
+    assert base.level is Level.FILE
+    with pytest.raises(ConfigError, match=r"level 'repo' is above max_level 'file'.*\(from client settings\)"):
+        base.merged({"level": "repo"})
+    lowered = base.merged({"max_level": "selection"})
+    assert lowered.level is Level.SELECTION and lowered.max_level is Level.SELECTION

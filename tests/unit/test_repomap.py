@@ -282,6 +282,6 @@ async def test_scope_provider_trims_to_the_budget_and_skips_big_selections(tmp_p
         pack = ContextPack()
         await ScopeProvider().provide(engine, target_for(root, "long.py", first, last, "x"), pack, 1000)
         assert pack.items == []
-    near = ContextPack()  # the enclosing function fits in the lines the prompt already shows
-    await ScopeProvider().provide(engine, target_for(root, "long.py", 38, 39, "x"), near, 1000)
+    near = ContextPack()  # the enclosing function fits in the lines the prompt already shows (edit.around_lines)
+    await ScopeProvider().provide(make_engine(root, edit={"around_lines": 6}), target_for(root, "long.py", 38, 39, "x"), near, 1000)
     assert near.items == []
