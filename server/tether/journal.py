@@ -112,7 +112,10 @@ def read_index(folder: Path) -> JournalIndex:
 
 
 def write_index(folder: Path, index: JournalIndex) -> None:
-    """Write ``index.json`` atomically; a failure is logged, not raised (the journals stay the truth)."""
+    """Write ``index.json`` atomically; a failure is logged, not raised (the journals stay the truth).
+    Nothing is written where no journal folder exists yet (a workspace tether never wrote to)."""
+    if not folder.is_dir():
+        return
     try:
         write_atomic(folder / INDEX_NAME, index.model_dump_json())
     except OSError as exc:

@@ -246,7 +246,7 @@ class ProposalStore:
 
     def _archive_when_due(self) -> None:
         index = self._index
-        if index is None or self.archive_after_days <= 0 or time.time() - index.archived_at < ARCHIVE_EVERY_S:
+        if index is None or not index.entries or self.archive_after_days <= 0 or time.time() - index.archived_at < ARCHIVE_EVERY_S:
             return
         index.archived_at = time.time()  # before archiving: archive() refreshes, which calls back here
         due = [e for e in index.entries.values() if e.decided and e.age_s > self.archive_after_days * DAY_S]

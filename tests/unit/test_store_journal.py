@@ -251,3 +251,11 @@ def test_a_write_killed_midway_keeps_the_older_journal(tmp_path, where):
     os.utime(leftovers[0], (then, then))
     assert [p.instruction for p in ProposalStore(folder).all()] == ["first version"]
     assert not leftovers[0].exists()
+
+
+def test_reading_an_empty_workspace_creates_nothing(tmp_path):
+    store = ProposalStore(tmp_path / ".tether" / "proposals", archive_after_days=7)
+    assert store.summaries() == [] and store.pending() == []
+    with pytest.raises(ProposalError, match="No proposal"):
+        store.get("abc")
+    assert not (tmp_path / ".tether").exists()
