@@ -35,6 +35,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     plan = p.add_mutually_exclusive_group()
     plan.add_argument("--plan-only", action="store_true", help="print the plan (TOML) and stop")
     plan.add_argument("--plan", metavar="FILE", help="run this plan (TOML or JSON) instead of asking for one")
+    plan.add_argument(
+        "--continue",
+        dest="continue_run",
+        metavar="RUN_ID",
+        help="run the steps of a planned run (--plan-only here, or Edit Repo in an editor)",
+    )
+    plan.add_argument("--list", action="store_true", help="list the journaled runs, newest first, and stop")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--apply", action="store_true", help="apply the proposals if the run finished and its check passed")
     out.add_argument("--branch", metavar="NAME", help="like --apply, on a new branch NAME, one commit per proposal")
@@ -83,17 +90,24 @@ def options_from(args: argparse.Namespace) -> RepoOptions:
 
 def run_repo_cmd(args: argparse.Namespace) -> int:
     from ..ops.gitops import check_branch, require_clean
-    from ..ops.repo import apply_run, raise_for_outcome, run_repo
+    from ..ops.repo import apply_run, continue_run, list_runs, raise_for_outcome, run_repo
 
-    options = options_from(args)
+    if args.list:
+        return _list(engine_from(args), list_runs, args.json)
+    continuing = args.continue_run is not None
+    options = None if continuing else options_from(args)
     engine = engine_from(args)
-    if not options.plan_only:
+    if continuing or (options is not None and not options.plan_only):
         require_clean(engine.workspace.root, args.allow_dirty)
     if args.branch:
         check_branch(engine.workspace.root, args.branch)
     hooks = RunHooks(progress=lambda message: print(f"tether: {message}", file=sys.stderr))
-    run: RepoRun = run_op(engine, run_repo(engine, options, hooks))
-    if options.plan_only and run.plan is not None:
+    if options is None:
+        run: RepoRun = run_op(engine, continue_run(engine, args.continue_run, None, hooks))
+    else:
+        run = run_op(engine, run_repo(engine, options, hooks))
+    if options is not None and options.plan_only and run.plan is not None:
+        print(f"Run {run.id} is planned: `tether repo --continue {run.id}` runs it (or Run in an editor).", file=sys.stderr)
         text = render_plan(run.plan, run.task)
         if args.output:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -116,6 +130,19 @@ def run_repo_cmd(args: argparse.Namespace) -> int:
         sys.stdout.write(run.diff)
         _summary(run, applied, args.branch, commits)
     raise_for_outcome(run)
+    return 0
+
+
+def _list(engine, list_runs, as_json: bool) -> int:
+    """``tether repo --list``: one line per run (id, status, task, outcome), or the reports as JSON."""
+    runs = list_runs(engine)
+    if as_json:
+        print_json([_report(engine, run) for run in runs])
+        return 0
+    for run in runs:
+        print(f"{run.id}  {run.status:<8} {run.task.splitlines()[0][:60]}  ({run.outcome()})")
+    if not runs:
+        print("No repo run yet.", file=sys.stderr)
     return 0
 
 

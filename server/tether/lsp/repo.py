@@ -22,7 +22,8 @@ from pydantic import Field
 from ..edits.plan import parse_plan_text
 from ..errors import InputError, ProposalError
 from ..ops.check import parse_check
-from ..ops.repo import continue_run, load_run, run_repo, runs_dir, save_run
+from ..ops.repo import continue_run, load_run, run_repo, save_run
+from ..ops.repo import list_runs as ops_list_runs
 from ..ops.repo_models import ErrorInfo, RepoOptions, RepoRun, RunHooks
 from ..proposals import Proposal
 from ..slider import Level
@@ -175,20 +176,8 @@ class RunsResult(Wire):
 
 
 def list_runs(ls: TetherServer, everything: bool) -> RunsResult:
-    """Journaled runs (``<data dir>/runs``), newest first; only planned ones unless ``everything``."""
-    engine = ls.session.engine
-    folder = runs_dir(engine)
-    paths = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True) if folder.is_dir() else []
-    runs = []
-    for path in paths:
-        try:
-            run = load_run(engine, path.stem)
-        except ProposalError as exc:  # one unreadable journal must not hide the others
-            log.warning("%s", exc)
-            continue
-        if everything or run.status == "planned":
-            runs.append(run_out(ls, run))
-    return RunsResult(runs=runs)
+    """Journaled runs (``<data dir>/runs``, the CLI's too), newest first; only planned ones unless ``everything``."""
+    return RunsResult(runs=[run_out(ls, run) for run in ops_list_runs(ls.session.engine) if everything or run.status == "planned"])
 
 
 def reject_run(ls: TetherServer, run_id: str) -> RepoRunOut:

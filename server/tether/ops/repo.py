@@ -236,6 +236,19 @@ def save_run(engine: Engine, run: RepoRun) -> None:
     write_atomic(folder / f"{run.id}.json", run.model_dump_json(indent=1))
 
 
+def list_runs(engine: Engine) -> list[RepoRun]:
+    """Every journaled run, newest first (by journal write time); an unreadable journal is logged and skipped."""
+    folder = runs_dir(engine)
+    paths = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True) if folder.is_dir() else []
+    runs = []
+    for path in paths:
+        try:
+            runs.append(RepoRun.model_validate_json(path.read_text(encoding="utf-8")))
+        except (ValidationError, OSError) as exc:
+            log.warning("skipping the unreadable run journal %s: %s", path, exc)
+    return runs
+
+
 def load_run(engine: Engine, run_id: str | None = None) -> RepoRun:
     """A journaled run by id (or unique prefix); the newest one when ``run_id`` is None."""
     folder = runs_dir(engine)
