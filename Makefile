@@ -5,7 +5,7 @@ STAMP := $(VENV)/.tether-installed
 # Building llama-cpp-python compiles llama.cpp (about 9 minutes on 2 cores); pip caches the wheel.
 export CMAKE_ARGS ?= -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
 
-.PHONY: install demo test test-vscode
+.PHONY: install demo lint test test-vscode
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,8 +18,14 @@ install: $(STAMP)
 demo: install
 	$(VENV)/bin/tether -C seeds/demo edit calc.py --lines 1-4 -m "Add a docstring."
 
-# pytest first, so a Python failure is reported before the (slower) VS Code end-to-end test runs.
-test: install
+# The static checks: lint, formatting, types (mypy's config and strict modules are in pyproject.toml).
+lint: install
+	$(VENV)/bin/ruff check server tests
+	$(VENV)/bin/ruff format --check server tests
+	$(VENV)/bin/mypy
+
+# Cheapest first: the static checks, then pytest, then the (slower) VS Code end-to-end test.
+test: lint
 	$(PY) -m pytest -q
 	$(MAKE) --no-print-directory test-vscode
 

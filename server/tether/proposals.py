@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -35,7 +35,7 @@ CONTEXT_LINES = 3
 NO_NEWLINE = "\\ No newline at end of file\n"
 
 
-class HunkStatus(str, Enum):
+class HunkStatus(StrEnum):
     """A hunk's state. Journals store pending, accepted and rejected; ``conflict`` is computed
     (``anchors.locate``): a pending hunk whose own lines were edited since the proposal was made."""
 
@@ -176,6 +176,12 @@ class FileIntent(BaseModel):
         return None
 
 
+@functools.cache
+def process_token() -> str:
+    """A random id for this process, made on first use (pids are reused; this is not)."""
+    return uuid.uuid4().hex
+
+
 class WriteIntent(BaseModel):
     """A write to workspace files journaled before it starts and cleared once the result is journaled.
 
@@ -187,18 +193,12 @@ class WriteIntent(BaseModel):
     files: list[FileIntent]
     pid: int = Field(default_factory=os.getpid)
     host: str = Field(default_factory=socket.gethostname)
-    token: str = Field(default_factory=lambda: process_token())
+    token: str = Field(default_factory=process_token)
     started_at: float = Field(default_factory=time.time, description="Unix time, seconds.")
 
     def mine(self) -> bool:
         """Whether this process wrote the intent (its write may be in flight right now)."""
         return self.token == process_token()
-
-
-@functools.cache
-def process_token() -> str:
-    """A random id for this process, made on first use (pids are reused; this is not)."""
-    return uuid.uuid4().hex
 
 
 class Proposal(BaseModel):

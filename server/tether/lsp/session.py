@@ -20,7 +20,7 @@ from ..errors import ConfigError, TetherError
 from ..slider import Level, check_level
 from .convert import to_settings_layer
 from .latest import Latest
-from .wire import ModelStatus, StatusResult
+from .wire import ModelStatus, ServerState, StatusResult
 
 _ENGINE_KEYS = ("models", "roles", "data_dir")
 WARM_ROLES = ("complete", "edit")
@@ -36,7 +36,7 @@ class Session:
         self.recent = RecentChunks()
         self.accept_lock = asyncio.Lock()
         self.command_tasks: dict[Any, asyncio.Task] = {}
-        self.state = "loading"
+        self.state: ServerState = "loading"
         self.model_errors: dict[str, str] = {}
         self._warm_task: asyncio.Task | None = None
 
@@ -148,7 +148,7 @@ class Session:
             return  # settings changed while loading; the newer warm-up reports
         self.model_errors = errors
         self.state = "error" if unusable else "ready"
-        for slot, message in errors.items():
+        for message in errors.values():
             fallback = "" if unusable else " Requests use the next model of the role."
             warn(f"tether: {message}{fallback}")
 

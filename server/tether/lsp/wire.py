@@ -187,11 +187,14 @@ class ModelStatus(Wire):
     loaded: bool
 
 
+ServerState = Literal["ready", "loading", "error"]
+
+
 class StatusResult(Wire):
     level: Level
     max_level: Level
     models: list[ModelStatus]
-    state: Literal["ready", "loading", "error"]
+    state: ServerState
     error: str | None = None
 
 
