@@ -177,6 +177,9 @@ def to_proposal_out(proposal: Proposal, uri_of: Callable[[str], str], located: d
                 base_hash=change.base_hash,
                 new_text=change.new_text,
                 hunks=[to_hunk_out(hunk, places.get(hunk.id)) for hunk in change.hunks],
+                op=change.op,
+                old_path=change.old_path,
+                old_uri=uri_of(change.old_path) if change.old_path else None,
             )
         )
     return ProposalOut(

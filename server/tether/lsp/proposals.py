@@ -18,9 +18,11 @@ from pygls.exceptions import JsonRpcException
 from .. import slider
 from ..errors import InputError, ProposalError
 from ..ops.edit import edit_file, edit_selection
-from ..ops.review import FilePlan, mark, plan_accept, reject
+from ..ops.fileops import check_allowed
+from ..ops.review import FilePlan, mark, plan_accept, reject, write_plans
 from ..proposals import HunkStatus, Proposal
 from ..slider import Level
+from . import fileops
 from .convert import context_text, lsp_text_edit, to_line_range, to_sources, to_summary
 from .documents import Buffer, buffer_for_path, editable, open_buffer
 from .follow import located_out
@@ -76,6 +78,15 @@ async def accept(ls: TetherServer, params: HunksParams) -> AcceptResult:
             return buffers[rel].text
 
         plans = plan_accept(proposal, params.hunk_ids, read, params.overwrite_conflicts)
+        on_disk = [p for p in plans if p.op != "write" and not fileops.supports(ls, [p])]
+        check_allowed(engine.workspace, [p for p in plans if p.op != "write"])
+        if on_disk:  # file operations this client cannot apply: written by the server, crash-consistently
+            proposal = write_plans(engine, proposal, on_disk)
+            ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=fileops.disk_note(on_disk)))
+            notify_changed(ls)
+            plans = [p for p in plans if p not in on_disk]
+            if not plans:
+                return AcceptResult(applied=True, proposal=proposal_out(ls, proposal))
         edit = workspace_edit(ls, plans, buffers)
         label = f"tether: accept {sum(len(p.hunk_ids) for p in plans)} hunk(s) of {proposal.id}"
         try:
@@ -95,8 +106,24 @@ def reject_hunks(ls: TetherServer, params: HunksParams) -> RejectResult:
 
 
 def workspace_edit(ls: TetherServer, plans: list[FilePlan], buffers: dict[str, Buffer]) -> types.WorkspaceEdit:
-    """Versioned document changes; a plain ``changes`` map for clients that lack them."""
+    """Versioned document changes; a plain ``changes`` map for clients that lack them. File
+    operations (create, delete, rename) become resource operations in ``documentChanges``
+    (``lsp.fileops``; the caller checked ``fileops.supports``)."""
     encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
+    if any(p.op != "write" for p in plans):
+        changes: list = []
+        for plan in plans:
+            if plan.op == "write":
+                buffer = buffers[plan.path]
+                changes.append(
+                    types.TextDocumentEdit(
+                        text_document=types.OptionalVersionedTextDocumentIdentifier(uri=buffer.uri, version=buffer.version),
+                        edits=[lsp_text_edit(plan.old_text, plan.new_text, encoding)],
+                    )
+                )
+            else:
+                changes += fileops.document_changes(ls, plan, buffers, encoding)
+        return types.WorkspaceEdit(document_changes=changes)
     edits = {buffers[p.path].uri: lsp_text_edit(p.old_text, p.new_text, encoding) for p in plans}
     workspace = ls.client_capabilities.workspace
     versioned = bool(workspace and workspace.workspace_edit and workspace.workspace_edit.document_changes)

@@ -131,6 +131,9 @@ class FileOut(Wire):
     base_hash: str
     new_text: str
     hunks: list[HunkOut]
+    op: Literal["modify", "create", "delete", "rename"] = "modify"  # what happens to the file (docs/lsp.md, File operations)
+    old_path: str | None = None  # a rename's old workspace-relative path
+    old_uri: str | None = None  # a rename's old URI
 
 
 class ProposalOut(Wire):
