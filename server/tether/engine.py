@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from .backends.base import Backend
 from .backends.router import Router
 from .config import Settings
-from .context.pack import ContextPack
+from .pack import ContextPack
 from .slider import Level
 from .store import ProposalStore
 from .workspace import Workspace, ensure_data_dir

@@ -25,9 +25,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .context.pack import Source
 from .errors import ProposalError, StaleError, TetherError
 from .lines import line_break, split_lines
+from .pack import Source
 from .slider import Level
 from .workspace import content_hash
 

@@ -9,8 +9,8 @@ import pytest
 from tests.conftest import make_git_repo
 
 from tether.config import load_settings
-from tether.context.pack import Source
 from tether.engine import Engine
+from tether.pack import Source
 from tether.proposals import Proposal, build_file_change
 from tether.slider import Level
 

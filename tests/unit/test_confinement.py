@@ -33,7 +33,6 @@ from tether.context.files import list_files
 from tether.context.gitinfo import GitInfo
 from tether.context.ignore import walk_files
 from tether.context.indexworker import run_batches
-from tether.context.pack import ContextPack
 from tether.context.ranking import Ranked
 from tether.context.recent import RecentChunks
 from tether.context.repomap import RepoMap
@@ -44,6 +43,7 @@ from tether.engine import EditTarget, Engine
 from tether.errors import InputError
 from tether.lsp import recent as lsp_recent
 from tether.ops.repo_tools import RepoTools
+from tether.pack import ContextPack
 from tether.slider import Level
 
 OUTSIDE_MARKS = ("OUTSIDE-FILE-MARK", "OUTSIDE-DIR-MARK", "OUTSIDE-CHAIN-MARK")

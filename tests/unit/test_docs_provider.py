@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from tether.config import load_settings
-from tether.context.pack import ContextPack
 from tether.docs import DocsProvider, search_docs
 from tether.docs.index import DocsIndex, global_index_path, workspace_index_path
 from tether.docs.ingest import Ingester
 from tether.docs.provider import build_query
 from tether.engine import EditTarget, Engine
 from tether.ops.gather import default_providers
+from tether.pack import ContextPack
 from tether.slider import Level
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds" / "docs"

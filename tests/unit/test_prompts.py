@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tether.context.pack import ContextPack, Source
+from tether.pack import ContextPack, Source
 from tether.prompts.edit import render_context, rewrite_messages
 
 

@@ -12,10 +12,10 @@ from tests.conftest import make_git_repo
 
 from tether.config import load_settings
 from tether.context.code_providers import RepoMapProvider, ScopeProvider
-from tether.context.pack import ContextPack
 from tether.context.ranking import GraphBuilder, mentioned_identifiers, rank_definitions
 from tether.context.repomap import PARALLEL_MIN_FILES, RepoMap
 from tether.engine import EditTarget, Engine
+from tether.pack import ContextPack
 from tether.slider import Level
 
 CANARY = "sk-canary0123456789abcdefghij"

@@ -16,10 +16,10 @@ from tests.conftest import make_git_repo
 from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 from tether.config import load_settings
-from tether.context.pack import ContextPack
 from tether.engine import EditTarget, Engine
 from tether.ops.edit import edit_selection
 from tether.ops.gather import default_providers
+from tether.pack import ContextPack
 from tether.slider import Level
 
 ENV_CANARY = "sk-canary0env0123456789abcdefghij"

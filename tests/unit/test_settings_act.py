@@ -26,13 +26,13 @@ from tests.fixtures.scripted_backend import ScriptedBackend
 from tether.backends.router import Router
 from tether.config import load_settings
 from tether.context.code_providers import ScopeProvider
-from tether.context.pack import ContextPack
 from tether.engine import EditTarget, Engine
 from tether.errors import ConfigError, GenerationError, LeashError
 from tether.ops.complete import complete
 from tether.ops.edit import edit_file, edit_selection
 from tether.ops.repo import run_repo
 from tether.ops.repo_models import RepoOptions
+from tether.pack import ContextPack
 from tether.slider import Level
 
 FILE = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"

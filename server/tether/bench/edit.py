@@ -20,11 +20,11 @@ from ..backends.base import GenerationRequest
 from ..backends.llamacpp import LlamaCppBackend
 from ..backends.runtime import generate
 from ..config import load_settings
-from ..context.pack import ContextPack
 from ..engine import Engine
 from ..errors import ConfigError
 from ..languages import language_for
 from ..lines import split_lines
+from ..pack import ContextPack
 from ..prompts.edit import rewrite_messages
 from .stats import print_json, summary
 

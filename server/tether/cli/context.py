@@ -45,7 +45,7 @@ def parse_location(spec: str) -> tuple[str, int, int]:
 
 
 def run_context(args: argparse.Namespace) -> int:
-    from ..context.show import context_for, pack_json, pack_text, proposal_at, sources_json, sources_text
+    from ..ops.show import context_for, pack_json, pack_text, proposal_at, sources_json, sources_text
 
     path, start, end = parse_location(args.location)
     engine = engine_from(args)

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 from ..code.syntax import enclosing_scopes
 from ..errors import InputError, TetherError
 from ..lines import split_lines
+from ..pack import ContextPack, Source
 from ..secrets import redact
 from ..workspace import read_confined
 from .budget import counter_for, fit_prefix
-from .pack import ContextPack, Source
 from .ranking import STRONG, Graph, GraphBuilder, Ranked, mentioned_identifiers, rank_definitions, render_map
 from .repomap import RepoMap
 

@@ -21,8 +21,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from ..lines import split_lines
+from ..pack import Source
 from ..secrets import is_secret_path, redact
-from .pack import Source
 
 MAX_CHUNK_CHARS = 20_000  # a recorded chunk longer than this is skipped (snippets use ~1,500)
 

@@ -15,9 +15,9 @@ import re
 import sqlite3
 from typing import TYPE_CHECKING
 
-from ..context.pack import ContextPack, Source
 from ..errors import TetherError
 from ..lines import split_lines
+from ..pack import ContextPack, Source
 from .search import index_paths, search_docs
 
 if TYPE_CHECKING:

@@ -58,11 +58,6 @@ def line_edit_max_tokens(text: str) -> int:
     return insert_limit(text) + 64
 
 
-def numbered(text: str) -> str:
-    """The file with 1-based line numbers, as the model is shown it."""
-    return "\n".join(f"{number:>4}| {line}" for number, line in enumerate(split_lines(text), 1))
-
-
 def parse_line_edit(reply: str, text: str) -> LineEdit:
     """The reply as a LineEdit inside ``text``'s bounds, or a GenerationError to re-ask with."""
     try:

@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 from ..backends.base import GenerationRequest
 from ..backends.runtime import generate
 from ..config import CompleteSettings
-from ..context.pack import Source
 from ..edits.reply import drop_control_tokens
 from ..engine import Engine
 from ..errors import InputError
 from ..lines import break_count, split_lines, strip_break
+from ..pack import Source
 from ..prompts.complete import fim_parts
 from ..slider import Level, check_slider
 

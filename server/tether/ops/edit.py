@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ..backends.base import Backend, GenerationRequest
 from ..backends.runtime import Generation
-from ..context.pack import ContextPack
 from ..edits.loop import ask_until_valid
 from ..edits.reply import closed_block_end, drop_control_tokens, drop_reasoning
 from ..edits.rewrite import rewrite_region
@@ -22,6 +21,7 @@ from ..engine import EditTarget, Engine
 from ..errors import InputError
 from ..languages import language_for
 from ..lines import line_count, split_lines
+from ..pack import ContextPack
 from ..prompts.edit import fence_for, rewrite_messages, search_replace_messages
 from ..proposals import Proposal, build_file_change
 from ..slider import Level, check_changes, check_slider

@@ -6,9 +6,9 @@ import logging
 
 from ..backends.base import Backend
 from ..context.code_providers import RepoMapProvider, ScopeProvider
-from ..context.pack import ContextPack, Source
 from ..docs.provider import DocsProvider
 from ..engine import ContextProvider, EditTarget, Engine
+from ..pack import ContextPack, Source
 
 log = logging.getLogger(__name__)
 

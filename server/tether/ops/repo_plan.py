@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 from ..backends.base import Backend, GenerationRequest
 from ..backends.runtime import Generation
 from ..context.files import is_excluded
-from ..context.pack import ContextPack, Source
 from ..edits.guards import confine, confine_new, task_mentions_checks, touches_tests
 from ..edits.loop import ask_until_valid
 from ..edits.plan import Plan, PlanRename, PlanStep, parse_plan_json, plan_max_tokens, plan_schema
 from ..errors import GenerationError, InputError, LeashError
+from ..pack import ContextPack, Source
 from ..prompts.repo import plan_messages
 from ..slider import LeashLimits
 from ..workspace import Workspace

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from ..backends.base import Backend, GenerationRequest
 from ..backends.runtime import Generation
 from ..context.budget import counter_for
-from ..context.pack import ContextPack, Source
 from ..edits.elision import check_elision
 from ..edits.guards import review_flags
 from ..edits.lines import apply_line_edit, line_edit_max_tokens, line_edit_schema, parse_line_edit
@@ -34,6 +33,7 @@ from ..engine import EditTarget
 from ..errors import GenerationError, InputError, TetherError
 from ..languages import language_for
 from ..lines import line_count
+from ..pack import ContextPack, Source
 from ..prompts.edit import fence_for
 from ..prompts.repo import check_feedback, line_edit_messages, new_file_messages, step_instruction
 from ..proposals import FileChange, Proposal, build_create, build_delete, build_file_change, build_rename

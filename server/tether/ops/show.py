@@ -12,18 +12,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..lines import split_lines
+from ..pack import ContextPack, Source
+from ..proposals import HunkStatus, Proposal
 from ..slider import Level
-from .pack import ContextPack, Source
+from .edit import make_target
+from .gather import gather_context
 
 if TYPE_CHECKING:
     from ..engine import Engine
-    from ..proposals import Proposal
 
 
 def proposal_at(engine: Engine, path: str, line: int) -> Proposal | None:
     """The newest pending proposal with a pending hunk covering ``line`` (0-based) of ``path``."""
-    from ..proposals import HunkStatus
-
     rel = engine.workspace.rel(path)
     for proposal in sorted(engine.store.pending(), key=lambda p: p.created_at, reverse=True):
         for change in proposal.files:
@@ -44,9 +44,6 @@ async def context_for(
     ``text`` is the editor's buffer when it differs from the disk. Loads the edit model (its
     tokenizer measures the budget) but generates nothing.
     """
-    from ..ops.edit import make_target
-    from ..ops.gather import gather_context
-
     rel = engine.workspace.rel(path)
     base = text if text is not None else engine.workspace.read_text(path)
     end = end_line if end_line is not None else start_line + 1

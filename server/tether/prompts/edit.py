@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..backends.base import ChatMessage
-from ..context.pack import ContextPack
+from ..pack import ContextPack
 
 SYSTEM_SEARCH_REPLACE = (
     "You are tether, a careful code editor. Change the file so it follows the instruction. Reply only "

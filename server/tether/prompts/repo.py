@@ -10,8 +10,8 @@ from __future__ import annotations
 import shlex
 
 from ..backends.base import ChatMessage
-from ..context.pack import ContextPack
-from ..edits.lines import numbered
+from ..lines import split_lines
+from ..pack import ContextPack
 from .edit import render_context
 
 # Described, not exemplified: small models copy example values verbatim.
@@ -73,3 +73,8 @@ def line_edit_messages(path: str, lang: str, text: str, instruction: str, pack: 
         "to put in their place, without line numbers."
     )
     return [ChatMessage(role="user", content="\n\n".join(sections))]
+
+
+def numbered(text: str) -> str:
+    """The file with 1-based line numbers, as the model is shown it ("   1| first line")."""
+    return "\n".join(f"{number:>4}| {line}" for number, line in enumerate(split_lines(text), 1))
