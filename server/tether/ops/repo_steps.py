@@ -95,7 +95,8 @@ class StepRunner:
         report = StepReport(number=number, intent=step.intent, files=step.paths())
         start = {rel: self.peek(rel) for rel in step.paths()}
         feedback = ""
-        kept: tuple | None = None  # the last complete attempt: (changes, packs, check)
+        # the last complete attempt: (changes, packs, check)
+        kept: tuple[dict[str, FileChange], dict[str, ContextPack], CheckResult | None] | None = None
         while True:
             report.attempts += 1
             try:

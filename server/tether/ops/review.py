@@ -111,7 +111,7 @@ def write_plans(engine: Engine, proposal: Proposal, plans: list[FilePlan], statu
     reconciles from the files when it next loads the journal. When a write raises (OSError,
     TetherError), the intent is reconciled at once and the error propagates.
     """
-    action = "accept" if status == HunkStatus.ACCEPTED else "undo"
+    action: Literal["accept", "undo"] = "accept" if status == HunkStatus.ACCEPTED else "undo"
     check_allowed(engine.workspace, plans)
     proposal.intent = WriteIntent(action=action, files=[intent_for(p, status) for p in plans])
     engine.store.save(proposal)
