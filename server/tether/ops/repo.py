@@ -96,6 +96,8 @@ async def continue_run(engine: Engine, run_id: str, plan: Plan | None = None, ho
         run.plan_source = "user"
         recorded = engine.store.get(run.id)  # the plan proposal shows the plan that ran
         engine.store.save(recorded.model_copy(update={"rationale": render_plan(run.plan, run.task), "model": ""}))
+    if run.plan is None:  # a hand-edited run journal
+        raise ProposalError(f"Run {run.id} has no plan to run; plan it again.")
     check_plan(run.plan, limits)
     run.status = "running"
     hooks = hooks or RunHooks()
