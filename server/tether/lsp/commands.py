@@ -8,15 +8,11 @@ edit produced, since generic clients often drop command results and errors silen
 
 from __future__ import annotations
 
-import asyncio
-import functools
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from lsprotocol import types
 
-from . import proposals
-from .errors import handles_errors, parse
+from . import proposals, repo
+from .errors import parse
+from .registry import command
 from .wire import (
     CreateProposalParams,
     EditFileParams,
@@ -27,28 +23,6 @@ from .wire import (
     ProposalOut,
     ProposalRef,
 )
-
-Handler = Callable[..., Awaitable[Any]]
-
-
-def command(server, name: str) -> Callable[[Handler], Handler]:
-    """Register a command whose task ``$/cancelRequest`` can reach, with errors converted."""
-
-    def decorate(fn: Handler) -> Handler:
-        @functools.wraps(fn)
-        async def tracked(ls, *args):
-            msg_id = ls.protocol.msg_id
-            if msg_id is not None:
-                ls.session.command_tasks[msg_id] = asyncio.current_task()
-            try:
-                return await fn(ls, *args)
-            finally:
-                ls.session.command_tasks.pop(msg_id, None)
-
-        server.command(name)(handles_errors(show=True)(tracked))
-        return fn
-
-    return decorate
 
 
 def announce(ls, proposal: ProposalOut) -> ProposalOut:
@@ -78,7 +52,7 @@ def register(server) -> None:
 
     @command(server, "tether.accept")
     async def accept(ls, *args):
-        return (await proposals.accept(ls, parse(HunksParams, args, "tether.accept"))).dump()
+        return (await repo.accept(ls, parse(HunksParams, args, "tether.accept"))).dump()
 
     @command(server, "tether.reject")
     async def reject(ls, *args):
@@ -88,7 +62,7 @@ def register(server) -> None:
     async def accept_all(ls, *args):
         ref = parse(ProposalRef, args, "tether.acceptAll")
         proposal = proposals.newest(ls, ref.proposal_id, pending=True)
-        return (await proposals.accept(ls, HunksParams(proposal_id=proposal.id))).dump()
+        return (await repo.accept(ls, HunksParams(proposal_id=proposal.id))).dump()
 
     @command(server, "tether.rejectAll")
     async def reject_all(ls, *args):

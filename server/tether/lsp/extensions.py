@@ -7,7 +7,7 @@ errors only (the client decides how to show them). ``tether/proposalsChanged`` i
 
 from __future__ import annotations
 
-from . import proposals
+from . import proposals, repo
 from .errors import handles_errors, parse
 from .wire import CreateProposalParams, HunksParams, LevelParams, ListParams, NoParams, ProposalIdParams
 
@@ -32,7 +32,7 @@ def register(server) -> None:
     @server.feature("tether/acceptHunks")
     @handles_errors(show=False)
     async def accept_hunks(ls, params):
-        return (await proposals.accept(ls, parse(HunksParams, params, "tether/acceptHunks"))).dump()
+        return (await repo.accept(ls, parse(HunksParams, params, "tether/acceptHunks"))).dump()
 
     @server.feature("tether/rejectHunks")
     @handles_errors(show=False)

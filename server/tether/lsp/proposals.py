@@ -65,10 +65,6 @@ async def create(ls: TetherServer, params: CreateProposalParams) -> ProposalOut:
 
 async def accept(ls: TetherServer, params: HunksParams) -> AcceptResult:
     engine = ls.session.engine
-    if engine.store.get(params.proposal_id).kind == "plan":  # accepting a repo plan runs its steps
-        from .repo import accept_plan
-
-        return await accept_plan(ls, engine.store.get(params.proposal_id))
     async with ls.session.accept_lock:  # one applyEdit at a time: each plan reads the last one's result
         proposal = engine.store.get(params.proposal_id)
         buffers: dict[str, Buffer] = {}

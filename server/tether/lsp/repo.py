@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from lsprotocol import types
 from pydantic import Field
 
-from ..edits.plan import parse_plan_text
+from ..edits.plan import parse_plan_text, render_plan
 from ..errors import InputError, ProposalError
 from ..ops.check import parse_check
 from ..ops.repo import continue_run, load_run, run_repo, save_run
@@ -27,10 +27,13 @@ from ..ops.repo import list_runs as ops_list_runs
 from ..ops.repo_models import ErrorInfo, RepoOptions, RepoRun, RunHooks
 from ..proposals import Proposal
 from ..slider import Level
+from . import proposals
 from .documents import buffer_for_path, editable
+from .errors import handles_errors, parse
 from .progress import work_done
 from .proposals import check_slider, notify_changed, proposal_out
-from .wire import AcceptResult, ProgressToken, ProposalOut, Wire
+from .registry import command
+from .wire import AcceptResult, HunksParams, ProgressToken, ProposalOut, Wire
 
 if TYPE_CHECKING:
     from .protocol import TetherServer
@@ -111,6 +114,15 @@ async def edit_repo(ls: TetherServer, params: EditRepoParams) -> RepoRunOut:
     return run_out(ls, run)
 
 
+async def accept(ls: TetherServer, params: HunksParams) -> AcceptResult:
+    """``tether.accept`` / ``tether/acceptHunks`` for any proposal: a repo plan runs its steps
+    (``accept_plan``), any other proposal's hunks are applied (``proposals.accept``)."""
+    proposal = ls.session.engine.store.get(params.proposal_id)
+    if proposal.kind == "plan":
+        return await accept_plan(ls, proposal)
+    return await proposals.accept(ls, params)
+
+
 async def accept_plan(ls: TetherServer, plan: Proposal) -> AcceptResult:
     """``tether.accept`` on a plan proposal: run its steps as planned."""
     check_slider(ls, Level.REPO)
@@ -150,8 +162,6 @@ def _approver(ls: TetherServer):
 
 
 def run_out(ls: TetherServer, run: RepoRun) -> RepoRunOut:
-    from ..edits.plan import render_plan
-
     store = ls.session.engine.store
     plan = store.get(run.id) if run.plan is not None else None
     check = run.check
@@ -193,9 +203,6 @@ def reject_run(ls: TetherServer, run_id: str) -> RepoRunOut:
 
 
 def register(server) -> None:
-    from .commands import command
-    from .errors import handles_errors, parse
-
     @server.feature("tether/listRuns")
     @handles_errors(show=False)
     async def list_runs_method(ls, params):
