@@ -7,6 +7,8 @@ instruction and adds it before executing. Only levels up to the slider's positio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from lsprotocol import types
 
 from ..slider import Level
@@ -24,10 +26,17 @@ def register(server) -> None:
         return code_actions(ls.session.settings.level, params.text_document.uri, params.range)
 
 
-def wanted(only: list[str] | None) -> bool:
-    """Whether the client's ``context.only`` filter lets refactor.rewrite actions through."""
+def wanted(only: Sequence[types.CodeActionKind | str] | None) -> bool:
+    """Whether the client's ``context.only`` filter lets refactor.rewrite actions through.
+
+    ``only`` holds kinds as lsprotocol types them: enum members or plain strings (custom kinds);
+    a member is compared by its value (an f-string of one gives ``CodeActionKind.Refactor``).
+    """
+    if not only:
+        return True
     kind = types.CodeActionKind.RefactorRewrite.value
-    return not only or any(kind == k or kind.startswith(f"{k}.") for k in only)
+    names = [k.value if isinstance(k, types.CodeActionKind) else k for k in only]
+    return any(kind == name or kind.startswith(f"{name}.") for name in names)
 
 
 def code_actions(level: Level, uri: str, rng: types.Range) -> list[types.CodeAction]:

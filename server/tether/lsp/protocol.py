@@ -92,7 +92,7 @@ class TetherProtocol(LanguageServerProtocol):
 
     # pygls builds a plain Workspace at initialize; it is swapped here for one whose documents
     # keep LSP's line definition (documents.LspWorkspace).
-    @property  # type: ignore[override]
+    @property
     def _workspace(self) -> Workspace | None:
         return self.__dict__.get("_lsp_workspace")
 

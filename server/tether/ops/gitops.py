@@ -8,9 +8,14 @@ so nothing else the user has staged or changed is swept into it.
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from ..context.gitinfo import GitInfo
 from ..errors import DirtyError, InputError, TetherError
+
+if TYPE_CHECKING:
+    import git
 
 FALLBACK_IDENTITY = {"user.name": "tether", "user.email": "tether@localhost"}
 
@@ -33,7 +38,8 @@ def require_clean(root: Path, allow_dirty: bool) -> None:
         )
 
 
-def _git(root: Path):
+def _git(root: Path) -> tuple[ModuleType, git.Git]:
+    """GitPython (imported here: it raises ImportError without a git executable) and a git.Git in ``root``."""
     try:
         import git
     except ImportError as exc:
