@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..lines import break_count
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -61,7 +63,5 @@ def _repair_scalar(value: Any) -> tuple[Any, int]:
 
 def first_line_with(text: str, char: str) -> int:
     """1-based line of the first ``char`` in ``text`` (lines as LSP counts them), 0 when absent."""
-    from ..lines import break_count
-
     at = text.find(char)
     return 0 if at < 0 else break_count(text[:at]) + 1
