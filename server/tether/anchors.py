@@ -4,8 +4,11 @@ A proposal's hunks are stored relative to its base text. The file (or editor buf
 while the person reviews: they type elsewhere, accept some hunks, reject others. ``locate``
 re-finds every hunk in the current text by a three-way comparison of (reference, current,
 proposal), where the reference is the base with the hunks accepted so far (the text tether
-last left): a line-level diff (``difflib.SequenceMatcher``, no junk heuristic) of reference
-against current says which reference lines the person kept, and where they are now.
+last left): a line-level diff of reference against current says which reference lines the
+person kept, and where they are now. The diff is ``difflib.SequenceMatcher`` (no automatic junk;
+blank lines cannot start a match but join the matches next to them), then, inside each
+replaced run, lines paired by likeness as ``difflib.Differ`` pairs them (an identical pair is a
+kept line, a similar one a line edited in place).
 
 A hunk's **own lines** are the base lines it removes or replaces, from its first changed line
 to its last (the unchanged lines between two changes of one hunk count; the 3 context lines
@@ -37,6 +40,13 @@ from dataclasses import dataclass
 from .errors import ConflictError, ProposalError
 from .lines import line_break, split_lines
 from .proposals import FileChange, Hunk, HunkStatus, apply_hunks
+
+PAIR_CUTOFF = 0.74  # difflib.Differ's cutoff for "similar" lines (0.75), as a strict lower bound
+PAIR_LIMIT = 4000  # reference lines x current lines of one replaced run above which lines pair by position only
+
+
+def _blank(line: str) -> bool:
+    return not line.strip()
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,7 @@ def conflict_message(path: str, conflicts: list[Located]) -> str:
     """The refusal for conflict hunks: which ones, where (1-based lines), and the two ways out."""
     where = ", ".join(f"{loc.hunk_id} (lines {(loc.start or 0) + 1}-{max(loc.end or 0, (loc.start or 0) + 1)})" for loc in conflicts)
     return (
-        f"{path}: you edited the lines of hunk(s) {where} since the proposal was made; nothing was applied. "
+        f"{path}: hunk(s) {where} changed since this proposal was made (you edited their lines); nothing was applied. "
         "Reject them, or accept them choosing to replace your version of those lines with the proposal's "
         "(`tether proposals accept --take-proposal`, or overwriteConflicts: true over LSP)."
     )
@@ -180,14 +190,55 @@ class _Alignment:
         for k in range(1, tail + 1):
             self._match(len(reference) - k, len(current) - k)
         a, b = reference[head : len(reference) - tail], current[head : len(current) - tail]
-        matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+        # Blank lines cannot start a match (they are everywhere); they still join the matches next to them.
+        matcher = difflib.SequenceMatcher(_blank, a, b, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             if tag == "equal":
                 for k in range(i2 - i1):
                     self._match(head + i1 + k, head + j1 + k)
-            elif tag == "replace" and i2 - i1 == j2 - j1:
+            elif tag == "replace":
+                self._pair(head + i1, head + i2, head + j1, head + j2)
+
+    def _pair(self, i1: int, i2: int, j1: int, j2: int) -> None:
+        """Inside a replaced run, pair reference and current lines by likeness, as ``difflib.Differ`` does.
+
+        The most alike pair (``SequenceMatcher.ratio`` of their characters, at least
+        ``PAIR_CUTOFF``) splits the run and both sides are paired the same way: an identical
+        pair is a kept line, a similar one a line edited in place. Without any such pair, runs of
+        equal size pair line by line (edited in place). Runs larger than ``PAIR_LIMIT`` pairs of
+        lines only get the line-by-line pairing, to bound the cost.
+        """
+        if i1 >= i2 or j1 >= j2:
+            return
+        if (i2 - i1) * (j2 - j1) > PAIR_LIMIT:
+            best = None
+        else:
+            best, best_ratio = None, PAIR_CUTOFF
+            chars = difflib.SequenceMatcher(None, autojunk=False)
+            for j in range(j1, j2):
+                chars.set_seq2(self.cur[j])
+                for i in range(i1, i2):
+                    if self.ref[i] == self.cur[j]:
+                        ratio = 1.0
+                    else:
+                        chars.set_seq1(self.ref[i])
+                        if chars.real_quick_ratio() <= best_ratio or chars.quick_ratio() <= best_ratio:
+                            continue
+                        ratio = chars.ratio()
+                    if ratio > best_ratio:
+                        best, best_ratio = (i, j), ratio
+        if best is None:
+            if i2 - i1 == j2 - j1:
                 for k in range(i2 - i1):
-                    self.paired_ref[head + i1 + k] = head + j1 + k
+                    self.paired_ref[i1 + k] = j1 + k
+            return
+        i, j = best
+        if self.ref[i] == self.cur[j]:
+            self._match(i, j)
+        else:
+            self.paired_ref[i] = j
+        self._pair(i1, i, j1, j)
+        self._pair(i + 1, i2, j + 1, j2)
 
     def _match(self, i: int, j: int) -> None:
         self.ref_to_cur[i] = j

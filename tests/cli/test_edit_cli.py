@@ -94,7 +94,7 @@ def test_scripted_edit_json_output_and_apply(tether, demo_repo, openai_server):
     assert git(demo_repo, "diff", "--name-only") == "calc.py\n"
 
 
-def test_scripted_review_one_hunk_then_stale_refusal(tether, demo_repo, openai_server):
+def test_scripted_review_one_hunk_after_an_edit_elsewhere_keeps_the_edit(tether, demo_repo, openai_server):
     env = env_for(openai_server)
     openai_server.script(fenced(DOCSTRING))
     made = tether("-C", str(demo_repo), "edit", "calc.py", "--lines", "1-2", "-m", INSTRUCTION, "--json", env=env)
@@ -103,14 +103,12 @@ def test_scripted_review_one_hunk_then_stale_refusal(tether, demo_repo, openai_s
     listed = tether("-C", str(demo_repo), "proposals", "list")
     assert proposal["id"] in listed.stdout
     hunk = proposal["files"][0]["hunks"][0]["id"]
-    (demo_repo / "calc.py").write_text((demo_repo / "calc.py").read_text() + "\n# edited meanwhile\n")
     before = (demo_repo / "calc.py").read_text()
-    stale = tether("-C", str(demo_repo), "proposals", "accept", proposal["id"], "--hunk", hunk)
-    assert stale.returncode == 6
-    assert "changed since this proposal was made; nothing was applied" in stale.stderr
-    assert (demo_repo / "calc.py").read_text() == before
-    rejected = tether("-C", str(demo_repo), "proposals", "reject", proposal["id"])
-    assert rejected.returncode == 0 and "rejected" in rejected.stdout
+    (demo_repo / "calc.py").write_text(before + "\n# edited meanwhile\n")
+    accepted = tether("-C", str(demo_repo), "proposals", "accept", proposal["id"], "--hunk", hunk)
+    assert accepted.returncode == 0, accepted.stderr
+    assert (demo_repo / "calc.py").read_text() == DOCSTRING + before[len("def add(a, b):\n    return a + b\n") :] + "\n# edited meanwhile\n"
+    assert proposal["id"] not in tether("-C", str(demo_repo), "proposals", "list").stdout
 
 
 def test_scripted_accepting_a_pending_proposal_writes_the_hunk(tether, demo_repo, openai_server):

@@ -259,20 +259,20 @@ async def test_scripted_proposal_accepting_some_hunks_keeps_the_rest_valid(clien
     assert editor.text(doc) == SCRIPTED_NEW
 
 
-async def test_scripted_proposal_on_a_changed_buffer_is_refused(client: LanguageClient, workspace: Path):
+async def test_scripted_proposal_whose_hunk_lines_were_edited_is_a_conflict_refused(client: LanguageClient, workspace: Path):
     editor = client.editor  # type: ignore[attr-defined]
     doc = uri(workspace, "stale.py")
     editor.open(doc, SCRIPTED_BASE)
-    editor.replace_all(doc, SCRIPTED_BASE.replace("line 10\n", "line ten, typed by the user\n"))
+    editor.replace_all(doc, SCRIPTED_BASE.replace("line 2\n", "line 2, typed by the user\n"))
     before = len(editor.applied)
     with pytest.raises(JsonRpcException) as caught:
         await request(client, "tether/acceptHunks", {"proposalId": STALE})
     assert caught.value.code == -32001
-    assert "changed since this proposal was made" in caught.value.message
-    assert caught.value.data == {"type": "StaleError", "exitCode": 6}
-    assert len(editor.applied) == before, "a stale accept must send no edit"
+    assert "changed since this proposal was made (you edited their lines)" in caught.value.message
+    assert caught.value.data == {"type": "ConflictError", "exitCode": 6}
+    assert len(editor.applied) == before, "a refused accept must send no edit"
     proposal = await request(client, "tether/getProposal", {"proposalId": STALE})
-    assert {h["status"] for h in proposal["files"][0]["hunks"]} == {"pending"}
+    assert [h["status"] for h in proposal["files"][0]["hunks"]] == ["conflict", "pending"]
     assert proposal["files"][0]["newText"] == SCRIPTED_NEW
 
 

@@ -60,7 +60,7 @@ def test_an_edit_elsewhere_keeps_hunks_acceptable_and_is_kept():
 def test_an_edit_to_a_hunks_own_lines_is_a_conflict_refused_without_the_choice():
     change = proposal().files[0]
     typed = BASE.replace("line 2\n", "line 2, mine\n")
-    with pytest.raises(ConflictError, match="you edited the lines of hunk") as caught:
+    with pytest.raises(ConflictError, match="you edited their lines") as caught:
         change.plan_accept([change.hunks[0].id], typed)
     assert isinstance(caught.value, StaleError)  # same exit code (6) as before for scripts
     assert change.plan_accept([change.hunks[1].id], typed) == typed.replace("line 20\n", "")
