@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, cfg in settings.models.items():
         roles = [role for role, slots in settings.roles.items() if name in slots]
         where = cfg.base_url if cfg.backend == "openai" else (cfg.path or _bundled_or_error())

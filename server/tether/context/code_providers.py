@@ -131,8 +131,9 @@ class RepoMapProvider:
         async def tokens(items: list[tuple[str, str, int, int]]) -> int:
             return sum([await count(text) for _, text, _, _ in items])
 
-        n, items, _ = await fit_prefix(tokens, render, len(rest), left)
-        for path, text, first, last in items or []:
+        fitted = await fit_prefix(tokens, render, len(rest), left)  # unpacked at once, mypy infers T as list | None
+        _, shown, _ = fitted
+        for path, text, first, last in shown or []:
             pack.add(Source(kind="repomap", path=path, start_line=first + 1, end_line=last + 1, tokens=await count(text)), text)
 
 

@@ -143,7 +143,7 @@ class RepoMap:
         with self._lock:
             self._load()
             full = paths is None
-            wanted = self.source_files() if full else [p for p in paths if lang_of(p) is not None]
+            wanted = self.source_files() if paths is None else [p for p in paths if lang_of(p) is not None]
             stats = RefreshStats(files=len(wanted) if full else len(self.entries))
             now = time.time_ns()
             todo = self._changed(wanted, stats)
