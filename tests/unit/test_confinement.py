@@ -30,7 +30,6 @@ from tether.context.budget import estimate_tokens
 from tether.context.code_providers import RepoMapProvider, _add_body
 from tether.context.digest import build_digest
 from tether.context.files import list_files
-from tether.context.gitinfo import GitInfo
 from tether.context.ignore import walk_files
 from tether.context.indexworker import run_batches
 from tether.context.ranking import Ranked
@@ -234,23 +233,6 @@ async def test_a_definition_body_is_never_read_through_a_link_out(hostile: Path)
     inside = Ranked("alias.py", Definition("inside_fn", "function", 0, 1, "def inside_fn():"), 1.0)
     assert await _add_body(hostile, inside, pack, count, 1000) > 0
     assert [item.source.path for item in pack.items] == ["alias.py"]
-
-
-# ---- recent files ---------------------------------------------------------------------------
-
-
-def test_git_recent_files_leave_links_out_out(tmp_path: Path) -> None:
-    _outside(tmp_path)
-    root = make_git_repo(tmp_path / "ws", {"app.py": APP, "real.py": REAL, "lib/mod.py": "x = 1\n"})
-    _links(root)
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "links")
-    _swap_for_link(root, "lib", "../outside/pkgdir")
-    info = GitInfo.open(root)
-    assert info is not None
-    recent = info.recent_files()
-    assert {"alias.py", "app.py", "real.py"} <= set(recent)
-    assert not set(recent) & set(LINKS_OUT)
 
 
 def test_lsp_recent_chunks_skip_buffers_whose_real_path_is_outside(hostile: Path) -> None:

@@ -51,7 +51,7 @@ def test_is_excluded_for_single_files(repo: Path) -> None:
     assert not is_excluded(repo, "src/app.py") and not is_excluded(repo, "src/new.py")
 
 
-def test_dirty_files_diff_and_recent_files(repo: Path) -> None:
+def test_dirty_files_diff_and_ignored(repo: Path) -> None:
     (repo / "src" / "app.py").write_text("print('changed')\n")
     info = GitInfo.open(repo)
     assert info is not None
@@ -59,10 +59,6 @@ def test_dirty_files_diff_and_recent_files(repo: Path) -> None:
     assert "src/util.py" not in info.dirty_files()
     diff = info.diff()
     assert "-print('app')" in diff and "+print('changed')" in diff
-    git(repo, "add", "src/app.py")
-    git(repo, "commit", "-q", "-m", "change app")
-    assert info.recent_files()[0] == "src/app.py"
-    assert set(info.recent_files()) <= set(info.tracked_files())
     assert info.ignored(["debug.log", "src/app.py"]) == {"debug.log"}
 
 
@@ -75,7 +71,7 @@ def test_diff_before_the_first_commit(tmp_path: Path) -> None:
     info = GitInfo.open(root)
     assert info is not None and not info.has_head()
     assert "+a = 1" in info.diff()
-    assert info.files() == ["a.py"] and info.recent_files() == []
+    assert info.files() == ["a.py"]
 
 
 def test_workspace_in_a_subfolder_of_the_repository(repo: Path) -> None:

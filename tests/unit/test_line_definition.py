@@ -119,16 +119,16 @@ def test_env_secrets_are_redacted_on_every_kind_of_line():
     assert unredact(seen, text) == text
 
 
-def test_outline_rows_are_tether_lines():
-    from tether.code.tags import outline
+def test_tag_rows_are_tether_lines():
+    from tether.code.tags import extract_tags
 
     for text in (
         "x = 1\r\x0c\rclass A:\r    def m(self):\r        pass\r",
         "x = '\u2028'\n\x0c\nclass A:\n    def m(self):\n        pass\n",
     ):
-        entries = outline("m.py", text)
-        assert [(e.name, e.start_line, e.end_line) for e in entries] == [("x", 0, 0), ("A", 2, 4), ("m", 3, 4)]
-        assert entries[2].signature.startswith("def m(self)")
+        defs = sorted(extract_tags("python", text.encode("utf-8")).defs, key=lambda d: (d.line, -d.end_line))
+        assert [(d.name, d.line, d.end_line) for d in defs] == [("x", 0, 0), ("A", 2, 4), ("m", 3, 4)]
+        assert defs[2].signature.startswith("def m(self)")
 
 
 def test_synced_buffer_applies_incremental_changes_on_lsp_lines():

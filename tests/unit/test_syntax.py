@@ -1,4 +1,4 @@
-"""tree-sitter layer: grammars load offline, syntax errors, enclosing scopes, outlines, tags."""
+"""tree-sitter layer: grammars load offline, syntax errors, enclosing scopes, tags."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tether.code.syntax import (
     lang_of,
     syntax_errors,
 )
-from tether.code.tags import DEF_QUERIES, extract_tags, outline, render_outline
+from tether.code.tags import DEF_QUERIES, extract_tags
 
 VALID = {
     "a.py": "import os\n\nclass A:\n    def m(self, x):\n        return os.path.join(x)\n",
@@ -93,17 +93,11 @@ def test_enclosing_scope_in_each_language(path: str, line: int, name: str) -> No
     assert scopes and scopes[0].name == name
 
 
-def test_outline_nests_methods_under_classes() -> None:
+def test_tags_leave_nested_functions_out_and_join_headers() -> None:
     text = "X = 1\n\nclass A(Base):\n    def m(self,\n          y):\n        def inner():\n            pass\n\ndef f():\n    pass\n"
-    entries = outline("a.py", text)
-    assert [(e.name, e.kind, e.depth) for e in entries] == [
-        ("X", "constant", 0),
-        ("A", "class", 0),
-        ("m", "method", 1),
-        ("f", "function", 0),
-    ]
-    assert entries[2].signature == "def m(self, y):"  # a multi-line header on one line
-    assert render_outline(entries).splitlines()[2] == "    4│    def m(self, y):"
+    defs = sorted(extract_tags("python", text.encode("utf-8")).defs, key=lambda d: d.line)
+    assert [(d.name, d.kind) for d in defs] == [("X", "constant"), ("A", "class"), ("m", "method"), ("f", "function")]
+    assert defs[2].signature == "def m(self, y):"  # a multi-line header on one line
 
 
 def test_def_queries_compile_for_every_language() -> None:

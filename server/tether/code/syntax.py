@@ -84,10 +84,6 @@ MAX_ERRORS = 20
 _local = threading.local()
 
 
-def supported(path: str) -> bool:
-    return language_for(path) in GRAMMARS
-
-
 def lang_of(path: str) -> str | None:
     """The tree-sitter language name for a path, or None when there is no grammar for it."""
     name = language_for(path)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
 from functools import cache
 from typing import NamedTuple
 
 from tree_sitter import Node, Query, QueryCursor
 
 from ..lines import lone_cr_as_lf
-from .syntax import get_language, lang_of, parse_source
+from .syntax import get_language, parse_source
 
 MAX_SIGNATURE_CHARS = 240
 _KEYWORDS_ONLY = re.compile(rb"[ \t]*(?:[A-Za-z_]+[ \t]+)*")
@@ -247,34 +246,3 @@ def _signature(node: Node, source: bytes) -> str:
         start = line_start
     header = source[start : min(end, start + MAX_SIGNATURE_CHARS)]
     return " ".join(header.decode("utf-8", "replace").split())
-
-
-def outline(path: str, text: str) -> list[OutlineEntry]:
-    """The definitions of a file in order, with nesting depth (classes contain their methods)."""
-    lang = lang_of(path)
-    if lang is None:
-        return []
-    tags = extract_tags(lang, text.encode("utf-8"))
-    entries: list[OutlineEntry] = []
-    stack: list[OutlineEntry] = []
-    for d in sorted(tags.defs, key=lambda d: (d.line, -d.end_line)):
-        while stack and stack[-1].end_line < d.line:
-            stack.pop()
-        entry = OutlineEntry(d.kind, d.name, d.line, d.end_line, d.signature, len(stack))
-        entries.append(entry)
-        stack.append(entry)
-    return entries
-
-
-@dataclass(frozen=True)
-class OutlineEntry:
-    kind: str
-    name: str
-    start_line: int  # 0-based
-    end_line: int  # 0-based, inclusive
-    signature: str
-    depth: int
-
-
-def render_outline(entries: list[OutlineEntry]) -> str:
-    return "\n".join(f"{e.start_line + 1:>5}│{'    ' * e.depth}{e.signature.strip()}" for e in entries)

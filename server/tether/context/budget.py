@@ -3,7 +3,7 @@
 ``TokenCounter`` wraps a backend's ``count_tokens`` with a small cache (providers count the
 same rendered text more than once while fitting). When the model cannot be loaded it falls
 back to an estimate and says so (``exact`` is False), so showing context never needs a model.
-``fit_items`` and ``fit_prefix`` fit lists of texts into a budget.
+``fit_prefix`` fits the longest prefix of a ranked list into a budget.
 """
 
 from __future__ import annotations
@@ -73,18 +73,6 @@ def counter_for(backend: Backend | None) -> TokenCounter:
     if counter is None:
         counter = _counters[backend] = TokenCounter(backend)
     return counter
-
-
-async def fit_items(count: Callable[[str], Awaitable[int]], texts: list[str], budget: int) -> list[tuple[int, int]]:
-    """(index, tokens) of the texts that fit, taken in order; a text too big for what is left is skipped."""
-    chosen: list[tuple[int, int]] = []
-    left = budget
-    for i, text in enumerate(texts):
-        n = await count(text)
-        if n <= left:
-            chosen.append((i, n))
-            left -= n
-    return chosen
 
 
 async def fit_prefix(

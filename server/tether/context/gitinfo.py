@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..lines import split_lines
-from ..workspace import is_confined_file
 
 if TYPE_CHECKING:
     import git
@@ -62,9 +61,6 @@ class GitInfo:
         out = self._run("ls-files", "-z", "--cached", "--others", "--exclude-standard", "--deduplicate")
         return sorted({p for p in out.split("\0") if p})
 
-    def tracked_files(self) -> list[str]:
-        return sorted(p for p in self._run("ls-files", "-z", "--cached").split("\0") if p)
-
     def ignored(self, paths: list[str]) -> set[str]:
         """Which of ``paths`` git ignores (``.gitignore``, ``.git/info/exclude``, global excludes)."""
         if not paths:
@@ -106,15 +102,3 @@ class GitInfo:
         # The empty tree's id depends on the repository's hash (SHA-1 or SHA-256): ask git.
         base.append("HEAD" if self.has_head() else self._run("hash-object", "-t", "tree", "/dev/null").strip())
         return self._run(*base, "--relative", "--", *(paths or ["."]))
-
-    def recent_files(self, limit: int = 20, commits: int = 50) -> list[str]:
-        """Files changed in the latest commits, most recent first, that still exist inside the workspace (links out left out)."""
-        out = self._run("log", f"-n{commits}", "--name-only", "--pretty=format:", "--relative", "--", ".")
-        seen: list[str] = []
-        for line in split_lines(out):
-            path = line.strip()
-            if path and path not in seen and is_confined_file(self.root, path):
-                seen.append(path)
-                if len(seen) >= limit:
-                    break
-        return seen

@@ -50,10 +50,6 @@ class Fetched(BaseModel):
     last_modified: str | None = None
     bytes: int = 0
 
-    @property
-    def not_modified(self) -> bool:
-        return self.text is None
-
 
 class Cached(BaseModel):
     """What the index remembers about a fetched page."""

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -61,11 +61,6 @@ class Link(BaseModel):
     def resolve(self, base_url: str) -> str:
         """The link as an absolute URL, relative to the llms.txt's own URL."""
         return urljoin(base_url, self.url)
-
-    @property
-    def is_relative(self) -> bool:
-        parts = urlsplit(self.url)
-        return not parts.scheme and not parts.netloc
 
 
 class Section(BaseModel):

@@ -40,15 +40,15 @@ def trim_echo(new_region: str, above: list[str], below: list[str], old_region: s
     """
     new = split_lines(new_region, keepends=True)
     old = [line.strip() for line in split_lines(old_region)]
-    lead = _echo_length([line.strip() for line in new], [line.strip() for line in above], old, leading=True)
-    trail = _echo_length([line.strip() for line in new[lead:]][::-1], [line.strip() for line in below][::-1], old[::-1], leading=True)
+    lead = _echo_length([line.strip() for line in new], [line.strip() for line in above], old)
+    trail = _echo_length([line.strip() for line in new[lead:]][::-1], [line.strip() for line in below][::-1], old[::-1])
     if not lead and not trail:
         return new_region
     kept = new[lead : len(new) - trail]
     return "".join(kept)
 
 
-def _echo_length(new: list[str], context: list[str], old: list[str], leading: bool) -> int:
+def _echo_length(new: list[str], context: list[str], old: list[str]) -> int:
     """The most lines k such that new[:k] equals the last k lines of ``context``, holds some
     non-blank line, and the old region did not start with those lines too."""
     best = 0

@@ -154,13 +154,6 @@ def _lost(before: list[Section], after: list[Section], new: str, instruction: st
     return lost
 
 
-def doubled_sections(path: str, old: str, new: str) -> list[str]:
-    """Names of sections ``new`` holds at least twice as often as ``old`` does, when that is
-    at least half of the file's distinct section names and at least two: the file written
-    out twice (or a large part of it), which parses and keeps every line."""
-    return _doubled(sections(path, old), sections(path, new))
-
-
 def _doubled(before_sections: list[Section], after_sections: list[Section]) -> list[str]:
     before = Counter(section.name for section in before_sections)
     if len(before) < 2:
@@ -178,7 +171,8 @@ def _named(name: str, instruction: str) -> bool:
 def check_sections(path: str, old: str, new: str, instruction: str) -> None:
     """Raise GenerationError when a whole-file reply lost sections the instruction does not
     name (kind ``dropped``, ``dropped_sections``) or holds the file twice (kind
-    ``repeated``, ``doubled_sections``)."""
+    ``repeated``: at least half of its distinct section names, and at least two, appear twice
+    as often as before: the file written out twice, which parses and keeps every line)."""
     before = sections(path, old)
     if not before:
         return

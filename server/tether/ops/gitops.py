@@ -85,8 +85,3 @@ def commit_files(root: Path, paths: list[str], message: str) -> str:
         return g.execute(["git", "rev-parse", "HEAD"]).strip()
     except git.GitCommandError as exc:
         raise TetherError(f"git could not commit {', '.join(paths)}: {exc.stderr.strip() or exc}.") from exc
-
-
-def current_branch(root: Path) -> str:
-    _, g = _git(root)
-    return g.execute(["git", "rev-parse", "--abbrev-ref", "HEAD"]).strip()
