@@ -153,12 +153,6 @@ def split_confined(root: Path | str, rels: list[str]) -> tuple[list[str], list[s
     return inside, outside
 
 
-def is_confined_file(root: Path | str, rel: str) -> bool:
-    """Whether ``rel`` is a regular file whose real path stays inside ``root`` (refusals logged once)."""
-    full = confined_or_none(root, rel)
-    return full is not None and full.is_file()
-
-
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
