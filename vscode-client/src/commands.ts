@@ -34,7 +34,7 @@ import {
   isLevel,
   levelAllowed,
 } from './protocol';
-import { ContextDocuments, documentHunks, openReview, revealNextHunk } from './review';
+import { ContextDocuments, documentHunks, openReview, revealNextHunk, reviewMode } from './review';
 import type { TetherServer } from './server';
 import type { StatusBar } from './status';
 
@@ -54,6 +54,7 @@ export const COMMAND_IDS = [
   'tether.runPlan',
   'tether.rejectPlan',
   'tether.listRuns',
+  'tether.toggleReviewMode',
   'tether.acceptHunk',
   'tether.rejectHunk',
   'tether.acceptAll',
@@ -260,6 +261,13 @@ async function listRuns(deps: CommandDeps): Promise<void> {
   }
 }
 
+/** Switch `tether.review.mode` (user settings) between inline and the diff editor. */
+async function toggleReviewMode(): Promise<void> {
+  const next = reviewMode() === 'inline' ? 'diff' : 'inline';
+  await vscode.workspace.getConfiguration('tether').update('review.mode', next, vscode.ConfigurationTarget.Global);
+  void vscode.window.showInformationMessage(next === 'inline' ? 'tether: reviewing inline, in the file itself.' : 'tether: reviewing in the diff editor.');
+}
+
 /** The hunk a keystroke means: the one at the cursor in a file or proposal, else the newest pending one. */
 function hunkHere(cache: ProposalCache): { proposalId: string; hunkId: string } | undefined {
   const editor = vscode.window.activeTextEditor;
@@ -389,6 +397,7 @@ const HANDLERS: Record<(typeof COMMAND_IDS)[number], Handler> = {
   'tether.runPlan': runPlan,
   'tether.rejectPlan': rejectPlan,
   'tether.listRuns': listRuns,
+  'tether.toggleReviewMode': toggleReviewMode,
   'tether.acceptHunk': (deps, arg) => decideHunk(deps, true, arg),
   'tether.rejectHunk': (deps, arg) => decideHunk(deps, false, arg),
   'tether.acceptAll': (deps, arg) => decideAll(deps, true, arg),

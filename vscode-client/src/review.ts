@@ -210,13 +210,13 @@ export class InlineDecorations implements vscode.Disposable {
   });
   private readonly added = vscode.window.createTextEditorDecorationType({
     after: {
-      color: new vscode.ThemeColor('editor.foreground'),
-      backgroundColor: new vscode.ThemeColor('diffEditor.insertedLineBackground'),
+      color: new vscode.ThemeColor('gitDecoration.addedResourceForeground'),
+      backgroundColor: new vscode.ThemeColor('diffEditor.insertedTextBackground'),
       margin: '0 0 0 1.5em',
     },
     before: {
-      color: new vscode.ThemeColor('editor.foreground'),
-      backgroundColor: new vscode.ThemeColor('diffEditor.insertedLineBackground'),
+      color: new vscode.ThemeColor('gitDecoration.addedResourceForeground'),
+      backgroundColor: new vscode.ThemeColor('diffEditor.insertedTextBackground'),
       margin: '0 1.5em 0 0',
     },
     overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.addedForeground'),

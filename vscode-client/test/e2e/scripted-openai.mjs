@@ -8,7 +8,9 @@
  *   POST /v1/completions        `completion` (a completion's text), streamed as SSE or whole
  *
  * Every request body is kept in `requests`, so the test can say what tether sent; `answers`
- * can be changed between steps.
+ * can be changed between steps, and `answers.queue` (chat replies, first in first out) answers
+ * the next chat requests before `answers.chat` does, for a flow of several different replies
+ * (a repo run: the plan, then each step's edit).
  */
 
 import { createServer } from 'node:http';
@@ -46,7 +48,7 @@ function whole(text, chat) {
 /** Start on 127.0.0.1 and a free port; resolves to { baseUrl, requests, answers, close() }. */
 export function startScriptedOpenAI({ chat, completion }) {
   const requests = [];
-  const answers = { chat, completion };
+  const answers = { chat, completion, queue: [] };
   const server = createServer((req, res) => {
     let raw = '';
     req.on('data', (part) => { raw += part; });
@@ -72,7 +74,7 @@ export function startScriptedOpenAI({ chat, completion }) {
         body = raw;
       }
       requests.push({ path: req.url, body });
-      const text = isChat ? answers.chat : answers.completion;
+      const text = isChat ? (answers.queue.length > 0 ? answers.queue.shift() : answers.chat) : answers.completion;
       if (!body?.stream) {
         send(200, whole(text, isChat));
         return;
