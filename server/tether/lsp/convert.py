@@ -158,7 +158,7 @@ def to_hunk_out(hunk: Hunk, located: Located | None) -> HunkOut:
     """The wire hunk; with ``located``, its current status (``conflict``) and ``range``: whole lines, 0-based, end exclusive."""
     out = HunkOut.model_validate(hunk.model_dump(mode="json"))
     if located is not None:
-        out.status = located.status.value  # type: ignore[assignment]
+        out.status = located.status.value
         if located.start is not None and located.end is not None:
             out.range = RangeOut(start=PositionOut(line=located.start, character=0), end=PositionOut(line=located.end, character=0))
     return out

@@ -49,16 +49,19 @@ async def create(ls: TetherServer, params: CreateProposalParams) -> ProposalOut:
     """A selection edit when ``params.range`` is set, else a file edit."""
     level = Level.SELECTION if params.range is not None else Level.FILE
     check_slider(ls, level)
-    if not (params.instruction or "").strip():
+    instruction = params.instruction or ""
+    if not instruction.strip():
         raise InputError("Say what to change: the instruction is empty (the client asks the user for one).")
     buffer = editable(open_buffer(ls, params.uri))
+    rel = buffer.rel
+    assert rel is not None  # editable() refuses buffers outside the workspace
     engine = ls.session.engine
-    async with work_done(ls, params.work_done_token, f"tether: editing {buffer.rel}"):
+    async with work_done(ls, params.work_done_token, f"tether: editing {rel}"):
         if params.range is not None:
             start, end = to_line_range(buffer.text, params.range)
-            proposal = await edit_selection(engine, buffer.rel, params.instruction, start, end, text=buffer.text)
+            proposal = await edit_selection(engine, rel, instruction, start, end, text=buffer.text)
         else:
-            proposal = await edit_file(engine, buffer.rel, params.instruction, text=buffer.text)
+            proposal = await edit_file(engine, rel, instruction, text=buffer.text)
     notify_changed(ls)
     return proposal_out(ls, proposal)
 

@@ -26,6 +26,8 @@ from ..secrets import redact
 from ..workspace import read_confined
 
 if TYPE_CHECKING:
+    from ..backends.base import Backend
+    from ..context.repomap import RepoMap
     from ..docs.index import Hit
     from ..engine import Engine
 
@@ -115,7 +117,7 @@ class RepoTools:
             left -= tokens
         return "\n".join(blocks)
 
-    def _refreshed_map(self):
+    def _refreshed_map(self) -> RepoMap | None:
         from ..context.code_providers import RepoMapProvider
         from ..context.repomap import RepoMap
 
@@ -142,7 +144,7 @@ class RepoTools:
             log.warning("docs search failed, continuing without docs: %s", exc)
             return []
 
-    def _backend(self):
+    def _backend(self) -> Backend | None:
         try:
             return self.engine.backend("edit")
         except TetherError:
