@@ -2,8 +2,8 @@
 
 Named ``gitinfo`` rather than ``git`` so it never shadows the GitPython package. Every path
 in and out is relative to the workspace root (which may be a sub-folder of the repository),
-in posix form. ``GitInfo.open`` returns None for a folder outside any repository, or when no
-``git`` executable is installed; callers then fall back to walking the folder.
+in posix form. ``GitInfo.open`` returns None for a folder outside any repository; callers then
+walk the folder. Inside a repository a missing ``git`` executable is an error, never a fallback.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..errors import TetherError
 from ..lines import split_lines
 
 if TYPE_CHECKING:
@@ -27,12 +28,21 @@ class GitInfo:
 
     @classmethod
     def open(cls, root: Path | str) -> GitInfo | None:
+        """Git facts for ``root``; None outside any repository (or in a folder the repository
+        ignores). Raises TetherError inside a repository when git itself is missing: the dirty-tree
+        check and git's ignores would silently stop applying, so that is never a fallback."""
         root = Path(root).resolve()
         try:
             import git  # GitPython; raises ImportError when no git executable is found
         except ImportError as exc:
-            log.info("git is not available (%s); treating %s as a plain folder", exc, root)
-            return None
+            if not any((folder / ".git").exists() for folder in (root, *root.parents)):
+                return None  # a plain folder: the walker honours .gitignore and .tetherignore
+            reason = next(iter(str(exc).splitlines()), "") or type(exc).__name__
+            raise TetherError(
+                f"{root} is in a git repository, but git cannot be run ({reason}). Install git (or point "
+                "GIT_PYTHON_GIT_EXECUTABLE at it): tether needs it to honour the repository's ignores "
+                "and to refuse to overwrite uncommitted work."
+            ) from exc
         try:
             repo = git.Repo(root, search_parent_directories=True)
             top = Path(repo.working_tree_dir or root).resolve()
