@@ -128,7 +128,8 @@ def test_file_at_neither_text_is_left_alone_with_a_warning(tmp_path):
     edited = A_NEW + "typed by a person\n"
     (root / "a.txt").write_text(edited, encoding="utf-8")
     data = show(root, made.id)
-    assert statuses(data) == {"a.txt": ["pending", "pending"]}
+    # still pending in the journal; shown as conflicts, since the file's lines there are no longer the base's
+    assert statuses(data) == {"a.txt": ["conflict", "conflict"]}
     assert len(data["warnings"]) == 1 and "interrupted" in data["warnings"][0] and "a.txt" in data["warnings"][0]
     assert (root / "a.txt").read_text(encoding="utf-8") == edited
     done = run_tether("-C", str(root), "proposals", "accept", made.id)

@@ -71,6 +71,11 @@ class Editor:
         version, old = self.docs[uri]
         self._send_change(uri, version + 1, [(0, len(old), text)], old)
 
+    def type(self, uri: str, start: int, end: int, text: str) -> None:
+        """The person replaces code points ``start:end`` of the buffer with ``text`` (one incremental didChange)."""
+        version, old = self.docs[uri]
+        self._send_change(uri, version + 1, [(start, end, text)], old)
+
     def text(self, uri: str) -> str:
         return self.docs[uri][1]
 
