@@ -247,3 +247,20 @@ async def test_scripted_file_operations_commit_on_a_branch_as_git_sees_them(calc
     changes = [repo.git.show("--name-status", "--format=", c).strip() for c in commits]
     assert changes == ["A\thelpers.py", "D\tapp.py", "R100\tcalc.py\tarith.py"]
     await engine.aclose()
+
+
+async def test_scripted_without_file_ops_the_plan_may_only_edit(calc_repo, openai_server):
+    openai_server.script(
+        plan_reply({"intent": "Add helpers", "create": ["helpers.py"]}),
+        plan_reply({"intent": "Add mul", "files": ["calc.py"]}),
+        Reply(text=CALC + "\n\ndef mul(a, b):\n    return a * b\n"),
+    )
+    engine = scripted_engine(calc_repo, openai_server)
+    run = await run_repo(engine, RepoOptions(task=TASK, file_ops=False))
+    assert run.status == "done" and run.replies == 3 and run.files == ["calc.py"], run.outcome()
+    first = chats(openai_server)[0]
+    step = first["response_format"]["json_schema"]["schema"]["properties"]["steps"]["items"]
+    assert set(step["properties"]) == {"intent", "files"} and step["properties"]["files"]["minItems"] == 1
+    assert '"create"' not in first["messages"][-1]["content"]
+    assert "leave out create, delete and rename" in chats(openai_server)[1]["messages"][-1]["content"]
+    await engine.aclose()

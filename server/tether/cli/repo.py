@@ -28,7 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="auto",
         help="auto: schema-bound line edits on llama.cpp, whole-file rewrites on endpoints",
     )
-    p.add_argument("--max-files", type=int, help="leash: files the run may edit")
+    p.add_argument("--max-files", type=int, help="leash: files the run may edit, create, delete or rename")
+    p.add_argument(
+        "--no-file-ops",
+        action="store_false",
+        dest="file_ops",
+        help="the model's plan may only edit existing files (no create/delete/rename)",
+    )
     p.add_argument("--max-steps", type=int, help="leash: plan steps")
     p.add_argument("--max-lines", type=int, dest="max_changed_lines", help="leash: changed lines per proposal")
     p.add_argument("--max-calls", type=int, dest="max_model_calls", help="leash: model calls in the run")
@@ -85,6 +91,7 @@ def options_from(args: argparse.Namespace) -> RepoOptions:
         plan=plan,
         plan_only=args.plan_only,
         edit_format=args.edit_format,
+        file_ops=args.file_ops,
     )
 
 

@@ -90,11 +90,13 @@ class Plan(BaseModel):
         return seen
 
 
-def plan_schema(files: list[str] | None, max_steps: int, max_files: int) -> dict[str, Any]:
+def plan_schema(files: list[str] | None, max_steps: int, max_files: int, file_ops: bool = True) -> dict[str, Any]:
     """The JSON schema the model's plan is constrained to, bounded by the leash.
 
     ``files``: the existing files the plan may name (an enum when there are at most
-    ``ENUM_FILES_MAX``); new paths (``create``, ``rename.to``) are bounded strings.
+    ``ENUM_FILES_MAX``); new paths (``create``, ``rename.to``) are bounded strings. Without
+    ``file_ops`` a step has ``intent`` and at least one of ``files`` only (the schema before file
+    operations existed).
     """
     step = _inline(PlanStep.model_json_schema(by_alias=True))
     step.pop("title", None)
@@ -113,6 +115,10 @@ def plan_schema(files: list[str] | None, max_steps: int, max_files: int) -> dict
     for prop in props.values():
         prop.pop("default", None)
     step["required"] = ["intent", "files"]  # a grammar-bound model always writes files (maybe [])
+    if not file_ops:
+        for key in ("create", "delete", "rename"):
+            props.pop(key)
+        props["files"]["minItems"] = 1
     return {
         "type": "object",
         "properties": {"steps": {"type": "array", "minItems": 1, "maxItems": max(1, max_steps), "items": step}},

@@ -61,7 +61,7 @@ async def run_repo(engine: Engine, options: RepoOptions, hooks: RunHooks | None 
             sources = []
         else:
             hooks.progress("Planning")
-            run.plan, pack = await ask_plan(engine, backend, run.task, limits, tools, budget)
+            run.plan, pack = await ask_plan(engine, backend, run.task, limits, tools, budget, options.file_ops)
             sources = pack.sources()
         run.model = backend.name
         plan_proposal = Proposal(

@@ -41,6 +41,7 @@ class RepoOptions(BaseModel):
         "auto", description="How files are edited; auto: schema-bound line edits where the backend has grammars (llama.cpp), else rewrites."
     )
     plan_only: bool = False
+    file_ops: bool = Field(True, description="Let the model's plan create, delete and rename files (a plan file always may).")
 
     def limits(self, base: LeashLimits) -> LeashLimits:
         """The repo level's leash with this request's overrides on top."""

@@ -35,9 +35,13 @@ DOCS_CHUNK_CHARS = 1200
 
 
 async def ask_plan(
-    engine: Engine, backend: Backend, task: str, limits: LeashLimits, tools: RepoTools, budget: CallBudget
+    engine: Engine, backend: Backend, task: str, limits: LeashLimits, tools: RepoTools, budget: CallBudget, file_ops: bool = True
 ) -> tuple[Plan, ContextPack]:
-    """The model's plan, checked against the workspace and the leash, and what the model saw."""
+    """The model's plan, checked against the workspace and the leash, and what the model saw.
+
+    ``file_ops``: whether the plan may create, delete and rename files (the schema and prompt
+    offer them; without, a plan that has them anyway is re-asked).
+    """
     caps = await backend.capabilities()
     files = tools.list_files()
     if not task_mentions_checks(task):
@@ -64,8 +68,8 @@ async def ask_plan(
         )
     docs = [(item.source.label(), item.text) for item in pack.of_kind("docs")]
     request = GenerationRequest(
-        messages=plan_messages(task, repo_map, docs, limits.max_steps, limits.max_files),
-        json_schema=plan_schema(files, limits.max_steps, limits.max_files),
+        messages=plan_messages(task, repo_map, docs, limits.max_steps, limits.max_files, file_ops),
+        json_schema=plan_schema(files, limits.max_steps, limits.max_files, file_ops),
         max_tokens=plan_max_tokens(limits.max_steps, limits.max_files),
         temperature=engine.settings.edit.temperature,
     )
@@ -74,7 +78,10 @@ async def ask_plan(
     def parse(generation: Generation) -> Plan:
         if generation.truncated:
             raise GenerationError("The plan was cut off (token limit); write a shorter plan with fewer, shorter steps.")
-        return normalize_plan(parse_plan_json(generation.text), engine.workspace, eligible, "The model")
+        plan = parse_plan_json(generation.text)
+        if not file_ops and any(step.create or step.delete or step.rename for step in plan.steps):
+            raise GenerationError("This plan may only edit existing files: leave out create, delete and rename.")
+        return normalize_plan(plan, engine.workspace, eligible, "The model")
 
     want = 1 + engine.settings.edit.max_reasks
     plan = await budget.spend(lambda n: ask_until_valid(backend, request, parse, n), want, "planning")

@@ -20,10 +20,14 @@ PLAN_SHAPE = (
     'A step may also have "create" (paths of new files to write), "delete" (paths of files to remove) '
     'or "rename" (a list of objects with "from" and "to" paths)'
 )
+PLAN_SHAPE_EDITS = PLAN_SHAPE.split(". A step may also", 1)[0]
 CHECK_OUTPUT_CHARS = 1500
 
 
-def plan_messages(task: str, repo_map: str, docs: list[tuple[str, str]], max_steps: int, max_files: int) -> list[ChatMessage]:
+def plan_messages(
+    task: str, repo_map: str, docs: list[tuple[str, str]], max_steps: int, max_files: int, file_ops: bool = True
+) -> list[ChatMessage]:
+    """The plan prompt; ``file_ops``: whether the plan may create, delete and rename files (``PLAN_SHAPE``)."""
     sections = [f"Files in the repository, with their definitions:\n{repo_map}"]
     if docs:
         refs = "\n".join(f'<<<reference source="{where}">>>\n{text.strip()}\n<<<end reference>>>' for where, text in docs)
@@ -31,7 +35,7 @@ def plan_messages(task: str, repo_map: str, docs: list[tuple[str, str]], max_ste
     sections.append(
         f"Task: {task}\n\nPlan the change as at most {max_steps} small steps that edit at most {max_files} "
         f"files in all; edit, delete or rename only files from the list above. Change tests only if the task asks for it. "
-        f"Reply with JSON only: {PLAN_SHAPE}."
+        f"Reply with JSON only: {PLAN_SHAPE if file_ops else PLAN_SHAPE_EDITS}."
     )
     return [ChatMessage(role="user", content="\n\n".join(sections))]
 
