@@ -92,17 +92,6 @@ class FileChange(BaseModel):
         """The text the file should have now: base plus the hunks accepted so far."""
         return apply_hunks(self.base_text, [h for h in self.hunks if h.status == HunkStatus.ACCEPTED])
 
-    def plan_accept(self, hunk_ids: list[str], current_text: str, overwrite_conflicts: bool = False) -> str:
-        """The new text after accepting ``hunk_ids`` on top of ``current_text``, each hunk at its place there.
-
-        Hunks follow the text (``anchors``): edits elsewhere in the file keep them acceptable.
-        Raises ConflictError (a StaleError) when a named hunk's own lines were edited, unless
-        ``overwrite_conflicts``; ProposalError for a rejected or unknown hunk. Nothing is written.
-        """
-        from .anchors import plan_accept
-
-        return plan_accept(self, hunk_ids, current_text, overwrite_conflicts)
-
     def diff(self) -> str:
         """Unified diff; file operations get git's extended headers (git-diff(1), "generating patches")."""
         body = "".join(h.diff for h in self.hunks)

@@ -8,6 +8,7 @@ import pytest
 import unidiff
 from tests.conftest import make_git_repo
 
+from tether.anchors import plan_accept
 from tether.errors import ConflictError, ProposalError, StaleError
 from tether.proposals import HunkStatus, Proposal, apply_hunks, build_file_change, line_replacement
 from tether.slider import Level
@@ -43,7 +44,7 @@ def test_any_subset_applies_in_any_order(order):
     current = BASE
     for index in order:
         hunk = change.hunks[index]
-        current = change.plan_accept([hunk.id], current)
+        current = plan_accept(change, [hunk.id], current)
         hunk.status = HunkStatus.ACCEPTED
         assert current == change.expected_text()
     if len(order) == 3:
@@ -53,7 +54,7 @@ def test_any_subset_applies_in_any_order(order):
 def test_an_edit_elsewhere_keeps_hunks_acceptable_and_is_kept():
     change = proposal().files[0]
     typed = "# typed at the top\n" + BASE + "edited elsewhere\n"
-    out = change.plan_accept([change.hunks[0].id], typed)
+    out = plan_accept(change, [change.hunks[0].id], typed)
     assert out == "# typed at the top\n" + BASE.replace("line 2\n", "LINE two\n") + "edited elsewhere\n"
 
 
@@ -61,10 +62,10 @@ def test_an_edit_to_a_hunks_own_lines_is_a_conflict_refused_without_the_choice()
     change = proposal().files[0]
     typed = BASE.replace("line 2\n", "line 2, mine\n")
     with pytest.raises(ConflictError, match="you edited their lines") as caught:
-        change.plan_accept([change.hunks[0].id], typed)
+        plan_accept(change, [change.hunks[0].id], typed)
     assert isinstance(caught.value, StaleError)  # same exit code (6) as before for scripts
-    assert change.plan_accept([change.hunks[1].id], typed) == typed.replace("line 20\n", "")
-    assert change.plan_accept([change.hunks[0].id], typed, overwrite_conflicts=True) == BASE.replace("line 2\n", "LINE two\n")
+    assert plan_accept(change, [change.hunks[1].id], typed) == typed.replace("line 20\n", "")
+    assert plan_accept(change, [change.hunks[0].id], typed, overwrite_conflicts=True) == BASE.replace("line 2\n", "LINE two\n")
 
 
 def test_rejected_hunks_cannot_be_accepted_and_unknown_ids_are_errors():
@@ -72,7 +73,7 @@ def test_rejected_hunks_cannot_be_accepted_and_unknown_ids_are_errors():
     change = p.files[0]
     change.hunks[0].status = HunkStatus.REJECTED
     with pytest.raises(ProposalError, match="rejected"):
-        change.plan_accept([change.hunks[0].id], BASE)
+        plan_accept(change, [change.hunks[0].id], BASE)
     with pytest.raises(ProposalError, match="no hunk"):
         p.find_hunk("nope")
     assert p.status == "partial"

@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from ..anchors import Located, locate
+from ..anchors import plan_accept as plan_change
 from ..engine import Engine
 from ..errors import ProposalError, TetherError
 from ..proposals import FileChange, HunkStatus, Proposal, WriteIntent
@@ -66,7 +67,7 @@ def plan_accept(
             plans.append(plan_file_op(change, ids, read))
             continue
         current = read(change.path)
-        new_text = change.plan_accept(ids, current, overwrite_conflicts)
+        new_text = plan_change(change, ids, current, overwrite_conflicts)
         plans.append(FilePlan(path=change.path, hunk_ids=ids, old_text=current, new_text=new_text))
     if not plans:
         raise ProposalError(f"Proposal {proposal.id} has no pending hunk to accept among those named.")
