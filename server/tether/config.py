@@ -3,8 +3,10 @@
 Layers, lowest first (docs/configuration.md): defaults < ``[tool.tether]`` in pyproject.toml <
 ``tether.toml`` < ``TETHER_*`` environment < CLI flags < LSP client settings
 (``initializationOptions``, ``workspace/didChangeConfiguration``, ``tether.setAutonomy``). Each
-layer is a pydantic-settings source (``PyprojectTomlConfigSettingsSource``,
-``TomlConfigSettingsSource``, an ``EnvSettingsSource`` over a given mapping, init kwargs);
+layer is a pydantic-settings source (``TomlConfigSettingsSource`` for tether.toml and for the
+``[tool.tether]`` table of pyproject.toml, an ``EnvSettingsSource`` over a given mapping, init
+kwargs; ``PyprojectTomlConfigSettingsSource`` is not used because it reads its table from the
+class config, which pydantic-settings then warns about whenever a layer set lacks it);
 ``Settings.settings_customise_sources`` stacks them and pydantic-settings deep-merges them, so
 a new model slot or one role's list keeps the others. The result is validated once: a bad value
 anywhere is one ConfigError naming the key, what is wrong and the layer it came from.
@@ -68,6 +70,8 @@ class ModelConfig(BaseModel):
 
 
 class CompleteSettings(BaseModel):
+    """``[complete]``: inline completion (ops/complete; ``debounce_ms`` in lsp/completion)."""
+
     model_config = ConfigDict(extra="forbid")
 
     max_tokens: int = Field(48, ge=1, le=512)
@@ -77,6 +81,8 @@ class CompleteSettings(BaseModel):
 
 
 class EditSettings(BaseModel):
+    """``[edit]``: selection and file edits (ops/edit), and the repo agent's plan and steps."""
+
     model_config = ConfigDict(extra="forbid")
 
     max_reasks: int = Field(2, ge=0, le=5, description="Re-asks after invalid model output.")
