@@ -11,17 +11,30 @@ writes an ignored or secret-looking file.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Literal
+
+from pydantic import BaseModel
 
 from ..context.files import is_excluded
 from ..errors import InputError, LeashError, StaleError
 from ..proposals import FileChange, FileIntent, HunkStatus
 from ..workspace import Workspace, content_hash
 
-if TYPE_CHECKING:
-    from .review import FilePlan
-
 Read = Callable[[str], str]
+
+
+class FilePlan(BaseModel):
+    """One file's write. ``op`` "write" rewrites ``path``; "create", "delete" and "rename" are file
+    operations (``ops.fileops``) on ``from_path``/``to_path``, while ``path`` still names the
+    FileChange whose hunks take the new status."""
+
+    path: str
+    hunk_ids: list[str]
+    old_text: str
+    new_text: str
+    op: Literal["write", "create", "delete", "rename"] = "write"
+    from_path: str | None = None
+    to_path: str | None = None
 
 
 def exists(read: Read, rel: str) -> bool:
@@ -42,8 +55,6 @@ def plan_file_op(change: FileChange, hunk_ids: list[str], read: Read) -> FilePla
     rename to) exists now, or a file to delete (or rename) no longer holds the proposal's base
     text; InputError when it is gone. Nothing is written here.
     """
-    from .review import FilePlan
-
     if change.op == "create":
         if exists(read, change.path):
             raise StaleError(f"{change.path} exists now; the proposal creates it, and tether never overwrites a file. Reject it.")
@@ -68,8 +79,6 @@ def undo_file_op(change: FileChange, current: Callable[[str], str | None]) -> Fi
     """The inverse of an accepted file operation: delete what was created, recreate what was
     deleted, rename back. ``current(rel)``: the text at ``rel`` now, None when absent. Raises
     StaleError when the files are no longer as the accept left them (nothing is written)."""
-    from .review import FilePlan
-
     ids = change.ids(HunkStatus.ACCEPTED)
     if change.op == "create":
         _still(current(change.path), change.new_text, change.path, "created")

@@ -13,29 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal
 
-from pydantic import BaseModel
-
 from ..anchors import Located, locate
 from ..anchors import plan_accept as plan_change
 from ..engine import Engine
 from ..errors import ProposalError, TetherError
 from ..proposals import FileChange, HunkStatus, Proposal, WriteIntent
 from ..store import reconcile
-from .fileops import check_allowed, intent_for, perform, plan_file_op
-
-
-class FilePlan(BaseModel):
-    """One file's write. ``op`` "write" rewrites ``path``; "create", "delete" and "rename" are file
-    operations (``ops.fileops``) on ``from_path``/``to_path``, while ``path`` still names the
-    FileChange whose hunks take the new status."""
-
-    path: str
-    hunk_ids: list[str]
-    old_text: str
-    new_text: str
-    op: Literal["write", "create", "delete", "rename"] = "write"
-    from_path: str | None = None
-    to_path: str | None = None
+from .fileops import FilePlan, check_allowed, intent_for, perform, plan_file_op
 
 
 def chosen_ids(change: FileChange, hunk_ids: list[str] | None) -> list[str]:
