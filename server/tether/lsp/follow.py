@@ -15,7 +15,7 @@ import logging
 import weakref
 from typing import TYPE_CHECKING
 
-from ..anchors import Located
+from ..anchors import Located, locate
 from ..errors import TetherError
 from ..ops.review import locate_proposal
 from ..proposals import Proposal
@@ -85,14 +85,13 @@ def relocate(ls: TetherServer, rel: str) -> bool:
     follower.timers.pop(rel, None)
     try:
         store = ls.session.engine.store
+        text = buffer_for_path(ls, rel).text
         moved = []
         for proposal in store.pending():
-            if not any(change.path == rel for change in proposal.files):
-                continue
-            located = locate_proposal(proposal, lambda path: buffer_for_path(ls, path).text)
-            places = located.get(rel)
-            if places is not None and follower.sent.get((proposal.id, rel)) != signature(places):
-                moved.append(proposal)
+            for change in proposal.files:
+                if change.path == rel and follower.sent.get((proposal.id, rel)) != signature(locate(change, text)):
+                    moved.append(proposal)
+                    break
         if not moved:
             return False
         relocated = [located_out(ls, p) for p in moved]
