@@ -260,11 +260,8 @@ class _Alignment:
                 return Located(name, status, start, end, tuple(own.new))
             return self._conflict(own, name, status, "its lines were edited")
         # A pure addition: its gap lies between the nearest reference lines kept or edited in place.
-        before = next((i for i in range(own.start - 1, -1, -1) if self._anchor(i) is not None), None)
-        after = next((i for i in range(own.start, len(self.ref)) if self._anchor(i) is not None), None)
-        lo = self._anchor(before) + 1 if before is not None else 0  # type: ignore[operator]
-        hi = self._anchor(after) if after is not None else len(self.cur)
-        assert hi is not None
+        lo = next((j + 1 for i in range(own.start - 1, -1, -1) if (j := self._anchor(i)) is not None), 0)
+        hi = next((j for i in range(own.start, len(self.ref)) if (j := self._anchor(i)) is not None), len(self.cur))
         if hi > lo:
             return self._conflict(own, name, status, "lines were typed where it adds its lines")
         if lo > 0 and not line_break(self.cur[lo - 1]):
@@ -279,10 +276,9 @@ class _Alignment:
 
     def _conflict(self, own: _Own, hunk_id: str, status: HunkStatus, reason: str) -> Located:
         """The stretch between the nearest unchanged reference lines around ``own``, and the proposal's version of it."""
-        before = next((i for i in range(own.start - 1, -1, -1) if self.ref_to_cur[i] is not None), -1)
-        after = next((i for i in range(own.end, len(self.ref)) if self.ref_to_cur[i] is not None), len(self.ref))
-        start = self.ref_to_cur[before] + 1 if before >= 0 else 0  # type: ignore[operator]
-        end = self.ref_to_cur[after] if after < len(self.ref) else len(self.cur)
+        kept = self.ref_to_cur
+        before, start = next(((i, j + 1) for i in range(own.start - 1, -1, -1) if (j := kept[i]) is not None), (-1, 0))
+        after, end = next(((i, j) for i in range(own.end, len(self.ref)) if (j := kept[i]) is not None), (len(self.ref), len(self.cur)))
         replacement = tuple(self.ref[before + 1 : own.start]) + tuple(own.new) + tuple(self.ref[own.end : after])
         if status == HunkStatus.PENDING:
             status = HunkStatus.CONFLICT
