@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from ..ops.review import FilePlan
+from ..ops.fileops import FilePlan
 from .convert import lsp_text_edit
 from .documents import Buffer, uri_for
 

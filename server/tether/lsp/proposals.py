@@ -18,8 +18,8 @@ from pygls.exceptions import JsonRpcException
 from .. import slider
 from ..errors import InputError, ProposalError
 from ..ops.edit import edit_file, edit_selection
-from ..ops.fileops import check_allowed
-from ..ops.review import FilePlan, mark, plan_accept, reject, write_plans
+from ..ops.fileops import FilePlan, check_allowed
+from ..ops.review import mark, plan_accept, reject, write_plans
 from ..proposals import HunkStatus, Proposal
 from ..slider import Level
 from . import fileops

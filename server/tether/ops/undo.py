@@ -16,8 +16,8 @@ from ..engine import Engine
 from ..errors import ProposalError, StaleError
 from ..proposals import HunkStatus, Proposal
 from ..workspace import content_hash
-from .fileops import undo_file_op
-from .review import FilePlan, write_plans
+from .fileops import FilePlan, undo_file_op
+from .review import write_plans
 
 
 def applied(proposal: Proposal) -> bool:
