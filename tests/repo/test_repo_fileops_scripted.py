@@ -264,3 +264,25 @@ async def test_scripted_without_file_ops_the_plan_may_only_edit(calc_repo, opena
     assert '"create"' not in first["messages"][-1]["content"]
     assert "leave out create, delete and rename" in chats(openai_server)[1]["messages"][-1]["content"]
     await engine.aclose()
+
+
+async def test_scripted_check_sees_created_and_deleted_files_in_its_scratch_copy(tmp_path, openai_server):
+    from tests.conftest import make_git_repo
+    from tests.repo.helpers import CHECK
+
+    test = (
+        "import os\n\nfrom helpers import double\n\n\ndef test_double():\n    assert double(2) == 4\n\n\n"
+        "def test_legacy_is_gone():\n    assert not os.path.exists('legacy.py')\n"
+    )
+    root = make_git_repo(tmp_path / "scratchy", {"calc.py": CALC, "legacy.py": "OLD = True\n", "tests/test_h.py": test})
+    openai_server.script(
+        plan_reply({"intent": "Add helpers, drop legacy", "create": ["helpers.py"], "delete": ["legacy.py"]}),
+        Reply(text=f"```python\n{HELPERS}```"),
+    )
+    engine = scripted_engine(root, openai_server)
+    before = snapshot(root)
+    run = await run_repo(engine, RepoOptions(task=TASK, check=CHECK))
+    assert not run.baseline_check.passed and run.check.passed and run.success, run.outcome()
+    assert snapshot(root) == before  # the check ran in the scratch copy only
+    assert sorted(engine.store.get(p).files[0].op for p in run.proposals) == ["create", "delete"]
+    await engine.aclose()
