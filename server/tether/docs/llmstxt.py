@@ -95,6 +95,12 @@ def _parser() -> MarkdownIt:
     return md
 
 
+@lru_cache(maxsize=1)
+def _block_parser() -> MarkdownIt:
+    # Block structure only, to find code blocks: inline parsing is most of markdown-it's time.
+    return MarkdownIt("commonmark").disable("inline")
+
+
 @dataclass
 class _Parse:
     """The source lines, the block tokens and the warnings of one parse."""
@@ -156,8 +162,10 @@ def _span(token: Token) -> tuple[int, int]:
 
 def _space_headings(parse: _Parse, lines: list[str]) -> list[str]:
     """Lines with "#Title" read as "# Title" (outside code), each with a warning."""
+    if not any(_NO_SPACE_HEADING.match(line) for line in lines):
+        return lines  # the usual case: no second parse
     in_code: set[int] = set()
-    for token in _parser().parse("\n".join(lines)):
+    for token in _block_parser().parse("\n".join(lines)):
         if token.type in _CODE_BLOCKS and token.map is not None:
             in_code.update(range(*token.map))
     out = list(lines)
