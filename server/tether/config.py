@@ -50,6 +50,13 @@ MODEL_SHORTHAND = "TETHER_MODEL"  # = TETHER_MODELS__BUNDLED__PATH
 DEFAULT_ROLES: dict[str, list[str]] = {"complete": ["bundled"], "edit": ["bundled"], "embed": []}
 
 
+# Slot fields that only one backend reads (n_ctx is read by both).
+BACKEND_ONLY: dict[str, str] = {
+    **dict.fromkeys(("path", "n_gpu_layers", "n_threads", "n_batch"), "llamacpp"),
+    **dict.fromkeys(("base_url", "model", "api_key_env", "timeout_s", "max_retries", "fim"), "openai"),
+}
+
+
 class ModelConfig(BaseModel):
     """One model slot: a local GGUF through llama.cpp, or an OpenAI-compatible endpoint."""
 
@@ -57,7 +64,7 @@ class ModelConfig(BaseModel):
 
     backend: Literal["llamacpp", "openai"] = "llamacpp"
     path: str | None = Field(None, description="GGUF file (llamacpp). Empty: the bundled SmolLM2 model.")
-    n_ctx: int = Field(4096, ge=256, description="Context window in tokens (llamacpp).")
+    n_ctx: int = Field(4096, ge=256, description="Context window in tokens (llamacpp; openai: the endpoint's window, else 8192).")
     n_gpu_layers: int = Field(-1, description="Layers to offload; -1 offloads all when the build has CUDA/Metal.")
     n_threads: int | None = Field(None, ge=1, description="CPU threads; empty lets llama.cpp decide.")
     n_batch: int = Field(512, ge=8, description="Prompt batch size (llamacpp).")
@@ -67,6 +74,14 @@ class ModelConfig(BaseModel):
     timeout_s: float = Field(60.0, gt=0, description="Request timeout (openai).")
     max_retries: int = Field(2, ge=0, description="Retries on connection errors and 5xx (openai).")
     fim: bool | None = Field(None, description="Whether /completions accepts `suffix` (openai). Empty: prefix-only completion.")
+
+    @model_validator(mode="after")
+    def _fields_of_its_backend(self) -> ModelConfig:
+        """A field set for the other backend would be ignored: refused instead, naming it."""
+        stray = sorted(name for name in self.model_fields_set if name in BACKEND_ONLY and BACKEND_ONLY[name] != self.backend)
+        if stray:
+            raise ValueError(f"{', '.join(stray)} only apply to backend '{BACKEND_ONLY[stray[0]]}', and this slot uses '{self.backend}'")
+        return self
 
 
 class CompleteSettings(BaseModel):
@@ -217,7 +232,8 @@ class _EnvSource(EnvSettingsSource):
             name = ENV_PREFIX + ENV_DELIMITER.join(loc[:depth]).upper()
             if name in names:
                 return name
-        return ENV_PREFIX + ENV_DELIMITER.join(loc).upper()
+        below = ENV_PREFIX + ENV_DELIMITER.join(loc).upper() + ENV_DELIMITER  # an error about a whole table
+        return ", ".join(sorted(name for name in names if name.startswith(below))) or below.removesuffix(ENV_DELIMITER)
 
 
 def load_settings(
@@ -287,7 +303,7 @@ def _problem(err: Any, top: dict[str, Any], top_name: str, layers: list[_Layer])
     loc = [str(part) for part in err["loc"]]
     if loc:
         origin = _origin(loc, top, top_name, layers)
-        return f"{'.'.join(loc)}: {err['msg']}" + (f" (from {origin})" if origin else "")
+        return f"{'.'.join(loc)}: {err['msg'].removeprefix('Value error, ')}" + (f" (from {origin})" if origin else "")
     # The model's own checks: their message starts with the dotted key they are about.
     message = err["msg"].removeprefix("Value error, ")
     origin = _origin(message.split(" ", 1)[0].split("."), top, top_name, layers)

@@ -272,3 +272,20 @@ async def test_scripted_data_dir_is_where_proposals_are_kept(tmp_path, server):
     proposal = await edit_selection(engine, "calc.py", "Add a docstring.", 4, 6)
     assert any(proposal.id in p.name for p in (tmp_path / "elsewhere").rglob("*"))
     assert not (tmp_path / ".tether").exists()
+
+
+async def test_scripted_openai_n_ctx_is_the_endpoints_window_when_set(tmp_path, server):
+    windows = []
+    for extra in ({}, {"n_ctx": 2048}):
+        engine = engine_for(tmp_path, server, models={"s": slot(server, **extra)})
+        windows.append((await engine.backend("edit").capabilities()).n_ctx)
+    assert windows == [8192, 2048]
+
+
+def test_a_slot_field_of_the_other_backend_is_refused_not_ignored(tmp_path):
+    with pytest.raises(
+        ConfigError, match=r"models.remote: .*n_threads only apply to backend 'llamacpp'.*\(from the environment, TETHER_MODELS__REMOTE\)"
+    ):
+        load_settings(tmp_path, env={"TETHER_MODELS__REMOTE": '{"backend": "openai", "base_url": "http://127.0.0.1:1/v1", "n_threads": 4}'})
+    with pytest.raises(ConfigError, match=r"fim only apply to backend 'openai'"):
+        load_settings(tmp_path, env={"TETHER_MODELS__BUNDLED__FIM": "true"})

@@ -113,7 +113,7 @@ class OpenAIBackend(Backend):
             fim=bool(self.config.fim),
             grammar=False,
             json_schema=True,
-            n_ctx=DEFAULT_N_CTX,
+            n_ctx=self.config.n_ctx if "n_ctx" in self.config.model_fields_set else DEFAULT_N_CTX,
             local=host in _LOOPBACK or host.startswith("127."),
             fim_style=None,  # the server builds the FIM prompt from `suffix`
         )
