@@ -17,6 +17,7 @@ from ..config import Settings, load_settings
 from ..context.recent import RecentChunks
 from ..engine import Engine
 from ..errors import ConfigError, TetherError
+from ..ops.gather import default_providers
 from ..slider import Level, check_level
 from .convert import to_settings_layer
 from .latest import Latest
@@ -98,8 +99,6 @@ class Session:
 
     def _use(self, settings: Settings) -> bool:
         """Apply settings; True when a new engine was built (the models must warm up again)."""
-        from ..ops.gather import default_providers
-
         old = self._engine
         if old is not None and all(getattr(old.settings, k) == getattr(settings, k) for k in _ENGINE_KEYS):
             old.settings = settings

@@ -17,8 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..context.budget import counter_for
+from ..context.code_providers import RepoMapProvider
 from ..context.files import list_files
 from ..context.ranking import mentioned_identifiers
+from ..context.repomap import RepoMap
+from ..docs.search import search_docs
 from ..edits.guards import touches_tests
 from ..errors import InputError, TetherError
 from ..lines import split_lines
@@ -27,7 +30,6 @@ from ..workspace import read_confined
 
 if TYPE_CHECKING:
     from ..backends.base import Backend
-    from ..context.repomap import RepoMap
     from ..docs.index import Hit
     from ..engine import Engine
 
@@ -118,9 +120,6 @@ class RepoTools:
         return "\n".join(blocks)
 
     def _refreshed_map(self) -> RepoMap | None:
-        from ..context.code_providers import RepoMapProvider
-        from ..context.repomap import RepoMap
-
         provider = next((p for p in self.engine.providers if isinstance(p, RepoMapProvider)), None)
         try:
             repomap = (
@@ -136,8 +135,6 @@ class RepoTools:
 
     async def docs_search(self, query: str, k: int = 3) -> list[Hit]:
         """Docs chunks for ``query`` ([] when none are indexed or search fails)."""
-        from ..docs.search import search_docs
-
         try:
             return await search_docs(self.engine, query, k=k)
         except (sqlite3.Error, TetherError) as exc:

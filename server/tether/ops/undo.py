@@ -17,6 +17,7 @@ from ..errors import ProposalError, StaleError
 from ..proposals import HunkStatus, Proposal
 from ..workspace import content_hash
 from .fileops import FilePlan, undo_file_op
+from .repo import load_run
 from .review import write_plans
 
 
@@ -40,8 +41,6 @@ def undo_proposal(engine: Engine, proposal_id: str | None = None) -> Proposal:
 
 def undo_run(engine: Engine, run_id: str | None = None) -> list[Proposal]:
     """Revert every applied proposal of a repo run (the newest run by default), newest first."""
-    from .repo import load_run
-
     run = load_run(engine, run_id)
     proposals = [engine.store.get(pid) for pid in reversed(run.proposals)]
     proposals = [p for p in proposals if applied(p)]
