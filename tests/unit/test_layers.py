@@ -1,8 +1,9 @@
-"""The layers import only downward and no package's modules import each other in a cycle: the import-linter contracts in pyproject.toml hold.
+"""The import-linter contracts in pyproject.toml hold.
 
-``lint-imports`` builds the import graph of ``server/tether`` (function-level imports
-included, ``if TYPE_CHECKING:`` blocks left out) and checks the ``[tool.importlinter]``
-layers contract; docs/architecture.md ("Layers") says why the order is what it is.
+Three contracts: the layers import only downward, no package's modules import each other in a
+cycle, and nothing below the request layer imports the LSP libraries. ``lint-imports`` builds
+the import graph of ``server/tether`` (function-level imports included, ``if TYPE_CHECKING:``
+blocks left out); docs/architecture.md ("Layers") says why the order is what it is.
 """
 
 from __future__ import annotations
@@ -47,3 +48,12 @@ def test_every_module_has_a_layer() -> None:
     }
     assert present - layered == set(), "add these to [tool.importlinter] layers in pyproject.toml and docs/architecture.md"
     assert layered - present == set(), "the contract names modules that no longer exist"
+
+
+def test_every_layer_below_the_requests_is_kept_from_lsp() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    (forbidden,) = [c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "forbidden"]
+    layers = _contract()["layers"]
+    below = [name.strip() for layer in layers[layers.index("tether.lsp") + 1 :] for name in layer.split("|")]
+    assert sorted(forbidden["source_modules"]) == sorted(below)
+    assert {"pygls", "lsprotocol"} <= set(forbidden["forbidden_modules"])
