@@ -215,12 +215,14 @@ async function runPlan(deps: CommandDeps, arg?: unknown): Promise<void> {
   }
   const known = new Set(deps.cache.all().map((p) => p.id));
   const opened = new Set<string>();
+  let opening = Promise.resolve();
   const openNew = (): void => {
     for (const proposal of newRunProposals(known, deps.cache.all())) {
       const file = proposal.files.find((f) => f.hunks.some((h) => h.status === 'pending'));
       if (!opened.has(proposal.id) && file) {
         opened.add(proposal.id);
-        void openReview(proposal, file);
+        // One after the other, in step order: the newest step's proposal ends up in front.
+        opening = opening.then(() => openReview(proposal, file)).catch((err) => report(deps, err));
       }
     }
   };

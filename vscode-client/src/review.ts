@@ -209,6 +209,7 @@ export class InlineDecorations implements vscode.Disposable {
     overviewRulerLane: vscode.OverviewRulerLane.Left,
   });
   private readonly added = vscode.window.createTextEditorDecorationType({
+    rangeBehavior: vscode.DecorationRangeBehavior.OpenOpen,
     after: {
       color: new vscode.ThemeColor('gitDecoration.addedResourceForeground'),
       backgroundColor: new vscode.ThemeColor('diffEditor.insertedTextBackground'),
@@ -253,8 +254,9 @@ export class InlineDecorations implements vscode.Disposable {
           for (const a of h.added) {
             const range = editor.document.lineAt(a.line).range;
             const text = { contentText: `+ ${a.text.replace(/^\s+/, (ws) => '\u00a0'.repeat(ws.length))}` };
+            // The whole line, growing with typing at either end: the text stays after (before) it.
             added.push({
-              range: a.where === 'after' ? new vscode.Range(range.end, range.end) : new vscode.Range(range.start, range.start),
+              range,
               hoverMessage: hover,
               renderOptions: a.where === 'after' ? { after: text } : { before: text },
             });

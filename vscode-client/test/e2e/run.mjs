@@ -6,10 +6,13 @@
  * Opens a temporary copy of seeds/demo whose tether.toml points the edit and complete roles at
  * a SCRIPTED OpenAI-compatible endpoint (scripted-openai.mjs, started here): its replies are
  * fixed, so the review flow is deterministic on any machine. Selects the first two lines of
- * calc.py, runs "tether: Edit Selection" with "Add a docstring.", waits for the diff editor and
- * its CodeLens, saves screenshots, accepts the hunk, saves, and checks the file on disk is
- * exactly the hunk applied; then "what the model saw", the autonomy level, the error
- * notification for replies that stay unusable, ghost text.
+ * calc.py, runs "tether: Edit Selection" with "Add a docstring." (review mode "diff"), waits for
+ * the diff editor and its CodeLens, saves screenshots, accepts the hunk, saves, and checks the
+ * file on disk is exactly the hunk applied. Then inline review (checkInlineReview: typing
+ * elsewhere, Alt+Y, Alt+X, a conflict taken), Edit Repo end to end (checkEditRepo: plan
+ * document, Run, step proposals one of which creates a file, accept, Repo Runs); then "what
+ * the model saw", the autonomy level, the error notification for replies that stay unusable,
+ * ghost text.
  *
  * One step runs the bundled model (SmolLM2-135M through llama.cpp), whose replies are not
  * predictable: after pointing the edit role at it and restarting the server, an Edit Selection
@@ -41,7 +44,7 @@ const CODE_SERVER = join(E2E, 'tools/node_modules/.bin/code-server');
 const VSIX = join(CLIENT, 'dist/tether.vsix');
 const SHOTS = join(HERE, 'screenshots');
 const TETHER = process.env.TETHER_E2E_SERVER ?? join(REPO, '.venv/bin/tether');
-const TOTAL_TIMEOUT_MS = 9 * 60_000;
+const TOTAL_TIMEOUT_MS = 12 * 60_000;
 const require = createRequire(join(E2E, 'tools/package.json'));
 // The scripted endpoint's answers: an edit (chat) and a completion (the text after the prompt).
 const DOCSTRING = '    """Return the sum of a and b."""\n';
@@ -49,6 +52,26 @@ const SCRIPTED_EDIT = `\`\`\`python\ndef add(a, b):\n${DOCSTRING}    return a + 
 const SCRIPTED_COMPLETION = 'return a ** b\n';
 // A reply no edit can be made from (a syntax error), however often it is asked again.
 const SCRIPTED_UNUSABLE = '```python\ndef add(a, b:\n    return a +\n```';
+// Inline review: a file of small functions, and a reply that changes three of them far apart
+// (three hunks): line 5 replaced, a docstring added after line 16, line 29 replaced.
+const GEOMETRY = [
+  'import math', '', '',
+  'def area_circle(r):', '    return math.pi * r * r', '', '',
+  'def area_square(s):', '    return s * s', '', '',
+  'def perimeter_square(s):', '    return 4 * s', '', '',
+  'def area_rect(w, h):', '    return w * h', '', '',
+  'def perimeter_rect(w, h):', '    return 2 * (w + h)', '', '',
+  'def hypotenuse(a, b):', '    return math.sqrt(a * a + b * b)', '', '',
+  'def circumference(r):', '    return 2 * math.pi * r', '', '',
+  'def diagonal_square(s):', '    return s * math.sqrt(2)', '',
+].join('\n');
+const H1 = ['    return math.pi * r * r\n', '    return math.pi * r ** 2\n'];
+const H2 = ['def area_rect(w, h):\n', 'def area_rect(w, h):\n    """Area of a w by h rectangle."""\n'];
+const H3 = ['    return 2 * math.pi * r\n', '    return math.tau * r\n'];
+const GEOMETRY_PROPOSED = GEOMETRY.replace(...H1).replace(...H2).replace(...H3);
+const TYPED_AT_TOP = '# geometry helpers\n';
+const STATS = 'def mean(values):\n    """The arithmetic mean of a non-empty list."""\n    return sum(values) / len(values)\n';
+const fenced = (text) => `\`\`\`python\n${text}\`\`\`\n`;
 const { chromium } = require('playwright-core');
 
 const started = Date.now();
@@ -123,9 +146,29 @@ function prepare(tmp, baseUrl) {
   // Only the seed's own files: a local run of `make demo` leaves proposals under seeds/demo/.tether.
   cpSync(join(REPO, 'seeds/demo'), dirs.ws, { recursive: true, filter: (src) => !src.split('/').includes('.tether') });
   writeTetherToml(dirs.ws, baseUrl, 'scripted');
+  writeFileSync(join(dirs.ws, 'geometry.py'), GEOMETRY);
   mkdirSync(join(dirs.user, 'User'), { recursive: true });
+  writeSettings(dirs, 'diff');
+  const env = { ...process.env, PATH: `${NODE_BIN}:${process.env.PATH}`, HOME: dirs.home, XDG_CONFIG_HOME: join(dirs.home, '.config'), XDG_DATA_HOME: join(dirs.home, '.local/share') };
+  const common = ['--user-data-dir', dirs.user, '--extensions-dir', dirs.exts];
+  const install = spawnSync(CODE_SERVER, [...common, '--install-extension', VSIX], { env, encoding: 'utf8', timeout: 180_000 });
+  if (install.status !== 0 || !readdirSync(dirs.exts).some((d) => d.startsWith('tether.tether-'))) {
+    throw new Error(`--install-extension failed (${install.status}): ${install.stdout}\n${install.stderr}`);
+  }
+  log(`installed ${VSIX}`);
+  return { dirs, env, common };
+}
+
+/**
+ * User settings: the first review runs in the diff editor (`tether.review.mode: "diff"`), the
+ * rest inline (the default; switched with "tether: Toggle Review Mode"); the level starts at
+ * `repo` so Edit File and Edit Repo are allowed.
+ */
+function writeSettings(dirs, reviewMode) {
   writeFileSync(join(dirs.user, 'User/settings.json'), JSON.stringify({
     'tether.serverCommand': TETHER,
+    'tether.review.mode': reviewMode,
+    'tether.level': 'repo',
     'diffEditor.codeLens': true,
     'workbench.startupEditor': 'none',
     'workbench.tips.enabled': false,
@@ -137,14 +180,6 @@ function prepare(tmp, baseUrl) {
     'chat.disableAIFeatures': true,
     'workbench.secondarySideBar.defaultVisibility': 'hidden',
   }, null, 2));
-  const env = { ...process.env, PATH: `${NODE_BIN}:${process.env.PATH}`, HOME: dirs.home, XDG_CONFIG_HOME: join(dirs.home, '.config'), XDG_DATA_HOME: join(dirs.home, '.local/share') };
-  const common = ['--user-data-dir', dirs.user, '--extensions-dir', dirs.exts];
-  const install = spawnSync(CODE_SERVER, [...common, '--install-extension', VSIX], { env, encoding: 'utf8', timeout: 180_000 });
-  if (install.status !== 0 || !readdirSync(dirs.exts).some((d) => d.startsWith('tether.tether-'))) {
-    throw new Error(`--install-extension failed (${install.status}): ${install.stdout}\n${install.stderr}`);
-  }
-  log(`installed ${VSIX}`);
-  return { dirs, env, common };
 }
 
 function startCodeServer({ dirs, env, common }, port, tmp) {
@@ -319,6 +354,8 @@ async function main() {
     }
     log(`calc.py on disk now starts:\n${after.split('\n').slice(0, 4).join('\n')}`);
     await shoot(page, 'accepted.png');
+    await checkInlineReview(page, ctx, scripted);
+    await checkEditRepo(page, ctx, scripted);
     await runCommand(page, 'tether: Show What the Model Saw');
     const seen = page.locator('.tab', { hasText: /^[0-9a-f]{12}\.md/ }).first();
     await seen.waitFor({ timeout: 20_000 });
@@ -357,6 +394,172 @@ async function main() {
       rmSync(tmp, { recursive: true, force: true });
     }
   }
+}
+
+/** The line the status bar says the cursor is on ("Ln 17, Col 1" -> 17). */
+async function cursorLine(page) {
+  const text = await page.locator('.statusbar-item', { hasText: 'Ln ' }).first().innerText();
+  return Number(/Ln (\d+)/.exec(text)?.[1]);
+}
+
+/**
+ * What an editor shows: its lines' text and the text decorations add before or after them
+ * (drawn as CSS ::before/::after content, which innerText leaves out).
+ */
+async function shownText(editor) {
+  const lines = editor.locator('.view-lines');
+  const injected = await lines.evaluate((root) => [...root.querySelectorAll('span')]
+    .flatMap((el) => ['::before', '::after'].map((pseudo) => getComputedStyle(el, pseudo).content))
+    .filter((content) => content && content !== 'none' && content !== 'normal')
+    .join('\n'));
+  return `${await lines.innerText()}\n${injected}`.replace(/\u00a0/g, ' '); // the editor draws spaces as no-break spaces
+}
+
+/** Proposals-view rows whose text matches `pattern`. */
+async function viewRows(page, pattern) {
+  return page.locator('.monaco-list-row', { hasText: pattern }).count();
+}
+
+/**
+ * Inline review (issue 17): an Edit File proposal of three hunks shows in geometry.py itself
+ * (CodeLens per hunk, the proposed text as decorations, nothing in the buffer); the person
+ * types at the top of the file (the hunks stay acceptable and move down), accepts the first
+ * hunk with Alt+Y (the cursor jumps to the next), rejects the second with Alt+X, types inside
+ * the third (a conflict, with "Conflict: Take proposal | Reject") and takes the proposal.
+ * On disk: the typed line, hunks 1 and 3, not hunk 2.
+ */
+async function checkInlineReview(page, ctx, scripted) {
+  await runCommand(page, 'View: Close All Editors');
+  await runCommand(page, 'tether: Toggle Review Mode');
+  await page.locator('.notifications-toasts', { hasText: 'reviewing inline' }).waitFor({ timeout: 15_000 });
+  await runCommand(page, 'Notifications: Clear All Notifications');
+  const geo = join(ctx.dirs.ws, 'geometry.py');
+  const editor = await openFile(page, 'geometry.py', 'import math');
+  scripted.answers.queue.push(fenced(GEOMETRY_PROPOSED));
+  await runCommand(page, 'tether: Edit File');
+  const box = page.locator('.quick-input-widget input');
+  await until('the instruction input box', async () => (await box.getAttribute('placeholder'))?.includes('docstring'), 15_000);
+  await box.fill('Tidy the geometry helpers.');
+  await page.keyboard.press('Enter');
+  const accepts = editor.locator('.codelens-decoration a', { hasText: 'Accept' });
+  await until('three Accept lenses in geometry.py itself', async () => (await accepts.count()) === 3, 60_000);
+  if (await page.locator('.monaco-diff-editor').first().isVisible()) {
+    throw new Error('inline review opened the diff editor');
+  }
+  const shown = await shownText(editor);
+  for (const added of ['math.pi * r ** 2', 'Area of a w by h rectangle', 'math.tau * r']) {
+    if (!shown.includes(added)) {
+      throw new Error(`the proposed line "${added}" is not drawn in the editor:\n${shown}`);
+    }
+  }
+  if (readFileSync(geo, 'utf8') !== GEOMETRY) {
+    throw new Error('geometry.py changed on disk before anything was accepted');
+  }
+  await until('the Proposals view to list three pending hunks', async () => (await viewRows(page, /@@.*· pending/)) === 3, 15_000);
+  log('inline review: three hunks drawn in geometry.py with Accept | Reject, buffer untouched');
+  await shoot(page, 'inline-review.png');
+
+  // Typing elsewhere: a line at the top moves every hunk down; none becomes a conflict.
+  await editor.locator('.view-lines').click();
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.type(TYPED_AT_TOP, { delay: 20 });
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type('6');
+  await page.keyboard.press('Enter');
+  await until('the cursor on line 6 (hunk 1, moved down by the typed line)', async () => (await cursorLine(page)) === 6, 10_000);
+  await page.keyboard.press('Alt+Y');
+  await until('hunk 1 accepted (two Accept lenses left)', async () => (await accepts.count()) === 2, 30_000);
+  await until('the Proposals view to say one hunk was reviewed', async () => (await viewRows(page, /@@ -2,7 \+2,7 @@.*reviewed: accepted/)) === 1, 15_000);
+  const next = await until('the cursor on the next pending hunk (line 17)', async () => (await cursorLine(page)) === 17 && 17, 10_000);
+  log(`typed at the top, accepted hunk 1 with Alt+Y; the cursor moved to the next hunk (line ${next})`);
+  await page.keyboard.press('Alt+X');
+  await until('hunk 2 rejected (one Accept lens left)', async () => (await accepts.count()) === 1, 30_000);
+  await until('the Proposals view to say a hunk was rejected', async () => (await viewRows(page, /@@ -14,6 \+14,7 @@.*reviewed: rejected/)) === 1, 15_000);
+  await until('the cursor on the last pending hunk (line 30)', async () => (await cursorLine(page)) === 30, 10_000);
+  log('rejected hunk 2 with Alt+X');
+
+  // Typing inside hunk 3's own line makes it a conflict.
+  await page.keyboard.press('End');
+  await page.keyboard.type('  # mine', { delay: 20 });
+  const take = editor.locator('.codelens-decoration a', { hasText: 'Take proposal' });
+  await until('the conflict lens on hunk 3', async () => (await take.count()) === 1, 30_000);
+  await until('the Proposals view to mark the conflict', async () => (await viewRows(page, /@@ -26,7 \+27,7 @@.*· conflict/)) === 1, 15_000);
+  log('typed inside hunk 3: marked as a conflict with "Conflict: Take proposal | Reject"');
+  await shoot(page, 'inline-conflict.png');
+  await take.first().click({ force: true });
+  await until('the conflict resolved (no lens left)', async () => (await take.count()) + (await accepts.count()) === 0, 30_000);
+  await runCommand(page, 'File: Save All');
+  const expected = TYPED_AT_TOP + GEOMETRY.replace(...H1).replace(...H3);
+  const onDisk = await until('geometry.py saved', () => {
+    const text = readFileSync(geo, 'utf8');
+    return text !== GEOMETRY && text;
+  }, 30_000);
+  if (onDisk !== expected) {
+    throw new Error(`geometry.py on disk is not the typed line plus hunks 1 and 3:\n--- expected\n${expected}\n--- on disk\n${onDisk}`);
+  }
+  log('took the proposal for the conflict; geometry.py on disk: the typed line, hunks 1 and 3, not hunk 2');
+}
+
+/**
+ * Edit Repo end to end (issue 17): plan -> the plan document with "Run | Reject" -> Run ->
+ * each step's proposal opens for review as it arrives (calc.py inline, the new stats.py in the
+ * diff editor) -> accept both -> the files on disk; the run is then listed as done.
+ */
+async function checkEditRepo(page, ctx, scripted) {
+  await runCommand(page, 'View: Close All Editors');
+  const calc = join(ctx.dirs.ws, 'calc.py');
+  const stats = join(ctx.dirs.ws, 'stats.py');
+  const calcBefore = readFileSync(calc, 'utf8');
+  const calcAfter = `${calcBefore}\n\ndef mul(a, b):\n    return a * b\n`;
+  const plan = { steps: [{ intent: 'Add mul(a, b) to calc.py', files: ['calc.py'] }, { intent: 'Create stats.py with mean()', files: [], create: ['stats.py'] }] };
+  scripted.answers.queue.push(JSON.stringify(plan), fenced(calcAfter), fenced(STATS));
+  await runCommand(page, 'tether: Edit Repo');
+  const box = page.locator('.quick-input-widget input');
+  await until('the instruction input box', async () => (await box.getAttribute('placeholder'))?.includes('docstring'), 15_000);
+  await box.fill('Add mul and a stats module.');
+  await page.keyboard.press('Enter');
+  const planEditor = page.locator('.editor-instance .monaco-editor', { hasText: 'tether repo run' }).first();
+  await planEditor.waitFor({ timeout: 60_000 });
+  const run = planEditor.locator('.codelens-decoration a', { hasText: 'Run' }).first();
+  await run.waitFor({ state: 'visible', timeout: 30_000 });
+  const planText = await shownText(planEditor);
+  for (const want of ['planned', 'Add mul(a, b) to calc.py', 'stats.py']) {
+    if (!planText.includes(want)) {
+      throw new Error(`the plan document lacks "${want}":\n${planText}`);
+    }
+  }
+  log('Edit Repo: the plan document with Run | Reject');
+  await shoot(page, 'repo-plan.png');
+  await run.click({ force: true });
+
+  // Step 1 opens calc.py inline; step 2 (a new file) opens in the diff editor.
+  await until('the new file stats.py open for review', async () => (await page.locator('.tab', { hasText: 'stats.py' }).count()) > 0, 90_000);
+  await until('calc.py open for review', async () => (await page.locator('.tab', { hasText: /^calc\.py/ }).count()) > 0, 30_000);
+  await page.locator('.tab', { hasText: 'stats.py' }).first().click();
+  await page.locator('.monaco-diff-editor').first().waitFor({ state: 'visible', timeout: 30_000 });
+  await until('both step proposals in the Proposals view', async () => (await viewRows(page, /calc\.py|stats\.py/)) >= 2, 30_000);
+  if (existsSync(stats) || readFileSync(calc, 'utf8') !== calcBefore) {
+    throw new Error('the repo run wrote to the workspace before anything was accepted');
+  }
+  log('Run: each step proposal opened for review as it arrived (calc.py inline, stats.py as a new file)');
+  await shoot(page, 'repo-steps.png');
+  await runCommand(page, 'tether: Accept All'); // the active editor: the new stats.py
+  await until('stats.py created', () => existsSync(stats), 30_000);
+  const calcEditor = await openFile(page, 'calc.py', 'def add');
+  await until('the step 1 Accept lens in calc.py', async () => (await calcEditor.locator('.codelens-decoration a', { hasText: 'Accept' }).count()) > 0, 30_000);
+  await runCommand(page, 'tether: Accept All');
+  await until('no Accept lens left in calc.py', async () => (await calcEditor.locator('.codelens-decoration a', { hasText: 'Accept' }).count()) === 0, 30_000);
+  await runCommand(page, 'File: Save All');
+  await until('calc.py and stats.py as the run proposed, on disk', () =>
+    readFileSync(calc, 'utf8') === calcAfter && existsSync(stats) && readFileSync(stats, 'utf8') === STATS, 30_000);
+  log('accepted both step proposals: calc.py has mul(), stats.py exists, on disk');
+
+  await runCommand(page, 'tether: Repo Runs');
+  await until('the run listed as done', async () =>
+    (await page.locator('.quick-input-list .monaco-list-row', { hasText: /done · [0-9a-f]{12}/ }).count()) > 0, 15_000);
+  await page.keyboard.press('Escape');
+  log('tether: Repo Runs lists the run as done');
+  await runCommand(page, 'View: Close All Editors');
 }
 
 /** Open a workspace file through "Go to File"; resolves to its editor once `marker` shows. */
