@@ -75,7 +75,17 @@ def _kept_by_git(root: Path) -> set[str]:
 @pytest.mark.parametrize(
     "name",
     list(CASES)
-    + [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason="pathspec differs from git")) for name in PATHSPEC_DIFFERS],
+    + [
+        pytest.param(
+            name,
+            marks=[
+                pytest.mark.xfail(strict=True, reason="pathspec differs from git"),
+                # Python's re warns about "[[" (a possible nested set) in pathspec's regex for [[:digit:]]
+                pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning"),
+            ],
+        )
+        for name in PATHSPEC_DIFFERS
+    ],
 )
 def test_rules_agree_with_git(tmp_path: Path, name: str) -> None:
     ignores, files = CASES.get(name) or PATHSPEC_DIFFERS[name]
