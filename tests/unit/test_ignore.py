@@ -78,11 +78,7 @@ def _kept_by_git(root: Path) -> set[str]:
     + [
         pytest.param(
             name,
-            marks=[
-                pytest.mark.xfail(strict=True, reason="pathspec differs from git"),
-                # Python's re warns about "[[" (a possible nested set) in pathspec's regex for [[:digit:]]
-                pytest.mark.filterwarnings("ignore:Possible nested set:FutureWarning"),
-            ],
+            marks=pytest.mark.xfail(strict=True, reason="pathspec differs from git"),
         )
         for name in PATHSPEC_DIFFERS
     ],

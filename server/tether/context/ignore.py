@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +57,10 @@ DEFAULT_SKIPPED_DIRS = ALWAYS_SKIPPED_DIRS | {
 def _pattern(line: str) -> GitIgnoreSpecPattern:
     """One gitignore line compiled by pathspec; a line git would not read (``!``, ``/``, a lone ``\\``) matches nothing."""
     try:
-        return GitIgnoreSpecPattern(line)
+        with warnings.catch_warnings():
+            # re warns "Possible nested set" for "[[" (say, a POSIX class): not the user's concern
+            warnings.simplefilter("ignore", FutureWarning)
+            return GitIgnoreSpecPattern(line)
     except GitIgnorePatternError as err:
         log.debug("ignoring an unreadable ignore pattern %r: %s", line, err)
         return GitIgnoreSpecPattern("")
