@@ -202,6 +202,9 @@ class Proposal(BaseModel):
     sources: list[Source] = Field(default_factory=list, description="What the model saw.")
     warnings: list[str] = Field(default_factory=list, description="Flags for the reviewer (tests touched, suppressions).")
     intent: WriteIntent | None = Field(default=None, description="A write in progress (None in journals before it existed).")
+    run_id: str | None = Field(None, description="The repo run that made it (``tether repo``); None for edits and older journals.")
+    step: int | None = Field(None, description="Repo runs: the 1-based number of the plan step that made it.")
+    step_intent: str = Field("", description="Repo runs: that step's intent, as in the plan.")
 
     @property
     def status(self) -> str:

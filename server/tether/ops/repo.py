@@ -72,6 +72,7 @@ async def run_repo(engine: Engine, options: RepoOptions, hooks: RunHooks | None 
             rationale=render_plan(run.plan, run.task),
             model=backend.name if run.plan_source == "model" else "",
             sources=sources,
+            run_id=run.id,
         )
         hooks.proposal(engine.store.save(plan_proposal))
         if options.plan_only:

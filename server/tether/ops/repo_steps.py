@@ -305,6 +305,9 @@ class StepRunner:
             files=[change],
             sources=pack.sources(),
             warnings=review_flags(change),
+            run_id=self.run.id,
+            step=number,
+            step_intent=step.intent,
         )
         self.engine.store.save(proposal)
         self.run.proposals.append(proposal.id)
