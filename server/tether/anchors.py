@@ -5,10 +5,11 @@ while the person reviews: they type elsewhere, accept some hunks, reject others.
 re-finds every hunk in the current text by a three-way comparison of (reference, current,
 proposal), where the reference is the base with the hunks accepted so far (the text tether
 last left): a line-level diff of reference against current says which reference lines the
-person kept, and where they are now. The diff is ``difflib.SequenceMatcher`` (no automatic junk;
-blank lines cannot start a match but join the matches next to them), then, inside each
-replaced run, lines paired by likeness as ``difflib.Differ`` pairs them (an identical pair is a
-kept line, a similar one a line edited in place).
+person kept, and where they are now. The diff is ``difflib.SequenceMatcher`` run between lines
+unique on both sides (``_opcodes``); short matches of weak lines (blank, ``}``) between two
+changes are undone; inside each replaced run, lines are paired by likeness as
+``difflib.Differ`` pairs them (a similar pair is a line edited in place), then identical lines
+are kept where the most can be (``_Alignment._keep_identical``).
 
 A hunk's **own lines** are the base lines it removes or replaces, from its first changed line
 to its last (the unchanged lines between two changes of one hunk count; the 3 context lines
@@ -34,6 +35,7 @@ See docs/lsp.md, "Hunk states".
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from dataclasses import dataclass
 
@@ -45,8 +47,92 @@ PAIR_CUTOFF = 0.74  # difflib.Differ's cutoff for "similar" lines (0.75), as a s
 PAIR_LIMIT = 4000  # reference lines x current lines of one replaced run above which lines pair by position only
 
 
-def _blank(line: str) -> bool:
-    return not line.strip()
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """``difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()``, cut at unique lines first.
+
+    Lines that occur once in ``a`` and once in ``b``, taken in an order both agree on (the
+    longest increasing run, as patience diff takes them: Bram Cohen's), split the texts into
+    short stretches that SequenceMatcher aligns one by one; on a whole file it would be
+    quadratic in its repeated lines (blank lines above all).
+    """
+    count_a: dict[str, int] = {}
+    count_b: dict[str, int] = {}
+    for line in a:
+        count_a[line] = count_a.get(line, 0) + 1
+    for line in b:
+        count_b[line] = count_b.get(line, 0) + 1
+    where_b = {line: j for j, line in enumerate(b) if count_b[line] == 1}
+    pairs = [(i, where_b[line]) for i, line in enumerate(a) if count_a[line] == 1 and line in where_b]
+    anchors = _increasing(pairs)
+    ops: list[tuple[str, int, int, int, int]] = []
+    i0 = j0 = 0
+    for i, j in [*anchors, (len(a), len(b))]:
+        if i0 < i and j0 < j:
+            matcher = difflib.SequenceMatcher(None, a[i0:i], b[j0:j], autojunk=False)
+            for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+                _add(ops, (tag, i0 + i1, i0 + i2, j0 + j1, j0 + j2))
+        else:
+            _add(ops, ("delete" if i0 < i else "insert", i0, i, j0, j))
+        if i < len(a):
+            _add(ops, ("equal", i, i + 1, j, j + 1))
+        i0, j0 = i + 1, j + 1
+    return ops
+
+
+def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of ``pairs`` (sorted by first item) whose second items increase (patience sorting)."""
+    tops: list[int] = []  # second item ending the best run of each length
+    ends: list[int] = []  # index in pairs of that end
+    back: list[int] = []
+    for index, (_, j) in enumerate(pairs):
+        k = bisect.bisect_left(tops, j)
+        back.append(ends[k - 1] if k else -1)
+        if k == len(tops):
+            tops.append(j)
+            ends.append(index)
+        else:
+            tops[k], ends[k] = j, index
+    run = []
+    index = ends[-1] if ends else -1
+    while index >= 0:
+        run.append(pairs[index])
+        index = back[index]
+    return run[::-1]
+
+
+def _add(ops: list[tuple[str, int, int, int, int]], op: tuple[str, int, int, int, int]) -> None:
+    tag, i1, i2, j1, j2 = op
+    if i1 == i2 and j1 == j2:
+        return
+    if ops and (ops[-1][0] == tag or (tag != "equal" and ops[-1][0] != "equal")):
+        last = ops[-1]
+        ops[-1] = (tag if tag == last[0] else "replace", last[1], i2, last[3], j2)
+    else:
+        ops.append(op)
+
+
+WEAK_CHARS = 3  # a line of at most this many non-blank characters ("", "}", '"""') says little about where it is
+
+
+def _dissolve_weak(opcodes: list[tuple[str, int, int, int, int]], ref: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """``opcodes`` with short matches of weak lines between two changes merged into one replaced run.
+
+    A blank line kept between two edits matches any blank line nearby: the diff may have kept
+    the wrong one. Merged, the run's lines are paired by likeness (``_Alignment._pair``) instead.
+    """
+    out: list[tuple[str, int, int, int, int]] = []
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        weak = (
+            tag == "equal" and 0 < index < len(opcodes) - 1 and i2 - i1 <= 2 and all(len(line.strip()) <= WEAK_CHARS for line in ref[i1:i2])
+        )
+        if (weak or tag != "equal") and out and out[-1][0] != "equal":
+            _, a1, _, b1, _ = out[-1]
+            out[-1] = ("replace", a1, i2, b1, j2)
+        elif weak:
+            out.append(("replace", i1, i2, j1, j2))
+        else:
+            out.append((tag, i1, i2, j1, j2))
+    return out
 
 
 @dataclass(frozen=True)
@@ -190,9 +276,7 @@ class _Alignment:
         for k in range(1, tail + 1):
             self._match(len(reference) - k, len(current) - k)
         a, b = reference[head : len(reference) - tail], current[head : len(current) - tail]
-        # Blank lines cannot start a match (they are everywhere); they still join the matches next to them.
-        matcher = difflib.SequenceMatcher(_blank, a, b, autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for tag, i1, i2, j1, j2 in _dissolve_weak(_opcodes(a, b), a):
             if tag == "equal":
                 for k in range(i2 - i1):
                     self._match(head + i1 + k, head + j1 + k)
@@ -202,43 +286,72 @@ class _Alignment:
     def _pair(self, i1: int, i2: int, j1: int, j2: int) -> None:
         """Inside a replaced run, pair reference and current lines by likeness, as ``difflib.Differ`` does.
 
-        The most alike pair (``SequenceMatcher.ratio`` of their characters, at least
-        ``PAIR_CUTOFF``) splits the run and both sides are paired the same way: an identical
-        pair is a kept line, a similar one a line edited in place. Without any such pair, runs of
-        equal size pair line by line (edited in place). Runs larger than ``PAIR_LIMIT`` pairs of
-        lines only get the line-by-line pairing, to bound the cost.
+        The most alike pair of different lines (``SequenceMatcher.ratio`` of their characters,
+        above ``PAIR_CUTOFF``) is a line edited in place; it splits the run and both sides are
+        paired the same way. A run with no such pair keeps as many identical lines as it can
+        (``_keep_identical``); what is left of it pairs line by line when both sides are the
+        same size. Runs larger than ``PAIR_LIMIT`` pairs of lines only get the line-by-line
+        pairing, to bound the cost.
         """
         if i1 >= i2 or j1 >= j2:
             return
-        if (i2 - i1) * (j2 - j1) > PAIR_LIMIT:
-            best = None
-        else:
-            best, best_ratio = None, PAIR_CUTOFF
+        small = (i2 - i1) * (j2 - j1) <= PAIR_LIMIT
+        best: tuple[int, int] | None = None
+        if small:
+            best_ratio = PAIR_CUTOFF
             chars = difflib.SequenceMatcher(None, autojunk=False)
             for j in range(j1, j2):
                 chars.set_seq2(self.cur[j])
                 for i in range(i1, i2):
                     if self.ref[i] == self.cur[j]:
-                        ratio = 1.0
-                    else:
-                        chars.set_seq1(self.ref[i])
-                        if chars.real_quick_ratio() <= best_ratio or chars.quick_ratio() <= best_ratio:
-                            continue
-                        ratio = chars.ratio()
+                        continue
+                    chars.set_seq1(self.ref[i])
+                    if chars.real_quick_ratio() <= best_ratio or chars.quick_ratio() <= best_ratio:
+                        continue
+                    ratio = chars.ratio()
                     if ratio > best_ratio:
                         best, best_ratio = (i, j), ratio
-        if best is None:
-            if i2 - i1 == j2 - j1:
-                for k in range(i2 - i1):
-                    self.paired_ref[i1 + k] = j1 + k
-            return
-        i, j = best
-        if self.ref[i] == self.cur[j]:
-            self._match(i, j)
-        else:
+        if best is not None:
+            i, j = best
             self.paired_ref[i] = j
-        self._pair(i1, i, j1, j)
-        self._pair(i + 1, i2, j + 1, j2)
+            self._pair(i1, i, j1, j)
+            self._pair(i + 1, i2, j + 1, j2)
+            return
+        kept = self._keep_identical(i1, i2, j1, j2) if small else []
+        for (a1, b1), (a2, b2) in zip([(i1 - 1, j1 - 1), *kept], [*kept, (i2, j2)], strict=True):
+            if a2 - a1 == b2 - b1:
+                for k in range(1, a2 - a1):
+                    self.paired_ref[a1 + k] = b1 + k
+
+    def _keep_identical(self, i1: int, i2: int, j1: int, j2: int) -> list[tuple[int, int]]:
+        """The most identical lines of ``ref[i1:i2]`` and ``cur[j1:j2]`` kept in order (a longest common
+        subsequence, by dynamic programming), matched; of equally long ones, the one whose pairs
+        stand most evenly (least ``|(i - i1) - (j - j1)|`` in all), so lines replaced before a kept
+        line count the same on both sides where they can. Returns the pairs, in order.
+        """
+        n, m = i2 - i1, j2 - j1
+        score = [[(0, 0)] * (m + 1) for _ in range(n + 1)]  # (kept, -skew) of the best over ref[i:], cur[j:]
+        for i in range(n - 1, -1, -1):
+            row, below = score[i], score[i + 1]
+            for j in range(m - 1, -1, -1):
+                best = max(below[j], row[j + 1])
+                if self.ref[i1 + i] == self.cur[j1 + j]:
+                    kept, skew = below[j + 1]
+                    best = max(best, (kept + 1, skew - abs(i - j)))
+                row[j] = best
+        pairs = []
+        i = j = 0
+        while i < n and j < m:
+            here = score[i][j]
+            if self.ref[i1 + i] == self.cur[j1 + j] and here == (score[i + 1][j + 1][0] + 1, score[i + 1][j + 1][1] - abs(i - j)):
+                self._match(i1 + i, j1 + j)
+                pairs.append((i1 + i, j1 + j))
+                i, j = i + 1, j + 1
+            elif here == score[i + 1][j]:
+                i += 1
+            else:
+                j += 1
+        return pairs
 
     def _match(self, i: int, j: int) -> None:
         self.ref_to_cur[i] = j
@@ -297,19 +410,23 @@ class _Alignment:
             if self.ref_to_cur[i] is not None:
                 i += 1
                 continue
+            if i in self.paired_ref:  # edited in place: no sliding makes it kept
+                return
             s = i
-            while s > 0 and self.ref_to_cur[s - 1] is None:
+            while s > 0 and self._anchor(s - 1) is None:
                 s -= 1
             e = i
-            while e < len(self.ref) and self.ref_to_cur[e] is None:
+            while e < len(self.ref) and self._anchor(e) is None:
                 e += 1
             if not self._pure_deletion(s, e) or not (self._slide(s, e, start, end, -1) or self._slide(s, e, start, end, 1)):
                 return
             i = start
 
     def _pure_deletion(self, s: int, e: int) -> bool:
-        lo = self.ref_to_cur[s - 1] if s > 0 else -1
-        hi = self.ref_to_cur[e] if e < len(self.ref) else len(self.cur)
+        """Whether reference lines ``s:e`` were deleted with nothing typed in their place (their
+        neighbours, kept or edited in place, are next to each other in the current text)."""
+        lo = self._anchor(s - 1) if s > 0 else -1
+        hi = self._anchor(e) if e < len(self.ref) else len(self.cur)
         return lo is not None and hi is not None and hi == lo + 1
 
     def _slide(self, s: int, e: int, start: int, end: int, step: int) -> bool:
