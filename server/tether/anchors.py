@@ -6,7 +6,7 @@ re-finds every hunk in the current text by a three-way comparison of (reference,
 proposal), where the reference is the base with the hunks accepted so far (the text tether
 last left): a line-level diff of reference against current says which reference lines the
 person kept, and where they are now. The diff is ``difflib.SequenceMatcher`` run between lines
-unique on both sides (``_opcodes``); short matches of weak lines (blank, ``}``) between two
+unique on both sides (``linediff.opcodes``); short matches of weak lines (blank, ``}``) between two
 changes are undone; inside each replaced run, lines are paired by likeness as
 ``difflib.Differ`` pairs them (a similar pair is a line edited in place), then identical lines
 are kept where the most can be (``_Alignment._keep_identical``).
@@ -35,104 +35,16 @@ See docs/lsp.md, "Hunk states".
 
 from __future__ import annotations
 
-import bisect
 import difflib
 from dataclasses import dataclass
 
 from .errors import ConflictError, ProposalError
+from .linediff import dissolve_weak, opcodes
 from .lines import line_break, split_lines
 from .proposals import FileChange, Hunk, HunkStatus, apply_hunks
 
 PAIR_CUTOFF = 0.74  # difflib.Differ's cutoff for "similar" lines (0.75), as a strict lower bound
 PAIR_LIMIT = 4000  # reference lines x current lines of one replaced run above which lines pair by position only
-
-
-def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
-    """``difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()``, cut at unique lines first.
-
-    Lines that occur once in ``a`` and once in ``b``, taken in an order both agree on (the
-    longest increasing run, as patience diff takes them: Bram Cohen's), split the texts into
-    short stretches that SequenceMatcher aligns one by one; on a whole file it would be
-    quadratic in its repeated lines (blank lines above all).
-    """
-    count_a: dict[str, int] = {}
-    count_b: dict[str, int] = {}
-    for line in a:
-        count_a[line] = count_a.get(line, 0) + 1
-    for line in b:
-        count_b[line] = count_b.get(line, 0) + 1
-    where_b = {line: j for j, line in enumerate(b) if count_b[line] == 1}
-    pairs = [(i, where_b[line]) for i, line in enumerate(a) if count_a[line] == 1 and line in where_b]
-    anchors = _increasing(pairs)
-    ops: list[tuple[str, int, int, int, int]] = []
-    i0 = j0 = 0
-    for i, j in [*anchors, (len(a), len(b))]:
-        if i0 < i and j0 < j:
-            matcher = difflib.SequenceMatcher(None, a[i0:i], b[j0:j], autojunk=False)
-            for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-                _add(ops, (tag, i0 + i1, i0 + i2, j0 + j1, j0 + j2))
-        else:
-            _add(ops, ("delete" if i0 < i else "insert", i0, i, j0, j))
-        if i < len(a):
-            _add(ops, ("equal", i, i + 1, j, j + 1))
-        i0, j0 = i + 1, j + 1
-    return ops
-
-
-def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The longest run of ``pairs`` (sorted by first item) whose second items increase (patience sorting)."""
-    tops: list[int] = []  # second item ending the best run of each length
-    ends: list[int] = []  # index in pairs of that end
-    back: list[int] = []
-    for index, (_, j) in enumerate(pairs):
-        k = bisect.bisect_left(tops, j)
-        back.append(ends[k - 1] if k else -1)
-        if k == len(tops):
-            tops.append(j)
-            ends.append(index)
-        else:
-            tops[k], ends[k] = j, index
-    run = []
-    index = ends[-1] if ends else -1
-    while index >= 0:
-        run.append(pairs[index])
-        index = back[index]
-    return run[::-1]
-
-
-def _add(ops: list[tuple[str, int, int, int, int]], op: tuple[str, int, int, int, int]) -> None:
-    tag, i1, i2, j1, j2 = op
-    if i1 == i2 and j1 == j2:
-        return
-    if ops and (ops[-1][0] == tag or (tag != "equal" and ops[-1][0] != "equal")):
-        last = ops[-1]
-        ops[-1] = (tag if tag == last[0] else "replace", last[1], i2, last[3], j2)
-    else:
-        ops.append(op)
-
-
-WEAK_CHARS = 3  # a line of at most this many non-blank characters ("", "}", '"""') says little about where it is
-
-
-def _dissolve_weak(opcodes: list[tuple[str, int, int, int, int]], ref: list[str]) -> list[tuple[str, int, int, int, int]]:
-    """``opcodes`` with short matches of weak lines between two changes merged into one replaced run.
-
-    A blank line kept between two edits matches any blank line nearby: the diff may have kept
-    the wrong one. Merged, the run's lines are paired by likeness (``_Alignment._pair``) instead.
-    """
-    out: list[tuple[str, int, int, int, int]] = []
-    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
-        weak = (
-            tag == "equal" and 0 < index < len(opcodes) - 1 and i2 - i1 <= 2 and all(len(line.strip()) <= WEAK_CHARS for line in ref[i1:i2])
-        )
-        if (weak or tag != "equal") and out and out[-1][0] != "equal":
-            _, a1, _, b1, _ = out[-1]
-            out[-1] = ("replace", a1, i2, b1, j2)
-        elif weak:
-            out.append(("replace", i1, i2, j1, j2))
-        else:
-            out.append((tag, i1, i2, j1, j2))
-    return out
 
 
 @dataclass(frozen=True)
@@ -276,7 +188,7 @@ class _Alignment:
         for k in range(1, tail + 1):
             self._match(len(reference) - k, len(current) - k)
         a, b = reference[head : len(reference) - tail], current[head : len(current) - tail]
-        for tag, i1, i2, j1, j2 in _dissolve_weak(_opcodes(a, b), a):
+        for tag, i1, i2, j1, j2 in dissolve_weak(opcodes(a, b), a):
             if tag == "equal":
                 for k in range(i2 - i1):
                     self._match(head + i1 + k, head + j1 + k)
