@@ -86,8 +86,12 @@ def relocate(ls: TetherServer, rel: str) -> bool:
     try:
         store = ls.session.engine.store
         text = buffer_for_path(ls, rel).text
+        pending = store.pending()
+        live = {p.id for p in pending}
+        for key in [key for key in follower.sent if key[0] not in live]:  # decided proposals move no more
+            del follower.sent[key]
         moved = []
-        for proposal in store.pending():
+        for proposal in pending:
             for change in proposal.files:
                 if change.path == rel and follower.sent.get((proposal.id, rel)) != signature(locate(change, text)):
                     moved.append(proposal)
@@ -95,7 +99,7 @@ def relocate(ls: TetherServer, rel: str) -> bool:
         if not moved:
             return False
         relocated = [located_out(ls, p) for p in moved]
-        summaries = [to_summary(p) for p in store.pending()]
+        summaries = [to_summary(p) for p in pending]
     except TetherError as exc:  # a journal or file that cannot be read now; the next change tries again
         log.warning("could not re-locate the hunks on %s: %s", rel, exc)
         return False
