@@ -72,13 +72,15 @@ def test_digest_to_stdout_and_file(tether, shop: Path, tmp_path: Path) -> None:
     assert "4 files, " in proc.stderr
 
     out = tmp_path / "digest.txt"
-    proc = tether("-C", str(shop), "digest", "shop", "--max-tokens", "130", "--output", str(out), "--json")
+    proc = tether("-C", str(shop), "digest", "shop", "--max-tokens", "200", "--output", str(out), "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert data["tokenizer"] == "model" and data["tokens"] <= 130
+    assert data["tokenizer"] == "model" and data["tokens"] <= 200
     assert data["included"] and data["omitted"]
     assert "text" not in data
     assert out.read_text().startswith("Directory: shop/shop\n")
+    index = out.read_text().rpartition("LEFT OUT for the token budget: ")[2].splitlines()[2:]
+    assert [line.split("  ")[0] for line in index] == data["omitted"]
 
 
 def test_digest_rejects_a_bad_budget(tether, shop: Path) -> None:

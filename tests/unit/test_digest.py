@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import make_git_repo
 
 from tether.context.budget import TokenCounter, estimate_tokens
-from tether.context.digest import build_digest, render_tree
+from tether.context.digest import build_digest, file_block, render_tree, repo_ranks
 from tether.errors import InputError
 
 KEY = "sk-canary0123456789abcdefghij"
@@ -89,3 +89,64 @@ async def test_digest_counts_with_a_counter_without_a_model(repo: Path) -> None:
 def test_render_tree_sorts_folders_first() -> None:
     tree = render_tree("root", ["b.py", "a/x.py", "a/b/y.py"], {})
     assert tree.splitlines() == ["└── root/", "    ├── a/", "    │   ├── b/", "    │   │   └── y.py", "    │   └── x.py", "    └── b.py"]
+
+
+# A package where one core module is imported by every other one, next to the files a real
+# repository carries that a reader of its code does not need first.
+CORE = "".join(
+    f"def parse_field_{i}(raw):\n    '''Parse field {i} of a record.'''\n    return raw.split(',')[{i % 5}].strip()\n\n\n"
+    for i in range(60)
+)
+USERS = {
+    f"pkg/{name}.py": f"from pkg.core import parse_field_{i}, parse_field_{i + 1}\n\n\ndef {name}_record(raw):\n"
+    f"    return parse_field_{i}(raw), parse_field_{i + 1}(raw)\n"
+    for i, name in enumerate(["client", "server", "cli", "models", "utils"])
+}
+JUNK = {
+    "CNAME": "docs.example.org\n",
+    ".github/FUNDING.yml": "github: someone\n",
+    "docs/css/theme.css": "".join(f".c{i} {{ color: #{i:06x}; }}\n" for i in range(40)),
+    "scripts/release.sh": "#!/bin/sh\nset -e\npython -m build\n",
+    "data/table.csv": "".join(f"{i},{i * i},row {i}\n" for i in range(200)),
+}
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    return make_git_repo(tmp_path / "pkg-repo", {"README.md": "# pkg\n\nParses records.\n", "pkg/core.py": CORE, **USERS, **JUNK})
+
+
+async def test_repo_ranks_put_the_module_everyone_imports_first(package: Path) -> None:
+    ranks = repo_ranks(package)
+    assert set(ranks) == {"pkg/core.py", *USERS}  # files without a grammar have no rank
+    assert max(ranks, key=ranks.__getitem__) == "pkg/core.py"
+    assert all(ranks["pkg/core.py"] > 2 * ranks[user] for user in USERS)
+
+
+async def test_digest_budget_keeps_ranked_source_and_lists_what_it_left_out(package: Path) -> None:
+    full = await build_digest(package, count)
+    junk_tokens = sum(estimate_tokens(file_block(rel, text)) for rel, text in JUNK.items())
+    core_tokens = estimate_tokens(file_block("pkg/core.py", CORE))
+    assert core_tokens > junk_tokens  # small files first would have taken all the junk before the core module
+    cut = await build_digest(package, count, max_tokens=full.tokens - junk_tokens // 2)
+    assert cut.tokens <= full.tokens - junk_tokens // 2
+    assert "pkg/core.py" in cut.included and "README.md" in cut.included
+    assert set(USERS) <= set(cut.included)
+    assert set(cut.omitted) and set(cut.omitted) <= set(JUNK)
+    # The closing index: one line per left-out file, with its size in tokens, after the last file.
+    body, _, index = cut.text.rpartition("LEFT OUT for the token budget: ")
+    assert "FILE: pkg/core.py" in body and index.startswith(f"{len(cut.omitted)} files, ")
+    listed = index.splitlines()[2:]
+    assert [line.split("  ")[0] for line in listed] == cut.omitted
+    for line, rel in zip(listed, cut.omitted, strict=True):
+        assert line == f"{rel}  {estimate_tokens(file_block(rel, JUNK[rel])):,} tokens"
+
+
+async def test_digest_without_ranks_falls_back_to_small_files_first(package: Path) -> None:
+    full = await build_digest(package, count)
+    junk_tokens = sum(estimate_tokens(file_block(rel, text)) for rel, text in JUNK.items())
+    # No file ranked (as for a repo in a language without a grammar): shallow and small first,
+    # so the same budget keeps the junk and loses the core module: what ranking is for.
+    unranked = await build_digest(package, count, max_tokens=full.tokens - junk_tokens // 2, ranks={})
+    assert unranked.omitted == ["pkg/core.py"]
+    assert unranked.text.endswith(f"pkg/core.py  {estimate_tokens(file_block('pkg/core.py', CORE)):,} tokens\n")

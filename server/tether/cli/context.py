@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def run_context(args: argparse.Namespace) -> int:
 
 def run_digest(args: argparse.Namespace) -> int:
     from ..context.budget import counter_for
-    from ..context.digest import build_digest
+    from ..context.digest import build_digest, repo_ranks
 
     if args.max_tokens is not None and args.max_tokens < 1:
         raise InputError("--max-tokens must be a positive number of tokens.")
@@ -81,7 +82,9 @@ def run_digest(args: argparse.Namespace) -> int:
         except TetherError:
             backend = None
         counter = counter_for(backend)
-        digest = await build_digest(engine.workspace.root, counter.count, sub, args.max_tokens)
+        # Source files ranked by the repo map (its cache shared with edits); the budget is filled in that order.
+        ranks = await asyncio.to_thread(repo_ranks, engine.workspace.root, Path(engine.data_dir) / "repomap.sqlite")
+        digest = await build_digest(engine.workspace.root, counter.count, sub, args.max_tokens, ranks)
         return digest, counter.exact
 
     digest, exact = run_op(engine, go())

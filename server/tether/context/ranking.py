@@ -257,6 +257,19 @@ def pagerank(graph: Graph, personal: np.ndarray) -> np.ndarray:
     return rank
 
 
+def file_ranks(graph: Graph) -> dict[str, float]:
+    """Each indexed file's importance for the repo as a whole: PageRank with no focus.
+
+    A file ranks high when files that rank high reference the names it defines (weighted as in
+    ``GraphBuilder``: rare, specific names count most). Scores are a probability distribution
+    (they sum to 1 over ``graph.files``); only their order means anything.
+    """
+    if not graph.files:
+        return {}
+    rank = pagerank(graph, np.ones(len(graph.files)))
+    return {path: float(rank[i]) for i, path in enumerate(graph.files)}
+
+
 @dataclass(frozen=True)
 class Ranked:
     path: str
