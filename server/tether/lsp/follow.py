@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..anchors import Located, locate
 from ..errors import TetherError
 from ..ops.review import locate_proposal
-from ..proposals import Proposal
+from ..proposals import HunkStatus, Proposal
 from .convert import to_proposal_out, to_summary
 from .documents import buffer_for_path, uri_for, workspace_rel
 from .wire import ProposalOut, ProposalsChanged
@@ -93,7 +93,9 @@ def relocate(ls: TetherServer, rel: str) -> bool:
         moved = []
         for proposal in pending:
             for change in proposal.files:
-                if change.path == rel and follower.sent.get((proposal.id, rel)) != signature(locate(change, text)):
+                # a rename not yet accepted follows its old file (as ops.review.locate_proposal reads it)
+                renaming = change.op == "rename" and change.old_path == rel and change.ids(HunkStatus.PENDING)
+                if (change.path == rel or renaming) and follower.sent.get((proposal.id, change.path)) != signature(locate(change, text)):
                     moved.append(proposal)
                     break
         if not moved:
