@@ -6,6 +6,10 @@ append-only migrations (``schema.py``). Chunk text lives once, in ``chunks``; ``
 is an external-content FTS5 table kept in step by triggers; results are ranked by bm25 with
 headings weighing 3x body text. Queries are planned by ``query.py`` (stemmed terms, very
 common ones left out on big indexes).
+
+An llms.txt file itself is stored (its hash and cache validators decide re-ingests) but is not
+citable: its text is a list of links to the pages that are the sources, and its link
+descriptions would otherwise outrank those pages. Search never returns its chunks.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from .schema import migrate, now
 
 INDEX_FILE = "docs.sqlite"
 BM25 = "bm25(chunks_fts, 3.0, 1.0)"  # weights per column: heading, text
+# The document that is a source's llms.txt (its key is the source's location): an index of
+# links, not a source to cite (see the module docstring). ``d`` is documents, ``s`` sources.
+NOT_CITABLE = "(s.kind = 'llmstxt' AND d.key = s.location)"
 
 
 def workspace_index_path(data_dir: Path | str) -> Path:
@@ -241,35 +248,45 @@ class DocsIndex:
         match = self.planner.plan(query)
         if match is None or k <= 0:
             return []
-        filters = ""
+        filters = f" AND NOT {NOT_CITABLE}"
         params: list[str | int] = [match]
         if source is not None:
             filters += " AND s.name = ?"
             params.append(source)
         if not include_optional:
             filters += " AND d.optional = 0"
-        # Unfiltered: take the top k from FTS5 alone first, then join only those rows.
+        # Without a source or optional filter: take the top k from FTS5 alone first (plus as many
+        # as there are uncitable chunks, which the join then drops), and join only those rows.
         # (An explicit bm25() call sorts faster than the configured `rank` column.)
+        narrow = source is None and include_optional
         inner = f"SELECT rowid, {BM25} AS bm FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm"
-        inner += " LIMIT ?" if not filters else ""
+        inner += " LIMIT ?" if narrow else ""
         sql = f"""SELECT c.id AS chunk_id, s.name AS source, d.title, d.url, d.path, c.heading, c.start_line,
                          c.end_line, c.tokens, c.text, -f.bm AS score, d.optional
                   FROM ({inner}) f JOIN chunks c ON c.id = f.rowid
                   JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id
                   WHERE 1 {filters} ORDER BY f.bm LIMIT ?"""
-        if not filters:
-            params.append(k)
+        if narrow:
+            params.append(k + self.uncitable_chunks())
         params.append(k)
         return [Hit(**dict(r)) for r in self.conn.execute(sql, params)]
 
+    def uncitable_chunks(self) -> int:
+        """How many chunks search never returns (those of llms.txt files)."""
+        row = self.conn.execute(
+            f"""SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.document_id
+                JOIN sources s ON s.id = d.source_id WHERE {NOT_CITABLE}"""
+        ).fetchone()
+        return int(row[0])
+
     def hits(self, chunk_ids: list[int]) -> dict[int, Hit]:
-        """Hits (score 0) for given chunk ids, for rankings computed outside FTS5."""
+        """Hits (score 0) for given citable chunk ids, for rankings computed outside FTS5."""
         marks = ",".join("?" * len(chunk_ids))
         rows = self.conn.execute(
             f"""SELECT c.id AS chunk_id, s.name AS source, d.title, d.url, d.path, c.heading, c.start_line,
                        c.end_line, c.tokens, c.text, 0.0 AS score, d.optional
                 FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sources s ON s.id = d.source_id
-                WHERE c.id IN ({marks})""",
+                WHERE c.id IN ({marks}) AND NOT {NOT_CITABLE}""",
             chunk_ids,
         )
         return {r["chunk_id"]: Hit(**dict(r)) for r in rows}
