@@ -11,6 +11,7 @@
     ├── DirtyError               exit 8   the CLI refuses to clobber uncommitted work
     ├── ProposalError            exit 9   unknown proposal or hunk id, nothing to apply
     └── CheckFailedError         exit 10  the check command failed, or passed only with edited tests
+        └── BaselineCheckError   exit 11  the check already failed on the untouched tree, and still fails
 
 Errors are converted once per boundary: the CLI prints ``Error: <message>`` and exits with
 ``exit_code``; the language server turns them into a JSON-RPC error and a window message.
@@ -73,3 +74,10 @@ class ProposalError(TetherError):
 
 class CheckFailedError(TetherError):
     exit_code = 10
+
+
+class BaselineCheckError(CheckFailedError):
+    """The check command failed before any edit (on the untouched tree) and still fails after the
+    run's edits: the failure is the tree's or the check's, not the edits' (docs/cli.md, exit codes)."""
+
+    exit_code = 11

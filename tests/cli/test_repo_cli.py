@@ -67,8 +67,16 @@ def test_scripted_repo_cli_exit_codes(tether, tmp_path, openai_server):
     result = tether("-C", str(root), "repo", "-m", TASK, env=env)
     assert result.returncode == 7 and "outside the workspace" in result.stderr and result.stdout == ""
 
+    # the check fails before any edit (the test wants mul) and the same way after: its own exit code, 11
     openai_server.script(plan("calc.py"), Reply(text=CALC.replace("a - b", "b - a")))
     result = tether("-C", str(root), "repo", "-m", TASK, "--check", CHECK, "--apply", env=env)
+    assert result.returncode == 11 and "Error: The check already fails before any edit" in result.stderr
+    assert "nothing was applied" in result.stderr and (root / "calc.py").read_text() == CALC
+
+    # a check that passed before the edits and fails after them: exit 10
+    sub_check = shlex.join([sys.executable, "-c", "import calc; assert calc.sub(5, 3) == 2"])
+    openai_server.script(plan("calc.py"), Reply(text=CALC.replace("a - b", "b - a")))
+    result = tether("-C", str(root), "repo", "-m", TASK, "--check", sub_check, "--apply", env=env)
     assert result.returncode == 10 and "check failed" in result.stderr and "Nothing was applied" in result.stderr
     assert (root / "calc.py").read_text() == CALC
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from tether.errors import InputError
-from tether.ops.check import Scratch, parse_check, run_check
+from tether.ops.check import Scratch, check_env, parse_check, run_check
 
 
 def test_parse_check_splits_without_a_shell():
@@ -70,3 +72,34 @@ def test_scratch_copies_the_workspace_links_heavy_folders_and_never_writes_back(
         folder = scratch.root
     assert (root / "pkg" / "a.py").read_text() == "a = 1\n"
     assert not folder.exists()
+
+
+def test_check_env_leaves_out_tethers_own_virtualenv_unless_inherited(tmp_path):
+    venv_bin = str(tmp_path / "venv" / "bin")
+    environ = {"PATH": os.pathsep.join([venv_bin, str(Path(sys.prefix) / "bin"), "/usr/bin"]), "VIRTUAL_ENV": str(tmp_path / "venv")}
+    clean = check_env(environ=environ)
+    assert "VIRTUAL_ENV" not in clean
+    assert venv_bin not in clean["PATH"].split(os.pathsep) and "/usr/bin" in clean["PATH"].split(os.pathsep)
+    if sys.prefix != sys.base_prefix:  # the tests run in a virtualenv: its bin is dropped too
+        assert str(Path(sys.prefix) / "bin") not in clean["PATH"].split(os.pathsep)
+    assert check_env(inherit=True, environ=environ) == environ
+
+
+async def test_run_check_runs_without_the_virtualenv_by_default(tmp_path, monkeypatch):
+    monkeypatch.setenv("VIRTUAL_ENV", sys.prefix)
+    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.prefix) / "bin"), os.environ["PATH"]]))
+    show = [sys.executable, "-c", "import os; print(os.environ.get('VIRTUAL_ENV')); print(os.environ['PATH'])"]
+    seen = (await run_check(show, tmp_path, 30)).output.splitlines()
+    assert seen[0] == "None" and str(Path(sys.prefix) / "bin") not in seen[1].split(os.pathsep)
+    kept = (await run_check(show, tmp_path, 30, env=check_env(inherit=True))).output.splitlines()
+    assert kept[0] == sys.prefix and str(Path(sys.prefix) / "bin") in kept[1].split(os.pathsep)
+
+
+async def test_same_failure_ignores_timings_but_not_a_different_failure(tmp_path):
+    fail = [sys.executable, "-c", "import time, sys; print(f'1 failed in {time.perf_counter() % 1:.2f}s'); sys.exit(1)"]
+    first, second = await run_check(fail, tmp_path, 30), await run_check(fail, tmp_path, 30)
+    assert first.same_failure(second)
+    other = await run_check([sys.executable, "-c", "print('2 failed in 0.10s'); raise SystemExit(1)"], tmp_path, 30)
+    assert not other.same_failure(first)
+    passing = await run_check([sys.executable, "-c", "pass"], tmp_path, 30)
+    assert not passing.same_failure(passing) and not first.same_failure(None)

@@ -23,6 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--check-timeout", type=float, default=300.0, help="seconds before the check is killed (300)")
     p.add_argument("--check-reasks", type=int, default=1, help="re-asks of a step after a failed check (1)")
     p.add_argument(
+        "--check-env",
+        choices=["clean", "inherit"],
+        default="clean",
+        help="clean: run the check without tether's own virtualenv (VIRTUAL_ENV, its bin on PATH); inherit: with it",
+    )
+    p.add_argument(
         "--edit-format",
         choices=["auto", "rewrite", "lines"],
         default="auto",
@@ -84,6 +90,7 @@ def options_from(args: argparse.Namespace) -> RepoOptions:
         check=parse_check(args.check) if args.check else None,
         check_timeout_s=args.check_timeout,
         check_reasks=args.check_reasks,
+        check_env=args.check_env,
         max_files=args.max_files,
         max_steps=args.max_steps,
         max_changed_lines=args.max_changed_lines,
@@ -157,6 +164,7 @@ def _report(engine, run: RepoRun) -> dict[str, Any]:
     data = run.model_dump(mode="json")
     data["success"] = run.success
     data["outcome"] = run.outcome()
+    data["baseline_failed"] = run.baseline_failed
     data["proposals"] = [proposal_json(engine.store.get(pid)) for pid in run.proposals]
     return data
 

@@ -5,6 +5,10 @@ split with ``shlex`` and started without a shell, so nothing the model writes ca
 of a command line. It runs in a scratch copy of the workspace holding the proposed edits, so a
 check never writes into the workspace before the user accepts anything; output is captured,
 truncated to its tail, and the whole process group is killed at the timeout or on cancel.
+
+The check gets tether's own environment minus tether's virtualenv (``check_env``): a check such
+as ``pytest`` found first on PATH in tether's virtualenv would test the project with tether's
+packages (and crash). ``RepoOptions.check_env = "inherit"`` (CLI ``--check-env inherit``) keeps it.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import shlex
 import shutil
 import signal
+import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -47,6 +54,42 @@ class CheckResult(BaseModel):
             return f"`{shown}` timed out after {self.seconds:.0f}s."
         return f"`{shown}` failed (exit {self.exit_code})."
 
+    def same_failure(self, other: CheckResult | None) -> bool:
+        """Whether both failed with the same exit code and the same output once timings and addresses
+        are masked: edits that leave a failing check failing like this changed nothing it sees."""
+        if other is None or self.passed or other.passed:
+            return False
+        return (self.exit_code, self.timed_out, _masked(self.output)) == (other.exit_code, other.timed_out, _masked(other.output))
+
+
+# Parts of a check's output that differ between two runs of the same failure: durations
+# ("in 0.03s", "1.2 seconds") and object addresses ("0x7f3a...").
+_NOISE = re.compile(r"\b\d+(?:\.\d+)?\s*(?:s|ms|sec|secs|seconds)\b|0x[0-9a-fA-F]+")
+
+
+def _masked(output: str) -> str:
+    return _NOISE.sub("#", output)
+
+
+def check_env(inherit: bool = False, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment a check runs in: ``environ`` (default ``os.environ``) without tether's own
+    virtualenv, unless ``inherit``.
+
+    Without: ``VIRTUAL_ENV`` unset, and the PATH entries of tether's interpreter prefix
+    (``sys.prefix``'s ``bin``/``Scripts``, and ``$VIRTUAL_ENV/bin``) dropped, only when tether runs
+    in a virtualenv (``sys.prefix != sys.base_prefix``), so a system interpreter's ``/usr/bin`` stays.
+    """
+    env = dict(os.environ if environ is None else environ)
+    if inherit:
+        return env
+    venvs = [Path(v) for v in (env.pop("VIRTUAL_ENV", None),) if v]
+    if sys.prefix != sys.base_prefix:
+        venvs.append(Path(sys.prefix))
+    drop = {os.path.normcase(os.path.realpath(v / sub)) for v in venvs for sub in ("bin", "Scripts")}
+    kept = [e for e in env.get("PATH", "").split(os.pathsep) if e and os.path.normcase(os.path.realpath(e)) not in drop]
+    env["PATH"] = os.pathsep.join(kept)
+    return env
+
 
 def parse_check(command: str | list[str]) -> list[str]:
     """The check command as an argv; InputError when empty or unparseable."""
@@ -59,20 +102,28 @@ def parse_check(command: str | list[str]) -> list[str]:
     return argv
 
 
-async def run_check(argv: list[str], cwd: Path, timeout_s: float, max_chars: int = OUTPUT_MAX_CHARS) -> CheckResult:
-    """Run ``argv`` in ``cwd``; the result says whether it exited 0 within ``timeout_s``."""
+async def run_check(
+    argv: list[str], cwd: Path, timeout_s: float, max_chars: int = OUTPUT_MAX_CHARS, env: Mapping[str, str] | None = None
+) -> CheckResult:
+    """Run ``argv`` in ``cwd`` with ``env`` (default: ``check_env()``, tether's virtualenv left out);
+    the result says whether it exited 0 within ``timeout_s`` (seconds). ``output``: the last
+    ``max_chars`` characters of stdout and stderr. Raises InputError when the program is missing."""
     started = time.perf_counter()
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv,
             cwd=cwd,
+            env=dict(check_env() if env is None else env),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             start_new_session=True,
         )
     except FileNotFoundError as exc:
-        raise InputError(f"The check command's program {argv[0]!r} was not found; is it installed and on PATH?") from exc
+        raise InputError(
+            f"The check command's program {argv[0]!r} was not found; is it installed and on PATH? "
+            "(The check runs without tether's own virtualenv on PATH; --check-env inherit keeps it.)"
+        ) from exc
     except PermissionError as exc:
         raise InputError(f"The check command's program {argv[0]!r} is not executable.") from exc
     timed_out = False

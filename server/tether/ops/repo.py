@@ -26,11 +26,11 @@ from ..edits.guards import touches_tests
 from ..edits.loop import reply_observer
 from ..edits.plan import Plan, render_plan
 from ..engine import Engine
-from ..errors import CheckFailedError, InputError, ProposalError, TetherError
+from ..errors import BaselineCheckError, CheckFailedError, InputError, ProposalError, TetherError
 from ..proposals import Proposal
 from ..slider import Level, check_slider
 from ..workspace import write_atomic
-from .check import Scratch, run_check
+from .check import Scratch, check_env, run_check
 from .gitops import commit_files, start_branch
 from .repo_models import CallBudget, ErrorInfo, RepoOptions, RepoRun, RunHooks
 from .repo_plan import ask_plan, check_plan, normalize_plan
@@ -134,8 +134,16 @@ async def _execute(engine: Engine, run: RepoRun, options: RepoOptions, budget: C
     try:
         if check and scratch is not None:
             hooks.progress("Running the check before any edit")
-            run.baseline_check = await run_check(check, scratch.root, options.check_timeout_s)
+            run.baseline_check = await run_check(
+                check, scratch.root, options.check_timeout_s, env=check_env(options.check_env == "inherit")
+            )
             runner.check_passing = run.baseline_check.passed
+            if not run.baseline_check.passed:
+                run.warnings.append(
+                    f"The check already fails before any edit: {run.baseline_check.summary()} "
+                    "A step is asked again only when its edits change how the check fails."
+                )
+                hooks.progress("The check already fails before any edit; its failure is not counted against the edits")
         assert run.plan is not None
         for number, step in enumerate(run.plan.steps, 1):
             report = await runner.run_step(number, step)
@@ -160,10 +168,18 @@ def _stop(run: RepoRun, exc: TetherError) -> None:
 
 
 def raise_for_outcome(run: RepoRun) -> None:
-    """The run's error, or CheckFailedError when its check failed or only passed with edited tests."""
+    """The run's error; BaselineCheckError (exit 11) when its check failed before any edit and still
+    fails; CheckFailedError (exit 10) when its check failed or only passed with edited tests."""
     if run.error is not None:
         error = next((cls for cls in _error_classes() if cls.__name__ == run.error.type), TetherError)
         raise error(run.error.message)
+    if run.status == "done" and run.check is not None and not run.check.passed and run.baseline_check is not None and run.baseline_failed:
+        how = "the same way" if run.check.same_failure(run.baseline_check) else f"after them too ({run.check.summary().rstrip('.')})"
+        raise BaselineCheckError(
+            f"The check already fails before any edit: {run.baseline_check.summary()} It still fails {how}, so the "
+            f"{len(run.proposals)} proposals were neither blamed nor re-asked for it. Make the check pass on the untouched tree "
+            "(a check that needs tether's own virtualenv: --check-env inherit), then review the proposals; nothing was applied."
+        )
     if run.status == "done" and run.check is not None and not run.success:
         raise CheckFailedError(run.outcome() + " Nothing was applied; the proposals stay pending for review.")
 

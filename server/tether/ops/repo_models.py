@@ -32,6 +32,10 @@ class RepoOptions(BaseModel):
     check: list[str] | None = Field(None, description="The check command's argv; None: no check.")
     check_timeout_s: float = Field(300.0, gt=0)
     check_reasks: int = Field(1, ge=0, le=3, description="Re-asks of a step whose edits made the check fail.")
+    check_env: Literal["clean", "inherit"] = Field(
+        "clean",
+        description="clean: the check runs without tether's own virtualenv (VIRTUAL_ENV, its bin on PATH); inherit: as tether runs.",
+    )
     max_files: int | None = Field(None, ge=1)
     max_steps: int | None = Field(None, ge=1)
     max_changed_lines: int | None = Field(None, ge=1)
@@ -97,6 +101,11 @@ class RepoRun(BaseModel):
             return True
         return self.check.passed and not self.tests_edited
 
+    @property
+    def baseline_failed(self) -> bool:
+        """The check failed on the untouched tree, before any edit (so a failure after is not the edits' doing)."""
+        return self.baseline_check is not None and not self.baseline_check.passed
+
     def outcome(self) -> str:
         """One sentence for people: how the run ended."""
         if self.status == "planned":
@@ -106,6 +115,13 @@ class RepoRun(BaseModel):
         made = f"{len(self.proposals)} proposals, {self.changed_lines} changed lines in {len(self.files)} files"
         if self.check is None:
             return f"Done: {made}; no check was run."
+        if not self.check.passed and self.baseline_failed:
+            assert self.baseline_check is not None
+            how = "the same way" if self.check.same_failure(self.baseline_check) else f"after them too: {self.check.summary()}"
+            return (
+                f"Done: {made}; the check already fails before any edit: {self.baseline_check.summary()} It still fails {how}".rstrip(".")
+                + "."
+            )
         if not self.check.passed:
             return f"Done: {made}, but the check failed: {self.check.summary()}"
         if self.tests_edited:

@@ -39,7 +39,7 @@ from ..prompts.repo import check_feedback, line_edit_messages, new_file_messages
 from ..proposals import FileChange, Proposal, build_create, build_delete, build_file_change, build_rename
 from ..secrets import redact
 from ..slider import LeashLimits, Level, check_changes
-from .check import CheckResult, Scratch, run_check
+from .check import CheckResult, Scratch, check_env, run_check
 from .edit import make_target, propose_text
 from .gather import gather_context
 from .repo_models import CallBudget, RepoOptions, RepoRun, RunHooks, StepReport
@@ -215,8 +215,11 @@ class StepRunner:
         self.overlay[change.path] = change.new_text
 
     def _reask(self, report: StepReport, number: int, total: int) -> bool:
-        """Ask again when this step broke a passing check, or the last step leaves it failing."""
+        """Ask again when this step broke a passing check, or the last step leaves it failing, but not when
+        the check fails just as it did before any edit: the edits did not cause that, so asking again is no use."""
         within = report.attempts <= self.options.check_reasks and self.budget.left() > 0
+        if report.check is not None and report.check.same_failure(self.run.baseline_check):
+            return False
         return within and (self.check_passing or number == total)
 
     async def _edit_file(self, rel: str, text: str, step: PlanStep, number: int, total: int, feedback: str) -> tuple[str, ContextPack]:
@@ -294,7 +297,8 @@ class StepRunner:
         if self.scratch is None or not self.check:
             return None
         self.hooks.progress(f"Step {number}/{total}: running the check")
-        return await run_check(self.check, self.scratch.root, self.options.check_timeout_s)
+        env = check_env(self.options.check_env == "inherit")
+        return await run_check(self.check, self.scratch.root, self.options.check_timeout_s, env=env)
 
     def _propose(self, change: FileChange, step: PlanStep, number: int, total: int, pack: ContextPack) -> Proposal:
         proposal = Proposal(
