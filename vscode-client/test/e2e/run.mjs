@@ -165,6 +165,10 @@ function prepare(tmp, baseUrl) {
  * `repo` so Edit File and Edit Repo are allowed.
  */
 function writeSettings(dirs, reviewMode) {
+  // tether.serverCommand is machine-overridable: a remote window (code-server) takes it from the
+  // machine settings once the user settings are rewritten (Toggle Review Mode writes them).
+  mkdirSync(join(dirs.user, 'Machine'), { recursive: true });
+  writeFileSync(join(dirs.user, 'Machine/settings.json'), JSON.stringify({ 'tether.serverCommand': TETHER }, null, 2));
   writeFileSync(join(dirs.user, 'User/settings.json'), JSON.stringify({
     'tether.serverCommand': TETHER,
     'tether.review.mode': reviewMode,
@@ -545,7 +549,9 @@ async function checkEditRepo(page, ctx, scripted) {
   await shoot(page, 'repo-steps.png');
   await runCommand(page, 'tether: Accept All'); // the active editor: the new stats.py
   await until('stats.py created', () => existsSync(stats), 30_000);
-  const calcEditor = await openFile(page, 'calc.py', 'def add');
+  await page.locator('.tab', { hasText: /^calc\.py/ }).first().click(); // step 1's review, already open
+  const calcEditor = page.locator('.editor-instance .monaco-editor', { hasText: 'def add' }).first();
+  await calcEditor.locator('.view-lines', { hasText: 'def add' }).waitFor({ state: 'visible', timeout: 30_000 });
   await until('the step 1 Accept lens in calc.py', async () => (await calcEditor.locator('.codelens-decoration a', { hasText: 'Accept' }).count()) > 0, 30_000);
   await runCommand(page, 'tether: Accept All');
   await until('no Accept lens left in calc.py', async () => (await calcEditor.locator('.codelens-decoration a', { hasText: 'Accept' }).count()) === 0, 30_000);
