@@ -48,6 +48,9 @@ ENV_DELIMITER = "__"
 PYPROJECT_TABLE = ("tool", "tether")
 MODEL_SHORTHAND = "TETHER_MODEL"  # = TETHER_MODELS__BUNDLED__PATH
 DEFAULT_ROLES: dict[str, list[str]] = {"complete": ["bundled"], "edit": ["bundled"], "embed": []}
+OPENAI_DEFAULT_N_CTX = 8192  # an endpoint's window when its slot sets no n_ctx
+FLAG_SLOT = "bundled"  # the slot `--model PATH` sets the GGUF of
+GENERATION_ROLES_SKIP = frozenset({"embed"})  # roles `--model` leaves alone: embeddings are another model
 
 
 # Slot fields that only one backend reads (n_ctx is read by both).
@@ -74,6 +77,15 @@ class ModelConfig(BaseModel):
     timeout_s: float = Field(60.0, gt=0, description="Request timeout (openai).")
     max_retries: int = Field(2, ge=0, description="Retries on connection errors and 5xx (openai).")
     fim: bool | None = Field(None, description="Whether /completions accepts `suffix` (openai). Empty: prefix-only completion.")
+
+    @property
+    def context_window(self) -> int:
+        """The context window (tokens) this slot is used with: ``n_ctx`` when set; else 4096 for
+        llama.cpp (what the model is loaded with) and 8192 for an endpoint (OPENAI_DEFAULT_N_CTX).
+        The one source of ``n_ctx`` for the backends, ``tether models info`` and ``tether doctor``."""
+        if self.backend == "openai" and "n_ctx" not in self.model_fields_set:
+            return OPENAI_DEFAULT_N_CTX
+        return self.n_ctx
 
     @model_validator(mode="after")
     def _fields_of_its_backend(self) -> ModelConfig:
@@ -183,6 +195,32 @@ class Settings(BaseSettings):
             return self
         below = self.model_dump(mode="json", exclude_unset=True)
         return _build(dict(overrides), [_Layer("the server's settings", InitSettingsSource(Settings, below))], "client settings")
+
+
+def model_flag_overrides(settings: Settings, model: str | None = None, n_ctx: int | None = None) -> dict[str, Any]:
+    """The settings layer of the CLI's ``--model PATH`` / ``--n-ctx N`` for one command, given the
+    ``settings`` below it (for ``load_settings(..., overrides=...)``).
+
+    ``--model``: the GGUF of the ``bundled`` slot, and every role that names slots (``embed``
+    excepted) then uses that slot alone, whatever slots it named. ``--n-ctx``: the context window
+    (tokens) of every slot those roles then use. Raises ConfigError naming the conflict when the
+    ``bundled`` slot is configured as an OpenAI-compatible endpoint (``--model`` needs a GGUF slot)."""
+    models: dict[str, dict[str, Any]] = {}
+    roles: dict[str, list[str]] = {}
+    if model is not None:
+        slot = settings.models.get(FLAG_SLOT)
+        if slot is not None and slot.backend != "llamacpp":
+            raise ConfigError(
+                f"--model sets a GGUF file for the '{FLAG_SLOT}' slot, but [models.{FLAG_SLOT}] is an OpenAI-compatible "
+                f"endpoint (backend = '{slot.backend}'). Drop --model, or rename that slot in tether.toml."
+            )
+        models[FLAG_SLOT] = {"path": model}
+        roles = {role: [FLAG_SLOT] for role, slots in settings.roles.items() if slots and role not in GENERATION_ROLES_SKIP}
+    if n_ctx is not None:
+        used = roles or {role: slots for role, slots in settings.roles.items() if role not in GENERATION_ROLES_SKIP}
+        for slot_name in dict.fromkeys(s for slots in used.values() for s in slots):
+            models.setdefault(slot_name, {})["n_ctx"] = n_ctx
+    return {"models": models, **({"roles": roles} if roles else {})}
 
 
 # Limits that cannot act below the repo level, and why: set to anything but 1 they are refused.

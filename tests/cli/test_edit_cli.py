@@ -258,6 +258,6 @@ def test_models_and_doctor(tether, tmp_path):
     assert json.loads(listed.stdout)[0]["name"] == "bundled"
     doctor = json.loads(tether("-C", str(tmp_path), "doctor", "--json").stdout)
     assert doctor["llama_cpp"]["accelerator"] in ("CPU", "CUDA", "METAL", "VULKAN", "HIP", "SYCL", "GPU")
-    assert doctor["bundled_model"].endswith(".gguf")
+    assert doctor["ok"] and doctor["slots"][0]["where"].endswith(".gguf")
     info = json.loads(tether("-C", str(tmp_path), "models", "info", "--json").stdout)
     assert info["fim"] is False and info["n_ctx"] == 4096

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import ModelConfig
+from ..config import FLAG_SLOT, MODEL_SHORTHAND, ModelConfig
 from ..errors import GenerationError, ModelError
 from .base import Backend, Capabilities, Chunk, FinishReason, GenerationRequest
 from .bundled import bundled_model_path
@@ -38,17 +38,27 @@ _FALLBACK_TEMPLATE = (
 )
 
 
-def check_gguf(path: Path) -> Path:
-    """Refuse, with a clear message, anything that is not a readable GGUF file."""
+def check_gguf(path: Path, slot: str = "bundled") -> Path:
+    """Refuse, with a clear message, anything that is not a readable GGUF file. ``slot``: the model
+    slot the path belongs to, for saying where the path was set. Raises ModelError."""
+    where = model_path_settings(slot)
     if not path.exists():
-        raise ModelError(f"Model file {path} does not exist. Check the model path in tether.toml or TETHER_MODEL.")
+        raise ModelError(f"Model file {path} does not exist. Check {where}.")
     if not path.is_file():
-        raise ModelError(f"Model path {path} is not a file; point it at a .gguf file.")
+        raise ModelError(f"Model path {path} is not a file; point {where} at a .gguf file.")
     with path.open("rb") as fh:
         magic = fh.read(4)
     if magic != GGUF_MAGIC:
-        raise ModelError(f"{path} is not a GGUF model file (it does not start with 'GGUF'); convert it or pick a .gguf file.")
+        raise ModelError(f"{path} is not a GGUF model file (it does not start with 'GGUF'); convert it or point {where} at a .gguf file.")
     return path
+
+
+def model_path_settings(slot: str) -> str:
+    """Where a slot's GGUF path can come from, for error messages: the bundled slot's is set by
+    ``--model``, ``TETHER_MODEL`` or tether.toml (config.FLAG_SLOT, config.MODEL_SHORTHAND)."""
+    if slot == FLAG_SLOT:
+        return f"--model, {MODEL_SHORTHAND} or path under [models.{slot}] in tether.toml"
+    return f"path under [models.{slot}] in tether.toml (or pass --model PATH to use another GGUF for this command)"
 
 
 def gpu_offload_supported() -> bool:
@@ -99,10 +109,10 @@ class LlamaCppBackend(Backend):
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         route_llama_logs()  # llama.cpp's own lines go to the logger, not stderr
-        path = check_gguf(self.path)
+        path = check_gguf(self.path, self.name)
         kwargs: dict[str, Any] = dict(
             model_path=str(path),
-            n_ctx=self.config.n_ctx,
+            n_ctx=self.config.context_window,
             n_batch=self.config.n_batch,
             n_gpu_layers=self.config.n_gpu_layers if gpu_offload_supported() else 0,
             verbose=False,
@@ -131,7 +141,9 @@ class LlamaCppBackend(Backend):
             fim=worker.fim is not None,
             grammar=True,
             json_schema=True,
-            n_ctx=worker.llm.n_ctx(),
+            # The configured window, not llm.n_ctx(): llama.cpp pads it up to a multiple of 256, and
+            # `models info`, `doctor` and the context budgets all read ModelConfig.context_window.
+            n_ctx=min(worker.llm.n_ctx(), self.config.context_window),
             local=True,
             fim_style=worker.fim.style if worker.fim else None,
         )
@@ -280,7 +292,7 @@ class LlamaCppBackend(Backend):
         self._loading = None
 
     def describe(self) -> dict[str, Any]:
-        info: dict[str, Any] = {"name": self.name, "kind": "llamacpp", "n_ctx": self.config.n_ctx}
+        info: dict[str, Any] = {"name": self.name, "kind": "llamacpp", "n_ctx": self.config.context_window}
         try:
             info["path"] = str(self.path)
         except ModelError as exc:

@@ -46,7 +46,6 @@ from .streamtext import ReplyFilter
 
 log = logging.getLogger(__name__)
 
-DEFAULT_N_CTX = 8192
 CHARS_PER_TOKEN = 3.5
 MAX_SERVER_STOPS = 4  # OpenAI's API refuses more; the rest are enforced client-side
 FORMAT_STEPS = ("json_schema", "json_object", "none")
@@ -58,7 +57,7 @@ class OpenAIBackend(Backend):
         if not config.base_url:
             raise ConfigError(
                 f"Model slot '{name}' uses backend 'openai' but sets no base_url; "
-                'add e.g. base_url = "http://127.0.0.1:8000/v1" under [models.{name}].'
+                f'add e.g. base_url = "http://127.0.0.1:8000/v1" under [models.{name}].'
             )
         self.name = name
         self.config = config
@@ -113,7 +112,7 @@ class OpenAIBackend(Backend):
             fim=bool(self.config.fim),
             grammar=False,
             json_schema=True,
-            n_ctx=self.config.n_ctx if "n_ctx" in self.config.model_fields_set else DEFAULT_N_CTX,
+            n_ctx=self.config.context_window,
             local=host in _LOOPBACK or host.startswith("127."),
             fim_style=None,  # the server builds the FIM prompt from `suffix`
         )
@@ -167,6 +166,7 @@ class OpenAIBackend(Backend):
             "name": self.name,
             "kind": "openai",
             "base_url": self.base_url,
+            "n_ctx": self.config.context_window,
             "model": self._model or self.config.model,
             "fim": bool(self.config.fim),
             "api_key_env": self.config.api_key_env,

@@ -10,7 +10,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..config import Settings, load_settings
+from ..config import Settings, load_settings, model_flag_overrides
 from ..engine import Engine
 from ..errors import LeashError
 from ..slider import Level
@@ -19,8 +19,12 @@ T = TypeVar("T")
 
 
 def add_model_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", help="GGUF path for the bundled slot (overrides TETHER_MODEL)")
-    parser.add_argument("--n-ctx", type=int, help="context window of the bundled slot")
+    parser.add_argument(
+        "--model",
+        metavar="PATH",
+        help="GGUF file to use for this command: sets the bundled slot's path (over TETHER_MODEL) and every role uses that slot",
+    )
+    parser.add_argument("--n-ctx", type=int, metavar="N", help="context window in tokens of the models this command uses")
 
 
 def add_level_flag(parser: argparse.ArgumentParser) -> None:
@@ -36,15 +40,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
     """Settings for a command: every layer (``config.load_settings``), then its flags.
 
     Raises ConfigError for bad settings, LeashError for a ``--level`` above ``max_level``."""
-    overrides: dict[str, Any] = {}
-    bundled: dict[str, Any] = {}
-    if getattr(args, "model", None):
-        bundled["path"] = args.model
-    if getattr(args, "n_ctx", None):
-        bundled["n_ctx"] = args.n_ctx
-    if bundled:
-        overrides["models"] = {"bundled": bundled}
-    settings = load_settings(Path(args.workspace), overrides=overrides)
+    settings = load_settings(Path(args.workspace))
+    model, n_ctx = getattr(args, "model", None), getattr(args, "n_ctx", None)
+    if model or n_ctx:  # the flags' layer depends on the roles and slots below it (config.model_flag_overrides)
+        settings = load_settings(Path(args.workspace), overrides=model_flag_overrides(settings, model or None, n_ctx or None))
     level = getattr(args, "level", None)
     if level is None:
         return settings

@@ -1,28 +1,36 @@
-"""`tether models list|info` and `tether doctor`: what models are configured and what llama.cpp can use."""
+"""`tether models list|info` and `tether doctor`: what models are configured, whether each role has one that works
+(ops/doctor.py), and what llama.cpp can use."""
 
 from __future__ import annotations
 
 import argparse
-import platform
-from typing import Any
+import asyncio
+import sys
+from typing import TYPE_CHECKING, Any
 
 from ..backends.bundled import bundled_model_path
-from ..errors import TetherError
-from .common import engine_from, print_json, run_op, settings_from
+from ..errors import ModelError, TetherError
+from .common import add_model_flags, engine_from, print_json, run_op, settings_from
+
+if TYPE_CHECKING:
+    from ..ops.doctor import DoctorReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("models", help="configured model slots and roles")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     v = verbs.add_parser("list", help="model slots, their backends and roles")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("--json", action="store_true", help="print the slots and roles as JSON")
     v.set_defaults(func=run_list)
     v = verbs.add_parser("info", help="load a model and show its capabilities (FIM style, n_ctx)")
-    v.add_argument("name", nargs="?", default="bundled")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("name", nargs="?", default="bundled", help="the model slot (default: bundled)")
+    v.add_argument("--json", action="store_true", help="print the capabilities as JSON")
     v.set_defaults(func=run_info)
-    p = sub.add_parser("doctor", help="llama.cpp build (CUDA/Metal/CPU), devices, configured models")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("doctor", help="check that each role has a working model; llama.cpp build (CUDA/Metal/CPU)")
+    p.add_argument("--json", action="store_true", help="the report as JSON (ops/doctor.py DoctorReport)")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds to load or reach each model slot (default 10)")
+    p.add_argument("--load", action="store_true", help="load each GGUF fully with its slot's settings (default: vocabulary only)")
+    add_model_flags(p)
     p.set_defaults(func=run_doctor)
 
 
@@ -59,37 +67,76 @@ def run_info(args: argparse.Namespace) -> int:
 
 
 def run_doctor(args: argparse.Namespace) -> int:
-    data = {
-        "tether": __import__("tether").__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "llama_cpp": llama_build(),
-        "bundled_model": _bundled_or_error(),
-        "models": {name: cfg.model_dump(exclude_none=True) for name, cfg in settings_from(args).models.items()},
-    }
+    """Exit 0 when every role has a working model, else 4 (ModelError's code; docs/cli.md)."""
+    from ..ops.doctor import run_doctor as check
+
+    report = asyncio.run(check(settings_from(args), timeout_s=args.timeout, full_load=args.load))
     if args.json:
-        print_json(data)
+        print_json(report.model_dump())
+    else:
+        render_doctor(report)
+    if report.ok:
         return 0
-    for key, value in data.items():
-        print(f"{key:14} {value}")
-    return 0
+    broken = ", ".join(r.role for r in report.roles if not r.ok)
+    print(f"Error: no working model for role {broken}; see the fixes above.", file=sys.stderr)
+    return ModelError.exit_code
 
 
-def llama_build() -> dict[str, Any]:
-    """The llama.cpp build: version, accelerator, GPU offload and the backend devices it sees."""
-    try:
-        import llama_cpp
-    except ImportError as exc:
-        return {"error": f"llama-cpp-python is not installed: {exc}"}
-    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip()
-    gpu = bool(llama_cpp.llama_supports_gpu_offload())
-    accel = "CPU"
-    for name in ("CUDA", "METAL", "VULKAN", "HIP", "SYCL"):
-        if f"{name} :" in info.upper() or f"{name} = 1" in info.upper():
-            accel = name
-    if gpu and accel == "CPU":
-        accel = "GPU"
-    return {"version": llama_cpp.__version__, "accelerator": accel, "gpu_offload": gpu, "system_info": info}
+def render_doctor(report: DoctorReport) -> None:
+    """The report for a person: rich tables on a terminal, plain aligned text otherwise."""
+    from rich.console import Console
+    from rich.table import Table
+
+    build = report.llama_cpp
+    head = f"tether {report.tether}, Python {report.python}, {report.platform}"
+    llama = (
+        f"llama.cpp: llama-cpp-python {build.version}, {build.accelerator}, GPU offload {'yes' if build.gpu_offload else 'no'}"
+        if build.installed
+        else f"llama.cpp: {build.error}"
+    )
+    roles = [(r.role, " -> ".join(r.slots) or "-", r.working or "-", _role_status(r.ok, bool(r.slots))) for r in report.roles]
+    slots = [
+        (c.slot, c.backend, str(c.n_ctx), "ok" if c.ok else "FAILED", c.where or "-", c.detail if c.ok else c.error or "")
+        for c in report.slots
+    ]
+    fixes = [f"slot {c.slot}: {c.fix}" for c in report.slots if c.fix] + [f"role {r.role}: {r.fix}" for r in report.roles if r.fix]
+    console = Console()
+    if console.is_terminal:
+        console.print(head, llama, sep="\n", highlight=False)
+        for title, columns, rows in (("Roles", ROLE_COLUMNS, roles), ("Model slots", SLOT_COLUMNS, slots)):
+            table = Table(*columns, title=title, title_justify="left")
+            for row in rows:
+                table.add_row(*row, style=None if row[3] in ("ok", "not set") else "red")
+            console.print(table)
+        for fix in fixes:
+            console.print(f"fix: {fix}", style="yellow", highlight=False)
+        return
+    print(head)
+    print(llama)
+    for columns, rows in ((ROLE_COLUMNS, roles), (SLOT_COLUMNS, slots)):
+        print()
+        for line in _aligned([columns, *rows]):
+            print(line)
+    if fixes:
+        print()
+    for fix in fixes:
+        print(f"fix: {fix}")
+
+
+ROLE_COLUMNS = ("role", "slots (in order)", "uses", "status")
+SLOT_COLUMNS = ("slot", "backend", "n_ctx", "status", "where", "detail")
+
+
+def _role_status(ok: bool, has_slots: bool) -> str:
+    if not ok:
+        return "NO MODEL"
+    return "ok" if has_slots else "not set"
+
+
+def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """Rows as text columns padded to their widest cell (the last column unpadded)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return ["  ".join([*(cell.ljust(w) for cell, w in zip(row, widths, strict=False)), row[-1]]).rstrip() for row in rows]
 
 
 def _bundled_or_error() -> str:
