@@ -230,6 +230,14 @@ export class InlineDecorations implements vscode.Disposable {
       cache.onDidChange(() => this.renderAll()),
       vscode.window.onDidChangeVisibleTextEditors(() => this.renderAll()),
       vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('tether.review.mode') && this.renderAll()),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        // Typing within lines moves no hunk, but the green text has to stay at the end of its
+        // line. Changes that add or remove lines wait for the server's re-located ranges
+        // (tether/proposalsChanged); VS Code moves the decorations with the text meanwhile.
+        if (e.contentChanges.every((c) => c.range.isSingleLine && !/[\r\n]/.test(c.text))) {
+          vscode.window.visibleTextEditors.filter((ed) => ed.document === e.document).forEach((ed) => this.render(ed));
+        }
+      }),
     ];
     this.renderAll();
   }

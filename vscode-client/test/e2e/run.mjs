@@ -489,6 +489,7 @@ async function checkInlineReview(page, ctx, scripted) {
   await until('the conflict lens on hunk 3', async () => (await take.count()) === 1, 30_000);
   await until('the Proposals view to mark the conflict', async () => (await viewRows(page, /@@ -26,7 \+27,7 @@.*· conflict/)) === 1, 15_000);
   log('typed inside hunk 3: marked as a conflict with "Conflict: Take proposal | Reject"');
+  await page.keyboard.press('Escape'); // the ghost-text completion the typing brought
   await shoot(page, 'inline-conflict.png');
   await take.first().click({ force: true });
   await until('the conflict resolved (no lens left)', async () => (await take.count()) + (await accepts.count()) === 0, 30_000);
