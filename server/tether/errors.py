@@ -13,7 +13,8 @@
     └── CheckFailedError         exit 10  the check command failed, or passed only with edited tests
         └── BaselineCheckError   exit 11  the check already failed on the untouched tree, and still fails
 
-Errors are converted once per boundary: the CLI prints ``Error: <message>`` and exits with
+Errors are converted once per boundary: the CLI prints ``Error: <message>`` (one line, then an
+optional indented detail block; with ``--json`` also a JSON error object on stdout) and exits with
 ``exit_code``; the language server turns them into a JSON-RPC error and a window message.
 """
 
@@ -21,9 +22,13 @@ from __future__ import annotations
 
 
 class TetherError(Exception):
-    """Base of every error tether reports to a user."""
+    """Base of every error tether reports to a user. ``str(err)``: one line; ``detail``: optional
+    lines shown under it (a check's output tail); ``json_reported``: a CLI command already put the
+    error in the JSON it printed, so no separate JSON error object follows (cli/errors.py)."""
 
     exit_code = 1
+    detail = ""
+    json_reported = False
 
 
 class ConfigError(TetherError):
@@ -46,10 +51,17 @@ class GenerationError(TetherError):
     exit_code = 5
     kind = "unusable"
 
-    def __init__(self, message: str = "", kind: str | None = None):
+    def __init__(self, message: str = "", kind: str | None = None, ask: str = ""):
+        """``message``: what was wrong, for people (``str(err)``); ``ask``: what the model should do
+        instead, added only to the re-ask (``for_model``), never shown to a user."""
         super().__init__(message)
+        self.ask = ask
         if kind is not None:
             self.kind = kind
+
+    def for_model(self) -> str:
+        """The message with the instruction for the model: what a re-ask tells it."""
+        return f"{self} {self.ask}" if self.ask else str(self)
 
 
 class StaleError(TetherError):

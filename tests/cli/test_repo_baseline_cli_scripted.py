@@ -50,6 +50,7 @@ def test_scripted_repo_cli_reports_a_check_failing_before_any_edit_plain_and_jso
     assert report["baseline_failed"] and not report["baseline_check"]["passed"] and not report["success"]
     assert report["model_calls"] == 2 and report["steps"][0]["attempts"] == 1
     assert "the check already fails before any edit" in report["outcome"]
+    assert report["error"]["type"] == "BaselineCheckError" and report["error"]["exit_code"] == 11  # one JSON document
 
 
 def test_scripted_repo_cli_check_runs_without_tethers_virtualenv_unless_inherited(tether, tmp_path, openai_server):

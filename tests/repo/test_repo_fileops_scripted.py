@@ -262,7 +262,7 @@ async def test_scripted_without_file_ops_the_plan_may_only_edit(calc_repo, opena
     step = first["response_format"]["json_schema"]["schema"]["properties"]["steps"]["items"]
     assert set(step["properties"]) == {"intent", "files"} and step["properties"]["files"]["minItems"] == 1
     assert '"create"' not in first["messages"][-1]["content"]
-    assert "leave out create, delete and rename" in chats(openai_server)[1]["messages"][-1]["content"]
+    assert "Leave out create, delete and rename." in chats(openai_server)[1]["messages"][-1]["content"]
     await engine.aclose()
 
 

@@ -34,10 +34,10 @@ TYPED = "result = wrapper.fill(text)"
 def register(benches: argparse._SubParsersAction) -> None:
     p = benches.add_parser("complete", help="op latency vs raw llama-cpp-python; tokens re-evaluated when warm")
     p.add_argument("--model", help="GGUF path (default: the bundled model)")
-    p.add_argument("--keystrokes", type=int, default=len(TYPED))
-    p.add_argument("--max-tokens", type=int, default=16)
-    p.add_argument("--prefix-chars", type=int, default=3000)
-    p.add_argument("--n-gpu-layers", type=int, default=-1)
+    p.add_argument("--keystrokes", type=int, default=len(TYPED), help="keystrokes typed, one completion each (default: {len(TYPED)})")
+    p.add_argument("--max-tokens", type=int, default=16, help="tokens per completion (default 16)")
+    p.add_argument("--prefix-chars", type=int, default=3000, help="characters of the document before the cursor (default 3000)")
+    p.add_argument("--n-gpu-layers", type=int, default=-1, help="layers offloaded to the GPU (-1: all that fit, 0: CPU only; default -1)")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
     p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))
 

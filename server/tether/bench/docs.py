@@ -40,7 +40,7 @@ def register(benches: argparse._SubParsersAction) -> None:
     p.add_argument("--chunks", type=int, default=100_000, help="chunks in the query-latency index (default 100000)")
     p.add_argument("--queries", type=int, default=300, help="timed queries (default 300)")
     p.add_argument("--ingest-mb", type=float, default=8.0, help="size of the ingest corpus in MB (default 8)")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seed", type=int, default=7, help="random seed of the synthetic latency corpus (default 7)")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
     p.set_defaults(func=run)
 

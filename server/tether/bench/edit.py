@@ -34,9 +34,9 @@ INSTRUCTIONS = ["Add a docstring.", "Add type hints.", "Rename the variable 'lin
 def register(benches: argparse._SubParsersAction) -> None:
     p = benches.add_parser("edit", help="rewrite tokens/s with and without speculative decoding")
     p.add_argument("--model", help="GGUF path (default: the bundled model)")
-    p.add_argument("--max-tokens", type=int, default=400)
-    p.add_argument("--region-lines", type=int, default=30)
-    p.add_argument("--n-gpu-layers", type=int, default=-1)
+    p.add_argument("--max-tokens", type=int, default=400, help="tokens per rewrite (default 400)")
+    p.add_argument("--region-lines", type=int, default=30, help="lines of each rewritten region (default 30)")
+    p.add_argument("--n-gpu-layers", type=int, default=-1, help="layers offloaded to the GPU (-1: all that fit, 0: CPU only; default -1)")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
     p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))
 

@@ -38,8 +38,8 @@ CURSOR = (5, 11)
 
 def register(benches: argparse._SubParsersAction) -> None:
     p = benches.add_parser("lsp", help="LSP round-trip overhead over the direct op call")
-    p.add_argument("--samples", type=int, default=30)
-    p.add_argument("--max-tokens", type=int, default=1)
+    p.add_argument("--samples", type=int, default=30, help="timed requests per measure (default 30)")
+    p.add_argument("--max-tokens", type=int, default=1, help="tokens per inline completion (default 1)")
     p.add_argument("--model", help="GGUF path (default: the bundled model)")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
     p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))

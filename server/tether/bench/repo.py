@@ -53,7 +53,7 @@ def register(benches: argparse._SubParsersAction) -> None:
         choices=["auto", "rewrite", "lines"],
         help="edit format (repeat to compare; default: auto)",
     )
-    p.add_argument("--n-gpu-layers", type=int, default=-1)
+    p.add_argument("--n-gpu-layers", type=int, default=-1, help="layers offloaded to the GPU (-1: all that fit, 0: CPU only; default -1)")
     p.add_argument("--n-threads", type=int, help="llama.cpp CPU threads (1 is fastest on a busy 2-core machine)")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
     p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))

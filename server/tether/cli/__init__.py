@@ -1,7 +1,8 @@
 """The headless CLI: the same operations as the language server, for terminals and CI.
 
 stdout carries results only (a diff, JSON); logs and errors go to stderr. Errors are converted
-once, here: ``Error: <message>`` and the error's stable exit code (docs/cli.md).
+once, here: ``Error: <message>`` (one line, then an optional detail block), with ``--json`` also a
+JSON error object on stdout (cli/errors.py), and the error's stable exit code (docs/cli.md).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from .. import __version__
-from ..errors import TetherError
+from ..errors import InputError, TetherError
+from .errors import report_error
 from .lazy import LazyCommand, add_lazy_commands
 
 # One module per noun; each has ``register(subparsers)`` that sets ``func`` on its parsers. A module
@@ -59,15 +62,25 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
+        _check_workspace(args.workspace)
         return int(args.func(args) or 0)
     except TetherError as exc:
         if args.debug:
             raise
-        print(f"Error: {exc}", file=sys.stderr)
+        report_error(exc, bool(getattr(args, "json", False)))
         return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+
+
+def _check_workspace(folder: str) -> None:
+    """InputError (exit 3) when ``-C/--workspace`` names no existing folder: every command needs one."""
+    path = Path(folder)
+    if not path.exists():
+        raise InputError(f"The workspace folder {folder} does not exist; pass an existing folder to -C/--workspace.")
+    if not path.is_dir():
+        raise InputError(f"The workspace {folder} is not a folder; pass a folder to -C/--workspace.")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.set_defaults(func=run_list)
 
     v = verbs.add_parser("search", help="search the index; prints chunks with citations")
-    v.add_argument("query")
+    v.add_argument("query", help="what to look for (words; full-text search)")
     v.add_argument("-k", type=int, default=5, help="how many chunks (default 5)")
     v.add_argument("--source", help="only this source")
     v.add_argument("--no-optional", action="store_true", help="leave out pages from llms.txt 'Optional' sections")
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.set_defaults(func=run_search)
 
     v = verbs.add_parser("rm", help="remove a source and everything indexed from it")
-    v.add_argument("name")
+    v.add_argument("name", help="the source's name (as `tether docs list` shows it)")
     _common(v)
     v.set_defaults(func=run_rm)
 

@@ -16,16 +16,16 @@ from .render import proposal_json
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("complete", help="complete the code at a position (prints the inserted text)")
-    p.add_argument("file")
+    p.add_argument("file", help="the file to complete in (inside the workspace)")
     p.add_argument("--line", type=int, required=True, help="1-based line")
     p.add_argument("--col", type=int, required=True, help="1-based column (code points)")
-    p.add_argument("--max-tokens", type=int)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--max-tokens", type=int, help="the most tokens to insert (default: the complete settings)")
+    p.add_argument("--json", action="store_true", help="print the completion as JSON (text, model, fim, elapsed_s, sources)")
     add_model_flags(p)
     p.set_defaults(func=run_complete)
 
     p = sub.add_parser("edit", help="propose an edit of a file or a line range (prints a unified diff)")
-    p.add_argument("file")
+    p.add_argument("file", help="the file to edit (inside the workspace)")
     p.add_argument("-m", "--message", required=True, help="the instruction")
     p.add_argument("--lines", help="A-B: 1-based inclusive line range (a selection edit); default: the whole file")
     p.add_argument("--apply", action="store_true", help="apply every hunk to the file")

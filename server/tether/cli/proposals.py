@@ -20,18 +20,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("proposals", help="list, show, accept, reject or prune proposals")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     v = verbs.add_parser("list", help="pending proposals (--all: every one)")
-    v.add_argument("--all", action="store_true")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("--all", action="store_true", help="every proposal, decided ones too")
+    v.add_argument("--json", action="store_true", help="print the proposals as JSON")
     v.set_defaults(func=run_list)
     v = verbs.add_parser("show", help="a proposal's diff (or JSON)")
-    v.add_argument("id")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("id", help="proposal id (any unique prefix)")
+    v.add_argument("--json", action="store_true", help="print the proposal as JSON")
     v.set_defaults(func=run_show)
     for name, func in (("accept", run_accept), ("reject", run_reject)):
         v = verbs.add_parser(name, help=f"{name} hunks (default: every pending hunk)")
-        v.add_argument("id")
+        v.add_argument("id", help="proposal id (any unique prefix)")
         v.add_argument("--hunk", action="append", dest="hunks", help="hunk id; repeat for several")
-        v.add_argument("--json", action="store_true")
+        v.add_argument("--json", action="store_true", help="print the proposal as JSON")
         if name == "accept":
             v.add_argument(
                 "--take-proposal",
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--all-decided", action="store_true", help="every decided proposal, whatever its age")
     v.add_argument("--delete", action="store_true", help="delete them for good (and archived ones older than DAYS) instead of archiving")
     v.add_argument("--dry-run", action="store_true", help="say what would be done, do nothing")
-    v.add_argument("--json", action="store_true")
+    v.add_argument("--json", action="store_true", help="print what was pruned as JSON")
     v.set_defaults(func=run_prune)
 
 

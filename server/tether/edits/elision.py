@@ -136,7 +136,8 @@ def check_elision(old: str, new: str, lang: str) -> None:
     marker = find_elision(old, new, lang)
     if marker is not None:
         raise GenerationError(
-            f"The reply elides existing code, putting {marker[:60]!r} in its place; write every line of the code in full, changed or not.",
+            f"The reply elides existing code, putting {marker[:60]!r} in its place.",
+            ask="Write every line of the code in full, changed or not.",
             kind="elided",
         )
 
@@ -157,13 +158,13 @@ def check_fragment(old: str, new: str) -> None:
     kept = sum(block.size for block in matcher.get_matching_blocks())
     if len(old_lines) >= FRAGMENT_MIN_LINES and len(new_lines) < FRAGMENT_SHARE * len(old_lines):
         raise GenerationError(
-            f"The reply has {len(new_lines)} lines for a file of {len(old_lines)}: it looks like a piece of the file, "
-            "not the whole file. Reply with the complete file.",
+            f"The reply has {len(new_lines)} lines for a file of {len(old_lines)}: it looks like a piece of the file, not the whole file.",
+            ask="Reply with the complete file.",
             kind="fragment",
         )
     if kept < FOREIGN_SHARE * len(old_lines):
         raise GenerationError(
-            f"The reply keeps only {kept} of the file's {len(old_lines)} lines unchanged: it does not look like this "
-            "file edited. Reply with the complete file, changing only what the instruction asks.",
+            f"The reply keeps only {kept} of the file's {len(old_lines)} lines unchanged: it does not look like this file edited.",
+            ask="Reply with the complete file, changing only what the instruction asks.",
             kind="wrong file",
         )

@@ -215,8 +215,8 @@ def _check_recipes(text: str, path: str) -> None:
         if line.startswith(" ") and in_rule and not line.lstrip().startswith("#"):
             # Not fixable here: tabs in a Makefile recipe are syntax, and this line had no tab.
             raise GenerationError(
-                f"Line {number} of the new {path} is a recipe line indented with spaces; Makefile recipes "
-                "must start with a tab. Indent recipe lines with one tab.",
+                f"Line {number} of the new {path} is a recipe line indented with spaces; Makefile recipes must start with a tab.",
+                ask="Indent recipe lines with one tab.",
                 kind="indentation",
             )
         in_rule = bool(_RULE.match(line)) and not line.startswith(" ")

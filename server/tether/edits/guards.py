@@ -105,7 +105,10 @@ def confine_new(workspace: Workspace, path: str, excluded: Callable[[str], bool]
     if not parts or parts[0] in (".git", ".tether") or ".git" in parts:
         raise LeashError(f"{who} asked to create {path!r}, inside git's or tether's own data; the run was stopped and nothing was written.")
     if os.path.lexists(workspace.root / rel):
-        raise GenerationError(f"{path!r} already exists; `create` and `rename.to` name new paths only (edit it with `files`).")
+        raise GenerationError(
+            f"{path!r} already exists; a plan may create or rename to new paths only.",
+            ask="`create` and `rename.to` name new paths only (edit an existing file with `files`).",
+        )
     if excluded(rel):
         raise LeashError(
             f"{who} asked to create {path!r}, which is ignored (git or .tetherignore) or looks like it holds "

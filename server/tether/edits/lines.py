@@ -84,7 +84,7 @@ def parse_line_edit(reply: str, text: str) -> LineEdit:
 def apply_line_edit(text: str, edit: LineEdit, truncated: bool = False) -> str:
     """``text`` with the edit applied (``remove`` is clamped to the end of the file)."""
     if truncated:
-        raise GenerationError("The reply was cut off (token limit); reply with one complete, shorter edit.", kind="truncated")
+        raise GenerationError("The reply was cut off at the token limit.", kind="truncated", ask="Reply with one complete, shorter edit.")
     lines = split_lines(text, keepends=True)
     start = edit.after_line
     end = min(len(lines), start + edit.remove)

@@ -88,13 +88,14 @@ def check_finished(generation: Generation, max_tokens: int) -> None:
     """Refuse a reply that did not end on its own: cut at the token limit, or broken off."""
     if generation.finish_reason == "incomplete":
         raise GenerationError(
-            "The reply broke off before the model finished (the stream ended with no finish reason); write the complete code again.",
+            "The reply broke off before the model finished (the stream ended with no finish reason).",
+            ask="Write the complete code again.",
             kind="cut off",
         )
     if generation.finish_reason == "length":
         raise GenerationError(
-            f"The reply was cut off at the token limit ({max_tokens} tokens) before the end of the code; "
-            "write the complete code, nothing else.",
+            f"The reply was cut off at the token limit ({max_tokens} tokens) before the end of the code.",
+            ask="Write the complete code, nothing else.",
             kind="truncated",
         )
 
@@ -116,9 +117,9 @@ def next_request(
     }
     if first.messages is not None:
         if error.kind in _RUNAWAY or generation is None:
-            update["messages"] = _with_note(first.messages, f"(An earlier reply was unusable: {error})")
+            update["messages"] = _with_note(first.messages, f"(An earlier reply was unusable: {error.for_model()})")
         else:
-            update["messages"] = reask_messages(first.messages, generation.text[:REPLY_SHOWN_CHARS], str(error))
+            update["messages"] = reask_messages(first.messages, generation.text[:REPLY_SHOWN_CHARS], error.for_model())
     if generation is not None and generation.truncated:
         ceiling = token_ceiling or first.max_tokens * 2
         update["max_tokens"] = min(last.max_tokens * 2, ceiling)

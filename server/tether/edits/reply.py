@@ -101,7 +101,8 @@ def check_form(code: str, region: str) -> None:
     for pattern, name in ((_SEARCH_REPLACE, "SEARCH/REPLACE blocks"), (_UNIFIED_DIFF, "a unified diff")):
         if pattern.search(code) and not pattern.search(region):
             raise GenerationError(
-                f"The reply is {name}, not the code; write the complete rewritten code itself.",
+                f"The reply is {name}, not the code.",
+                ask="Write the complete rewritten code itself.",
                 kind="wrong format",
             )
 
@@ -114,8 +115,8 @@ def drop_reasoning(reply: str) -> str:
         text = text[close.end() :]  # the template opened the block in the prompt
     if _REASONING_OPEN.search(text):
         raise GenerationError(
-            "The reply is a reasoning block that never ends (no closing tag), with no code after it; "
-            "reply with the code in one fenced block.",
+            "The reply is a reasoning block that never ends (no closing tag), with no code after it.",
+            ask="Reply with the code in one fenced block.",
             kind="no code",
         )
     return text

@@ -34,7 +34,7 @@ def fit_region(new_region: str, old_region: str) -> str:
 def check_rewrite(new_region: str, old_region: str, lang: str) -> None:
     """Refuse a rewrite that would lose code: empty, or code elided behind a placeholder."""
     if old_region.strip() and not new_region.strip():
-        raise GenerationError("The reply was empty; write the complete rewritten code.", kind="empty")
+        raise GenerationError("The reply was empty.", kind="empty", ask="Write the complete rewritten code.")
     check_elision(old_region, new_region, lang)
 
 

@@ -36,8 +36,8 @@ def parse_blocks(text: str) -> list[Block]:
     blocks = [Block(search=m["search"], replace=m["replace"]) for m in _BLOCK.finditer(text)]
     if not blocks:
         raise GenerationError(
-            "The reply held no SEARCH/REPLACE block. Each change must be written as "
-            "<<<<<<< SEARCH, the exact old lines, =======, the new lines, >>>>>>> REPLACE."
+            "The reply held no SEARCH/REPLACE block.",
+            ask="Write each change as <<<<<<< SEARCH, the exact old lines, =======, the new lines, >>>>>>> REPLACE.",
         )
     return blocks
 
@@ -58,20 +58,22 @@ def apply_blocks(text: str, blocks: list[Block], lang: str = "") -> str:
 def _apply_one(text: str, block: Block, number: int) -> str:
     search, replace = block.search, block.replace
     if not search.strip():
-        raise GenerationError(f"Block {number} has an empty SEARCH part; copy the exact lines to change.")
+        raise GenerationError(f"Block {number} has an empty SEARCH part.", ask="Copy the exact lines to change.")
     count = text.count(search)
     if count == 1:
         return text.replace(search, replace, 1)
     if count > 1:
-        raise GenerationError(f"Block {number}'s SEARCH part matches {count} places; include more surrounding lines so it is unique.")
+        raise GenerationError(
+            f"Block {number}'s SEARCH part matches {count} places.", ask="Include more surrounding lines so it is unique."
+        )
     lines = split_lines(text, keepends=True)
     wanted = [line.rstrip() for line in split_lines(search)]
     hits = [i for i in range(len(lines) - len(wanted) + 1) if [line.rstrip() for line in lines[i : i + len(wanted)]] == wanted]
     if len(hits) != 1:
         first = split_lines(search)[0] if split_lines(search) else ""
         raise GenerationError(
-            f"Block {number}'s SEARCH part does not match the file exactly once (it starts with {first!r}); "
-            "copy the lines exactly as they are in the file."
+            f"Block {number}'s SEARCH part does not match the file exactly once (it starts with {first!r}).",
+            ask="Copy the lines exactly as they are in the file.",
         )
     start = hits[0]
     end = start + len(wanted)

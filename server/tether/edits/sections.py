@@ -180,8 +180,8 @@ def check_sections(path: str, old: str, new: str, instruction: str) -> None:
     doubled = _doubled(before, after)
     if doubled:
         raise GenerationError(
-            f"The reply writes the file twice ({', '.join(repr(name) for name in doubled[:4])} appear twice as often); "
-            "reply with the file once.",
+            f"The reply writes the file twice ({', '.join(repr(name) for name in doubled[:4])} appear twice as often).",
+            ask="Reply with the file once.",
             kind="repeated",
         )
     lost = [] if _REMOVAL.search(instruction) else _lost(before, after, new, instruction)
@@ -189,7 +189,7 @@ def check_sections(path: str, old: str, new: str, instruction: str) -> None:
         shown = ", ".join(repr(section.header[:60]) for section in lost[:4])
         more = f" and {len(lost) - 4} more" if len(lost) > 4 else ""
         raise GenerationError(
-            f"The reply leaves out {shown}{more}, which the instruction does not mention; "
-            "reply with the complete file, keeping every part the instruction does not ask to change.",
+            f"The reply leaves out {shown}{more}, which the instruction does not mention.",
+            ask="Reply with the complete file, keeping every part the instruction does not ask to change.",
             kind="dropped",
         )

@@ -34,14 +34,14 @@ def check_syntax(path: str, before: str, after: str) -> None:
     if added:
         line, message = added[0]
         more = f" (and {len(added) - 1} more)" if len(added) > 1 else ""
-        raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}{more}. Fix it.")
+        raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}{more}.", ask="Fix it.")
     parser = _PARSERS.get(path.rsplit(".", 1)[-1].lower()) if "." in path else None
     if parser is None:
         return
     error = parser(after.removeprefix("\ufeff"))
     if error is not None and parser(before.removeprefix("\ufeff")) is None:
         line, message = error
-        raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}. Fix it.")
+        raise InvalidEditError(f"The edit introduces a syntax error at line {line}: {message}.", ask="Fix it.")
 
 
 def _python_error(text: str) -> tuple[int, str] | None:
@@ -96,7 +96,8 @@ def restore_secrets(new_text: str, base_text: str) -> str:
     restored = unredact(new_text, base_text)
     if REDACTED in restored and REDACTED not in base_text:
         raise GenerationError(
-            f"The edit changes a line holding a secret the model only saw as {REDACTED}; keep such lines exactly as they are."
+            f"The edit changes a line holding a secret the model only saw as {REDACTED}.",
+            ask="Keep such lines exactly as they are.",
         )
     return restored
 

@@ -77,13 +77,15 @@ class ReplyWatch:
         if unit is not None:
             shown = unit.strip()[:40] or repr(unit[:20])
             self.problem = GenerationError(
-                f"The reply looped, repeating {shown!r} over and over; write the code once, without repeating.",
+                f"The reply looped, repeating {shown!r} over and over.",
+                ask="Write the code once, without repeating.",
                 kind="looped",
             )
         elif len(text) > self.limit:
             self.problem = GenerationError(
                 f"The reply ran to {len(text)} characters for a region of {self.region_chars}, far longer than "
-                "the code it replaces, and was stopped; write only the rewritten code.",
+                "the code it replaces, and was stopped.",
+                ask="Write only the rewritten code.",
                 kind="too long",
             )
         return self.problem is not None

@@ -27,6 +27,7 @@ from ..edits.loop import reply_observer
 from ..edits.plan import Plan, render_plan
 from ..engine import Engine
 from ..errors import BaselineCheckError, CheckFailedError, InputError, ProposalError, TetherError
+from ..lines import split_lines
 from ..proposals import Proposal
 from ..slider import Level, check_slider
 from ..workspace import write_atomic
@@ -175,13 +176,23 @@ def raise_for_outcome(run: RepoRun) -> None:
         raise error(run.error.message)
     if run.status == "done" and run.check is not None and not run.check.passed and run.baseline_check is not None and run.baseline_failed:
         how = "the same way" if run.check.same_failure(run.baseline_check) else f"after them too ({run.check.summary().rstrip('.')})"
-        raise BaselineCheckError(
+        error: CheckFailedError = BaselineCheckError(
             f"The check already fails before any edit: {run.baseline_check.summary()} It still fails {how}, so the "
             f"{len(run.proposals)} proposals were neither blamed nor re-asked for it. Make the check pass on the untouched tree "
             "(a check that needs tether's own virtualenv: --check-env inherit), then review the proposals; nothing was applied."
         )
+        error.detail = _output_tail(run.check.output)
+        raise error
     if run.status == "done" and run.check is not None and not run.success:
-        raise CheckFailedError(run.outcome() + " Nothing was applied; the proposals stay pending for review.")
+        error = CheckFailedError(run.outcome() + " Nothing was applied; the proposals stay pending for review.")
+        error.detail = "" if run.check.passed else _output_tail(run.check.output)
+        raise error
+
+
+def _output_tail(output: str, lines: int = 15) -> str:
+    """The last ``lines`` non-blank lines of a check's output, for an error's detail block."""
+    kept = [line for line in split_lines(output) if line.strip()]
+    return "\n".join(kept[-lines:])
 
 
 def _error_classes() -> list[type[TetherError]]:

@@ -77,10 +77,13 @@ async def ask_plan(
 
     def parse(generation: Generation) -> Plan:
         if generation.truncated:
-            raise GenerationError("The plan was cut off (token limit); write a shorter plan with fewer, shorter steps.")
+            raise GenerationError("The plan was cut off at the token limit.", ask="Write a shorter plan with fewer, shorter steps.")
         plan = parse_plan_json(generation.text)
         if not file_ops and any(step.create or step.delete or step.rename for step in plan.steps):
-            raise GenerationError("This plan may only edit existing files: leave out create, delete and rename.")
+            raise GenerationError(
+                "The plan creates, deletes or renames files, but this run may only edit existing files (--no-file-ops).",
+                ask="Leave out create, delete and rename.",
+            )
         return normalize_plan(plan, engine.workspace, eligible, "The model")
 
     want = 1 + engine.settings.edit.max_reasks
@@ -116,7 +119,7 @@ def normalize_plan(
     def new(path: str) -> str:
         rel = _rel_or_none(workspace, path)
         if rel is not None and rel in made:
-            raise GenerationError(f"{path!r} is created twice in the plan; create it once and edit it with `files` after.")
+            raise GenerationError(f"{path!r} is created twice in the plan.", ask="Create it once and edit it with `files` after.")
         rel = confine_new(workspace, path, excluded, who)
         made.add(rel)
         gone.discard(rel)

@@ -191,7 +191,7 @@ class StepRunner:
             check_form(code, "")
             code = code.replace("\r\n", "\n").replace("\r", "\n")
             if not code.strip():
-                raise GenerationError("The reply was empty; write the complete code of the new file.", kind="empty")
+                raise GenerationError("The reply was empty.", kind="empty", ask="Write the complete code of the new file.")
             check_elision("", code, lang)
             return finish_text(rel, "", code if code.endswith("\n") else code + "\n")
 

@@ -1,0 +1,84 @@
+"""Errors as a user meets them, through the installed entry point: one line (plus an optional
+detail block) on stderr, a JSON error object on stdout with ``--json``, a missing ``-C`` folder
+refused by every command, and no instruction meant for the model in a user-facing error
+(the model is the SCRIPTED OpenAI-compatible server, tests/fixtures/openai_server.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import make_git_repo
+from tests.fixtures.openai_server import Reply
+
+from tether.cli import COMMANDS
+
+# The least each command needs to get past argparse; True: it takes --json.
+ARGV = {
+    "complete": (["complete", "calc.py", "--line", "1", "--col", "1"], True),
+    "edit": (["edit", "calc.py", "-m", "Add a docstring."], True),
+    "proposals": (["proposals", "list"], True),
+    "models": (["models", "list"], True),
+    "doctor": (["doctor"], True),
+    "bench": (["bench", "lsp"], True),
+    "docs": (["docs", "list"], True),
+    "context": (["context", "calc.py:1"], True),
+    "digest": (["digest"], True),
+    "serve": (["serve"], False),
+    "repo": (["repo", "-m", "Add mul."], True),
+    "undo": (["undo"], True),
+}
+CALC = "def add(a, b):\n    return a + b\n"
+
+
+def json_error(stdout: str) -> dict:
+    data = json.loads(stdout)
+    assert set(data) == {"error"} and set(data["error"]) == {"kind", "message", "detail", "exitCode"}
+    return data["error"]
+
+
+def test_every_command_refuses_a_missing_workspace_folder_plain_and_json(tether, tmp_path):
+    assert set(ARGV) == set(COMMANDS)  # a new command gets a row here
+    missing = str(tmp_path / "nonexistent")
+    for name, (argv, takes_json) in ARGV.items():
+        result = tether("-C", missing, *argv, timeout=60)
+        assert result.returncode == 3, (name, result.returncode, result.stderr)
+        assert result.stderr == f"Error: The workspace folder {missing} does not exist; pass an existing folder to -C/--workspace.\n", name
+        assert result.stdout == "", name
+        if takes_json:
+            result = tether("-C", missing, *argv, "--json", timeout=60)
+            assert result.returncode == 3, name
+            error = json_error(result.stdout)
+            assert error["kind"] == "InputError" and error["exitCode"] == 3 and missing in error["message"], name
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    result = tether("-C", str(a_file), "proposals", "list")
+    assert result.returncode == 3 and "is not a folder" in result.stderr
+
+
+def test_json_error_object_on_stdout_when_a_command_fails(tether, tmp_path):
+    root = make_git_repo(tmp_path / "ws", {"calc.py": CALC})
+    result = tether("-C", str(root), "proposals", "show", "nope", "--json")
+    assert result.returncode == 9 and result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
+    error = json_error(result.stdout)
+    assert error["kind"] == "ProposalError" and error["exitCode"] == 9 and error["message"] == result.stderr[len("Error: ") :].strip()
+    result = tether("-C", str(root), "edit", "missing.py", "-m", "Add a docstring.", "--json")
+    assert result.returncode == 3 and json_error(result.stdout)["kind"] == "InputError"
+    result = tether("-C", str(root), "proposals", "show", "nope")  # without --json: nothing on stdout
+    assert result.returncode == 9 and result.stdout == ""
+
+
+def test_scripted_reask_instruction_stays_with_the_model(tether, tmp_path, openai_server):
+    root = make_git_repo(tmp_path / "ws", {"calc.py": CALC})
+    slot = {"backend": "openai", "base_url": openai_server.base_url, "model": "scripted-model", "max_retries": 0}
+    env = {"TETHER_MODELS__ADV": json.dumps(slot), "TETHER_ROLES__EDIT": '["adv"]'}
+    openai_server.default = Reply(text="```python\ndef add(a, b):\n    return", finish_reason="length")  # cut off, every try
+    result = tether("-C", str(root), "edit", "calc.py", "-m", "Add a docstring.", "--json", env=env)
+    assert result.returncode == 5, result.stderr
+    error = json_error(result.stdout)
+    assert error["kind"] == "GenerationError" and "cut off at the token limit" in error["message"]
+    for text in (result.stderr, error["message"]):
+        assert "nothing else" not in text and "Write the complete code" not in text
+    assert result.stderr.count("\n") == 1  # one line
+    reasks = [r.body["messages"][-1]["content"] for r in openai_server.posts("/chat/completions")[1:]]
+    assert reasks and all("Write the complete code, nothing else." in text for text in reasks)
