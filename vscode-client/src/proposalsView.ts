@@ -55,7 +55,7 @@ export class ProposalsView implements vscode.TreeDataProvider<TreeNode>, vscode.
       item.command = { title: 'Open for Review', command: 'tether.openDiff', arguments: [node] };
     } else {
       item.iconPath = HUNK_ICONS[node.status];
-      item.command = { title: 'Open Diff', command: 'tether.openDiff', arguments: [node] };
+      item.command = { title: 'Open for Review', command: 'tether.openDiff', arguments: [node] };
     }
     return item;
   }
