@@ -71,7 +71,7 @@ def test_prune_archives_old_decided_and_never_touches_pending(tmp_path):
 
     text = run_tether("-C", str(root), "proposals", "prune", "--all-decided", env=NO_AUTO)
     assert text.returncode == 0, text.stderr
-    assert ids["new done"] in text.stdout and "Archived 1 proposals decided into" in text.stdout
+    assert ids["new done"] in text.stdout and "Archived 1 proposal decided into" in text.stdout
     assert live(folder) == {ids["old pending"], ids["old partial"], ids["old writing"]}
 
     gone = prune(root, "--all-decided", "--delete")

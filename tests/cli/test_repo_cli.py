@@ -38,7 +38,7 @@ def test_scripted_repo_cli_prints_the_diff_writes_output_and_applies_on_a_branch
     result = tether("-C", str(root), "repo", "-m", TASK, "--check", CHECK, "--output", str(out), env=env)
     assert result.returncode == 0, result.stderr
     assert "+def mul(a, b):" in result.stdout and out.read_text() == result.stdout
-    assert "Done: 1 proposals" in result.stderr and "1. Edit calc.py  [calc.py]" in result.stderr
+    assert "Done: 1 proposal," in result.stderr and "1. Edit calc.py  [calc.py]" in result.stderr
     assert (root / "calc.py").read_text() == CALC
     check = subprocess.run(["git", "apply", "--check", str(out)], cwd=root, capture_output=True, text=True)
     assert check.returncode == 0, check.stderr

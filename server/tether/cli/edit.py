@@ -8,10 +8,10 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..lines import split_lines
-from ..ops.review import accept_on_disk
+from ..ops.review import accept_on_disk, locate_proposal
 from ..proposals import Proposal
 from .common import add_level_flag, add_model_flags, engine_from, print_json, run_op
-from .render import proposal_json
+from .render import plural, print_review, proposal_json, write_diff
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -76,13 +76,16 @@ def run_edit(args: argparse.Namespace) -> int:
         Path(args.output).write_text(diff, encoding="utf-8")
     if args.apply and proposal.files:
         proposal, _ = accept_on_disk(engine, proposal.id)
+    located = locate_proposal(proposal, engine.workspace.read_text)
     if args.json:
-        print_json(proposal_json(proposal))
-    elif diff:
-        sys.stdout.write(diff)
+        print_json(proposal_json(proposal, located))
+        return 0
+    if diff:
+        write_diff(diff)
     else:
         print("No changes proposed.", file=sys.stderr)
-    if not args.json and proposal.files:
+    if proposal.files:
+        print_review(proposal, located, sys.stderr)  # hunk ids, lines, states and sources: stdout stays a clean diff
         state = "applied" if args.apply else "pending"
         print(f"Proposal {proposal.id} ({state}: {_line_counts(proposal)}).", file=sys.stderr)
     return 0
@@ -92,4 +95,4 @@ def _line_counts(proposal: Proposal) -> str:
     """'2 lines added, 1 removed' over the proposal's hunks (a replaced line counts once each way)."""
     marks = [line[:1] for f in proposal.files for h in f.hunks for line in split_lines(h.diff)[1:]]
     added, removed = marks.count("+"), marks.count("-")
-    return f"{added} line{'' if added == 1 else 's'} added, {removed} removed"
+    return f"{plural(added, 'line')} added, {removed} removed"

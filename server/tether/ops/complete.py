@@ -37,7 +37,7 @@ def offset_of(text: str, line: int, col: int) -> int:
     """
     lines = split_lines(text, keepends=True)
     if line < 0 or col < 0 or line > len(lines):
-        raise InputError(f"Line {line + 1} is outside the document, which has {len(lines)} lines.")
+        raise InputError(f"Line {line + 1} is outside the document, which has {len(lines)} line{'s' * (len(lines) != 1)}.")
     start = sum(len(part) for part in lines[:line])
     here = strip_break(lines[line]) if line < len(lines) else ""
     if col > len(here):

@@ -74,7 +74,7 @@ def make_target(path: str, text: str, lines: tuple[int, int] | None, instruction
     count = line_count(text)
     start, end = lines if lines is not None else (0, count)
     if lines is not None and not (0 <= start < end <= max(count, 1)):
-        raise InputError(f"Lines {start + 1}-{end} are not a range inside {path}, which has {count} lines.")
+        raise InputError(f"Lines {start + 1}-{end} are not a range inside {path}, which has {count} line{'s' * (count != 1)}.")
     return EditTarget(path=path, text=text, start_line=start, end_line=end, instruction=instruction, level=level)
 
 

@@ -109,10 +109,12 @@ class RepoRun(BaseModel):
     def outcome(self) -> str:
         """One sentence for people: how the run ended."""
         if self.status == "planned":
-            return f"Planned {len(self.plan.steps) if self.plan else 0} steps; nothing was edited yet."
+            steps = len(self.plan.steps) if self.plan else 0
+            return f"Planned {steps} step{'s' * (steps != 1)}; nothing was edited yet."
         if self.error is not None:
             return f"Stopped: {self.error.message}"
-        made = f"{len(self.proposals)} proposals, {self.changed_lines} changed lines in {len(self.files)} files"
+        n, lines, files = len(self.proposals), self.changed_lines, len(self.files)
+        made = f"{n} proposal{'s' * (n != 1)}, {lines} changed line{'s' * (lines != 1)} in {files} file{'s' * (files != 1)}"
         if self.check is None:
             return f"Done: {made}; no check was run."
         if not self.check.passed and self.baseline_failed:

@@ -82,6 +82,6 @@ def pack_text(pack: ContextPack, verbose: bool = False) -> str:
     parts = []
     for item in pack.items:
         tokens = item.source.tokens if item.source.tokens is not None else "?"
-        parts.append(f"── {item.source.label()} ({tokens} tokens)\n{item.text.rstrip()}")
+        parts.append(f"── {item.source.label()} ({tokens} token{'s' * (tokens != 1)})\n{item.text.rstrip()}")
     parts.append(sources_text(pack.sources()).rsplit("\n", 1)[-1].strip())
     return "\n\n".join(parts)
