@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("docs", help="ingest and search documentation (llms.txt, markdown)")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
 
-    v = verbs.add_parser("add", help="ingest an llms.txt (file or URL), a markdown file or a folder; again to update")
+    v = verbs.add_parser("add", help="ingest an llms.txt (file or URL, known by its content), a markdown file or a folder; again to update")
     v.add_argument("source", help="llms.txt path or URL, site URL, markdown file or URL, or folder")
     v.add_argument("--name", help="name of the source (default: the llms.txt title, or the file/folder name)")
     v.add_argument("--max-docs", type=int, default=500, help="most documents to take from the source (default 500)")
@@ -96,6 +96,7 @@ def run_add(args: argparse.Namespace) -> int:
         f"{data['removed']} removed, {data['failed']} failed; {data['chunks']} chunks written, "
         f"{data['bytes'] / 1e6:.2f} MB read in {data['seconds']:.1f}s"
     )
+    print(f"{data['location']}: read as {data['read_as']}")
     return 0
 
 

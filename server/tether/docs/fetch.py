@@ -49,6 +49,7 @@ class Fetched(BaseModel):
     etag: str | None = None
     last_modified: str | None = None
     bytes: int = 0
+    from_html: bool = Field(False, description="The server answered HTML, converted to markdown here.")
 
 
 class Cached(BaseModel):
@@ -172,7 +173,7 @@ class Fetcher:
         except httpx.HTTPError as exc:
             raise DocsFetchError(f"Could not fetch {url}: {exc or type(exc).__name__}. Check the URL and the network.") from exc
         text = _as_markdown(text, kind, url, allow_html)
-        return Fetched(url=final, text=text, etag=etag, last_modified=modified, bytes=len(data))
+        return Fetched(url=final, text=text, etag=etag, last_modified=modified, bytes=len(data), from_html=kind in _HTML_TYPES)
 
     async def _read(self, response: httpx.Response, url: str) -> bytes:
         limit = self.limits.max_bytes

@@ -23,7 +23,7 @@ from ..workspace import decode_text
 from .chunking import DEFAULT_MAX_TOKENS, TokenCounter, chunk_markdown, estimate_tokens
 from .fetch import Cached, DocsFetchError, Fetcher, FetchLimits, resolves_private
 from .index import DocsIndex, DocumentIn, DocumentRow, SourceInfo
-from .llmstxt import parse_llmstxt
+from .llmstxt import parse_llmstxt, sniff_llmstxt
 from .sources import Planned, SourceSpec, plan_folder, plan_llmstxt, resolve_source
 
 Progress = Callable[[int, int, str], None]  # (done, total, label)
@@ -43,6 +43,13 @@ class IngestReport(BaseModel):
     bytes: int = Field(0, description="Bytes read or downloaded in this run.")
     seconds: float = 0.0
     warnings: list[str] = Field(default_factory=list)
+    read_as: str = Field(
+        "",
+        description=(
+            "How the source was read, for the user: 'llms.txt: 11 links' (by its content, whatever its name), "
+            "'a markdown page', or 'a folder: 4 markdown files'."
+        ),
+    )
 
 
 class _Text(BaseModel):
@@ -51,6 +58,7 @@ class _Text(BaseModel):
     etag: str | None = None
     last_modified: str | None = None
     bytes: int = 0
+    from_html: bool = False
 
 
 class Ingester:
@@ -88,9 +96,11 @@ class Ingester:
         return report
 
     async def _run(self, spec: SourceSpec, name: str | None, fetcher: Fetcher) -> IngestReport:
-        planned, title, warnings, first = await self._plan(spec, fetcher)
+        spec, planned, title, warnings, first = await self._plan(spec, fetcher)
         row = self._source_row(spec, name or title or spec.default_name, title, warnings)
-        report = IngestReport(source=row.name, location=spec.location, kind=spec.kind, title=title, warnings=warnings)
+        report = IngestReport(
+            source=row.name, location=spec.location, kind=spec.kind, title=title, warnings=warnings, read_as=_read_as(spec, planned)
+        )
         existing = self.index.documents(row.id)
         total = len(planned)
         done = 0
@@ -113,24 +123,27 @@ class Ingester:
         self.index.touch_source(row.id, title)
         return report
 
-    async def _plan(self, spec: SourceSpec, fetcher: Fetcher) -> tuple[list[Planned], str | None, list[str], _Text | None]:
+    async def _plan(self, spec: SourceSpec, fetcher: Fetcher) -> tuple[SourceSpec, list[Planned], str | None, list[str], _Text | None]:
+        """The documents of a source. A single markdown file or URL is read first and taken as an
+        llms.txt when its content is one (``llmstxt.sniff_llmstxt``), whatever its name; text a
+        server sent as HTML is never taken as one. Returns the spec with the kind it was read as."""
         max_docs = self.limits.max_docs
         if spec.kind == "folder":
             planned, warnings = plan_folder(Path(spec.location), max_docs)
-            return planned, None, warnings, None
+            return spec, planned, None, warnings, None
+        doc = Planned(key=spec.location, url=spec.location if spec.remote else None, path=None if spec.remote else spec.location)
         if spec.kind == "markdown":
-            doc = Planned(key=spec.location, url=spec.location if spec.remote else None, path=None if spec.remote else spec.location)
-            return [doc], None, [], None
-        # llms.txt: always read in full (it is small, and its links are needed even when unchanged).
-        first = await self._read(
-            Planned(key=spec.location, url=spec.location if spec.remote else None, path=None if spec.remote else spec.location),
-            None,
-            fetcher,
-            plain=True,
-        )
-        parsed = parse_llmstxt(first.text or "", source=spec.location)
+            first = await self._read(doc, None, fetcher)
+            parsed = None if first.from_html else sniff_llmstxt(first.text or "", source=spec.location)
+            if parsed is None:
+                return spec, [doc], None, [], first
+            spec = spec.model_copy(update={"kind": "llmstxt"})
+        else:
+            # llms.txt: always read in full (it is small, and its links are needed even when unchanged).
+            first = await self._read(doc, None, fetcher, plain=True)
+            parsed = parse_llmstxt(first.text or "", source=spec.location)
         planned, warnings = plan_llmstxt(spec, parsed, max_docs)
-        return planned, parsed.title, parsed.warnings + warnings, first
+        return spec, planned, parsed.title, parsed.warnings + warnings, first
 
     def _source_row(self, spec: SourceSpec, name: str, title: str | None, warnings: list[str]) -> SourceInfo:
         row = self.index.source_at(spec.location)
@@ -198,7 +211,7 @@ class Ingester:
             got = await fetcher.get(doc.url, allow_html=False)
         else:
             got = await fetcher.page(doc.url, cached)
-        return _Text(text=got.text, url=got.url, etag=got.etag, last_modified=got.last_modified, bytes=got.bytes)
+        return _Text(text=got.text, url=got.url, etag=got.etag, last_modified=got.last_modified, bytes=got.bytes, from_html=got.from_html)
 
     def _read_file(self, path: Path) -> _Text:
         if not path.is_file():
@@ -208,6 +221,15 @@ class Ingester:
             raise DocsFetchError(f"{path} is {size:,} bytes; the limit is {self.limits.max_bytes:,} bytes a document.")
         data = path.read_bytes()
         return _Text(text=decode_text(data, str(path)), bytes=len(data))
+
+
+def _read_as(spec: SourceSpec, planned: list[Planned]) -> str:
+    """How the source was read, in words (IngestReport.read_as)."""
+    if spec.kind == "llmstxt":
+        return f"llms.txt: {len(planned) - 1} links"
+    if spec.kind == "folder":
+        return f"a folder: {len(planned)} markdown files"
+    return "a markdown page"
 
 
 def _sha(text: str) -> str:

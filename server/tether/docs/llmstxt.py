@@ -154,6 +154,31 @@ def parse_llmstxt(text: str, source: str = "llms.txt") -> LlmsTxt:
     )
 
 
+def sniff_llmstxt(text: str, source: str = "llms.txt") -> LlmsTxt | None:
+    """The llms.txt outline of ``text`` when its content is one, whatever the file is called; else None.
+
+    The shape https://llmstxt.org specifies: an H1 title first (nothing before it), then
+    optionally a blockquote and details without headings, then at least one ``##`` section, each
+    a list of ``[name](url)`` links with nothing else in it (a ``###`` heading, a paragraph or a
+    list item without a link makes it a markdown page). Read with the same markdown-it tokens as
+    ``parse_llmstxt``; never raises."""
+    try:
+        parsed = parse_llmstxt(text, source)
+    except LlmsTxtError:
+        return None
+    if not parsed.sections or any(not s.links or s.text.strip() for s in parsed.sections):
+        return None
+    if any(marker in warning for warning in parsed.warnings for marker in _NOT_AN_OUTLINE):
+        return None
+    if any(t.type == "heading_open" for t in _block_parser().parse(parsed.details)):
+        return None
+    return parsed
+
+
+# Warnings that say the text is not the llms.txt outline (see parse_llmstxt and _section).
+_NOT_AN_OUTLINE = ("text before the H1 title", "second H1 title", "list item without a [name](url) link")
+
+
 def _span(token: Token) -> tuple[int, int]:
     """A block token's source lines: [first, last + 1), 0-based."""
     assert token.map is not None, token.type
