@@ -82,3 +82,18 @@ def test_scripted_reask_instruction_stays_with_the_model(tether, tmp_path, opena
     assert result.stderr.count("\n") == 1  # one line
     reasks = [r.body["messages"][-1]["content"] for r in openai_server.posts("/chat/completions")[1:]]
     assert reasks and all("Write the complete code, nothing else." in text for text in reasks)
+
+
+def test_scripted_plan_file_naming_a_missing_file_is_bad_input(tether, tmp_path, openai_server):
+    root = make_git_repo(tmp_path / "ws", {"calc.py": CALC})
+    slot = {"backend": "openai", "base_url": openai_server.base_url, "model": "scripted-model", "max_retries": 0}
+    env = {"TETHER_LEVEL": "repo", "TETHER_MODELS__ADV": json.dumps(slot), "TETHER_ROLES__EDIT": '["adv"]'}
+    plan = tmp_path / "plan.toml"
+    plan.write_text('task = "Tidy."\n\n[[steps]]\nintent = "Tidy nope.py"\nfiles = ["nope.py"]\n')
+    result = tether("-C", str(root), "repo", "--plan", str(plan), env=env)
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: The plan file cannot run: 'nope.py' is not an existing file")
+    assert openai_server.posts("/chat/completions") == []  # no model call for a person's mistake
+    result = tether("-C", str(root), "repo", "--plan", str(plan), "--json", env=env)
+    report = json.loads(result.stdout)
+    assert result.returncode == 3 and report["error"]["type"] == "InputError" and report["status"] == "stopped"

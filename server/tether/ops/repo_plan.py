@@ -84,7 +84,7 @@ async def ask_plan(
                 "The plan creates, deletes or renames files, but this run may only edit existing files (--no-file-ops).",
                 ask="Leave out create, delete and rename.",
             )
-        return normalize_plan(plan, engine.workspace, eligible, "The model")
+        return normalize_plan(plan, engine.workspace, eligible, MODEL)
 
     want = 1 + engine.settings.edit.max_reasks
     plan = await budget.spend(lambda n: ask_until_valid(backend, request, parse, n), want, "planning")
@@ -92,7 +92,23 @@ async def ask_plan(
     return plan, pack
 
 
+MODEL = "The model"  # ``who`` for a plan the model wrote (its mistakes are re-asked)
+
+
 def normalize_plan(
+    plan: Plan, workspace: Workspace, eligible: set[str] | None, who: str, excluded: Callable[[str], bool] | None = None
+) -> Plan:
+    """``_normalize_plan``; for a plan a person wrote (``who`` other than ``MODEL``: a plan file, an
+    edited plan) a path it may not name is bad input: InputError (exit 3), nothing to re-ask."""
+    try:
+        return _normalize_plan(plan, workspace, eligible, who, excluded)
+    except GenerationError as exc:
+        if who == MODEL:
+            raise
+        raise InputError(f"{who} cannot run: {exc.for_model()}") from exc
+
+
+def _normalize_plan(
     plan: Plan, workspace: Workspace, eligible: set[str] | None, who: str, excluded: Callable[[str], bool] | None = None
 ) -> Plan:
     """The plan with every path confined and made workspace-relative; duplicates within a step dropped.
