@@ -22,8 +22,10 @@ def test_scripted_planned_run_is_listed_then_continued_and_applied(tether, tmp_p
     assert planned.returncode == 0, planned.stderr
     run_id = json.loads(planned.stdout)["id"]
     assert f"`tether repo --continue {run_id}`" in planned.stderr
+    (root / ".tether" / "runs" / "0badc0ffee00.json").write_text("{half a journal", encoding="utf-8")
     listed = tether("-C", str(root), "repo", "--list", env=env)
-    assert listed.stdout.startswith(f"{run_id}  planned  {TASK[:60]}")
+    assert listed.returncode == 0 and listed.stdout.startswith(f"{run_id}  planned  {TASK[:60]}")
+    assert "0badc0ffee00" not in listed.stdout and "unreadable run journal" in listed.stderr
 
     openai_server.script(Reply(text=MUL))
     done = tether("-C", str(root), "repo", "--continue", run_id[:6], "--apply", env=env)
