@@ -5,6 +5,8 @@ A source is one of:
 - an llms.txt file or URL (``.../llms.txt``, or a site root such as ``https://example.com/``,
   where ``/llms.txt`` is looked up): the file itself plus every page its sections link to;
 - a markdown file or URL (``llms-full.txt`` counts as markdown: it is the docs in one file);
+  the ingest reads it first and takes it as an llms.txt when its content is one, whatever its
+  name (``llmstxt.sniff_llmstxt``, ``ingest.Ingester._plan``): ``resolve_source`` goes by name;
 - a folder: every ``.md`` / ``.markdown`` file under it (hidden folders and
   ``node_modules`` skipped).
 
