@@ -96,3 +96,42 @@ def test_bench_docs_json(tether, tmp_path):
     assert 0 < data["quality"]["mrr"] <= 1
     assert data["ingest"]["mb_per_s"] > 0 and data["ingest"]["megabytes"] >= 0.3
     assert data["query"]["chunks"] == 3000 and data["query"]["ms"]["n"] == 50
+
+
+def test_bench_docs_on_a_corpus_folder_with_its_questions(tether, tmp_path):
+    corpus = tmp_path / "corpus"
+    (corpus / "commands").mkdir(parents=True)
+    (corpus / "commands" / "pack.md").write_text(
+        "---\ntitle: pack\ndescription: Create a tarball from a package\n---\n\n### Description\n\nWrites name-version.tgz.\n\n"
+        "### Configuration\n\n#### dry-run\n\nReport what would be written, write nothing.\n"
+    )
+    (corpus / "commands" / "prune.md").write_text("# prune\n\nRemoves extraneous packages from node_modules.\n")
+    (corpus / "guide.md").write_text("# Guide\n\n## Logging\n\nSet loglevel to silent to see errors only.\n")
+    questions = tmp_path / "questions.json"
+    questions.write_text(
+        json.dumps(
+            {
+                "corpus": str(corpus),
+                "questions": [
+                    {"question": "create a tarball", "expected": "commands/pack.md"},
+                    {"question": "write nothing, only report (dry run)", "expected": "commands/pack.md", "section": "dry-run"},
+                    {"question": "remove extraneous packages", "expected": ["commands/prune.md", "guide.md"]},
+                    {"question": "silent loglevel", "expected": "commands/prune.md", "section": "Logging"},  # a wrong answer key
+                ],
+            }
+        )
+    )
+    result = tether("bench", "docs", "--questions", str(questions), env=_env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["quality"]["questions"] >= 40 and "ingest" not in data and "query" not in data  # quality only, seeds beside
+    got = data["corpus"]
+    assert (got["documents"], got["questions"], got["section_questions"]) == (3, 4, 2)
+    assert (got["recall_at_5"], got["section_recall_at_5"]) == (0.75, 0.5)
+    assert 0 < got["mrr"] <= 0.75
+    assert got["misses"] == [{"question": "silent loglevel", "expected": ["commands/prune.md"], "got": ["guide.md"]}]
+
+    bad = tether("bench", "docs", "--corpus", str(corpus), env=_env(tmp_path))
+    assert bad.returncode == 3 and "--corpus needs --questions FILE" in bad.stderr
+    moved = tether("bench", "docs", "--questions", str(questions), "--corpus", str(tmp_path / "nowhere"), env=_env(tmp_path))
+    assert moved.returncode == 3 and "does not exist" in moved.stderr

@@ -124,3 +124,14 @@ def test_estimate_tokens():
     assert estimate_tokens("") == 0
     assert estimate_tokens("abcd") == 1
     assert estimate_tokens("abcde") == 2
+
+
+def test_front_matter_description_joins_the_top_of_the_heading_path():
+    text = "---\ntitle: npm-pack\ndescription: 'Create a tarball from a package'\n---\n\n### Description\n\nText.\n"
+    chunks = chunk_markdown(text)
+    assert [c.heading_path for c in chunks] == ["npm-pack — Create a tarball from a package > Description"]
+    assert "description:" not in chunks[0].text and chunks[0].start_line == 6
+    with_h1 = chunk_markdown("---\ndescription: Cron schedules\n---\n# Scheduling\n\nx\n\n## Cron\n\ny\n")
+    assert [c.heading_path for c in with_h1] == ["Scheduling — Cron schedules", "Scheduling — Cron schedules > Cron"]
+    long = chunk_markdown("---\ntitle: T\ndescription: " + "word " * 100 + "\n---\nBody.\n")
+    assert len(long[0].heading_path) <= len("T — ") + 160

@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from tether.docs.chunking import chunk_markdown
-from tether.docs.index import DocsIndex, DocumentIn
-from tether.docs.query import MAX_POSTINGS, query_words
+from tether.docs.index import BM25, DocsIndex, DocumentIn
+from tether.docs.query import MAX_POSTINGS, coverage, query_words
 from tether.docs.schema import MIGRATIONS
 from tether.errors import InputError
 
@@ -139,3 +139,25 @@ def test_planner_caps_the_postings_it_scores(tmp_path):
         # Rarest first: the unknown term (counted as rare), w7 (1 chunk), medium (a quarter);
         # common (a third) would take the scored postings past the cap.
         assert plan == '"unheard" OR "w7" OR "medium"'
+
+
+def test_chunks_holding_more_of_the_query_are_reordered_first(index):
+    source = index.add_source("s", "/docs", "folder", None)
+    # One rare word alone (short chunk: bm25's favourite) against a chunk with every query word.
+    index.put_document(source.id, _doc("rare.md"), chunk_markdown("# Zeppelin\n\nzeppelin\n"))
+    index.put_document(
+        source.id, _doc("all.md"), chunk_markdown("# Flights\n\nA zeppelin flight plan lists each mooring mast and the crew roster.\n")
+    )
+    for i in range(6):  # filler, so that the query's other words are not rare
+        index.put_document(source.id, _doc(f"f{i}.md"), chunk_markdown(f"# F{i}\n\nA flight plan and a crew roster, mooring mast {i}.\n"))
+    index.refresh_stats()
+    query = "zeppelin flight plan crew roster mooring mast"
+    raw = index.conn.execute(
+        f"SELECT c.text FROM chunks_fts f JOIN chunks c ON c.id = f.rowid WHERE chunks_fts MATCH ? ORDER BY {BM25}",
+        [index.planner.plan(query)],
+    ).fetchall()
+    assert raw[0][0] == "# Zeppelin\n\nzeppelin"  # bm25 alone puts the one-word chunk first
+    hits = index.search(query, k=2)
+    assert hits[0].path == "/docs/all.md" and hits[0].score > hits[1].score > 0
+    assert coverage(["zeppelin", "flight"], "Zeppelins in flight_plans") == 1.0
+    assert coverage(["zeppelin", "flight"], "the zeppelin") == 0.5 and coverage(["ab"], "cab") == 0.0

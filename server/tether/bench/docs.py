@@ -6,6 +6,12 @@
   first such chunk.
 - ingest: a folder of markdown made from the seeds pages (copies with words varied) is ingested
   from scratch; MB/s over the bytes read, with chunking and FTS5 indexing included.
+- corpus (``--questions FILE`` [``--corpus DIR``]): the same quality measure on a real
+  documentation set not written by this project (a folder of markdown, e.g. the pages npm ships
+  in its package); the queries file names, per question, the expected page (a path relative to
+  the folder, or a list of equally good pages) and optionally the section (part of the heading
+  path), for a section-level recall@5 too. This mode measures quality only, seeds and corpus
+  side by side (the speed parts are skipped). See seeds/docs-npm/queries.json.
 - query: 100k chunks (seeds chunks with words swapped for words of a synthetic Zipf vocabulary,
   so posting lists look like a big mixed corpus, not 1,200 copies of one) are written to a temp
   SQLite file; p50/p90 of ``DocsIndex.search(question, k=5)`` over a few hundred queries.
@@ -28,6 +34,7 @@ from ..docs.chunking import chunk_markdown, estimate_tokens
 from ..docs.fetch import FetchLimits
 from ..docs.index import DocsIndex, DocumentIn
 from ..docs.ingest import Ingester
+from ..errors import InputError
 from .seeds import default_seed_folder, seed_folder
 from .stats import summary
 
@@ -41,6 +48,13 @@ def register(benches: argparse._SubParsersAction) -> None:
     p.add_argument("--queries", type=int, default=300, help="timed queries (default 300)")
     p.add_argument("--ingest-mb", type=float, default=8.0, help="size of the ingest corpus in MB (default 8)")
     p.add_argument("--seed", type=int, default=7, help="random seed of the synthetic latency corpus (default 7)")
+    p.add_argument(
+        "--questions",
+        dest="corpus_questions",
+        metavar="FILE",
+        help="JSON questions about a real docs folder (see seeds/docs-npm/queries.json): measure retrieval there, quality only",
+    )
+    p.add_argument("--corpus", metavar="DIR", help="the docs folder those questions are about (default: the file's 'corpus')")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
     p.set_defaults(func=run)
 
@@ -53,14 +67,24 @@ def run(args: argparse.Namespace) -> int:
     seeds = seed_folder(args.seeds, "--seeds")
     questions = json.loads((seeds / "questions.json").read_text(encoding="utf-8"))["questions"]
     rng = random.Random(args.seed)
+    if args.corpus and not args.corpus_questions:
+        raise InputError("--corpus needs --questions FILE: the questions about that folder and the pages that answer them.")
     with tempfile.TemporaryDirectory(prefix="tether-bench-docs-") as tmp:
         result: dict[str, Any] = {"bench": "docs"}
         result["quality"] = quality(seeds, questions, Path(tmp))
+        if args.corpus_questions:
+            result["corpus"] = corpus_quality(Path(args.corpus_questions), args.corpus, Path(tmp))
+            _emit(result)
+            return 0
         result["ingest"] = ingest_speed(seeds, Path(tmp), args.ingest_mb, rng)
         result["query"] = query_latency(seeds, questions, Path(tmp), args.chunks, args.queries, rng)
+    _emit(result)
+    return 0
+
+
+def _emit(result: dict[str, Any]) -> None:
     json.dump(result, sys.stdout, indent=2)
     sys.stdout.write("\n")
-    return 0
 
 
 def quality(seeds: Path, questions: list[dict[str, str]], tmp: Path) -> dict[str, Any]:
@@ -78,6 +102,59 @@ def quality(seeds: Path, questions: list[dict[str, str]], tmp: Path) -> dict[str
                 misses.append(q["question"])
         n = len(questions)
         return {"questions": n, "recall_at_5": round(found / n, 3), "mrr": round(reciprocal / n, 3), "misses": misses}
+
+
+def corpus_quality(queries_file: Path, corpus: str | None, tmp: Path) -> dict[str, Any]:
+    """recall@5, MRR and section recall@5 of the questions in ``queries_file`` over the markdown folder ``corpus``.
+
+    The file: ``{"corpus": DIR?, "questions": [{"question", "expected": PAGE | [PAGE...], "section"?}]}``,
+    pages relative to the folder. Raises InputError for a missing or malformed file or folder.
+    """
+    try:
+        data = json.loads(queries_file.read_text(encoding="utf-8"))
+        questions = data["questions"]
+        folder = Path(corpus or data["corpus"]).resolve()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"{queries_file}: not a queries file with a corpus folder and questions ({exc}).") from None
+    if not folder.is_dir():
+        raise InputError(f"The docs folder {folder} does not exist; pass --corpus DIR.")
+    with DocsIndex(tmp / "corpus.sqlite") as index:
+        started = time.perf_counter()
+        report = asyncio.run(Ingester(index, base_dir=folder, limits=FetchLimits(max_docs=100_000)).add(str(folder)))
+        ingest_s = time.perf_counter() - started
+        scored = _score(index, questions, folder)
+    return {
+        "folder": str(folder),
+        "queries_file": str(queries_file),
+        "documents": report.added,
+        "chunks": report.chunks,
+        "ingest_s": round(ingest_s, 2),
+        **scored,
+    }
+
+
+def _score(index: DocsIndex, questions: list[dict[str, Any]], folder: Path) -> dict[str, Any]:
+    found, reciprocal, sections, with_section, misses = 0, 0.0, 0, 0, []
+    for q in questions:
+        expected = {q["expected"]} if isinstance(q["expected"], str) else set(q["expected"])
+        hits = index.search(q["question"], k=5)
+        pages = [Path(h.path).relative_to(folder).as_posix() if h.path else "" for h in hits]
+        rank = next((i for i, page in enumerate(pages, 1) if page in expected), None)
+        if rank:
+            found += 1
+            reciprocal += 1 / rank
+        else:
+            misses.append({"question": q["question"], "expected": sorted(expected), "got": pages[:3]})
+        if q.get("section"):
+            with_section += 1
+            sections += any(page in expected and q["section"] in h.heading for page, h in zip(pages, hits, strict=True))
+    n = len(questions)
+    out: dict[str, Any] = {"questions": n, "recall_at_5": round(found / n, 3), "mrr": round(reciprocal / n, 3)}
+    if with_section:
+        out["section_questions"] = with_section
+        out["section_recall_at_5"] = round(sections / with_section, 3)
+    out["misses"] = misses
+    return out
 
 
 def ingest_speed(seeds: Path, tmp: Path, megabytes: float, rng: random.Random) -> dict[str, Any]:

@@ -10,7 +10,10 @@ path (``H1 > H2 > H3``), at most ``max_tokens`` long as ``count_tokens`` counts 
 - Code blocks are never split: a code block longer than the bound becomes a chunk of its own
   that exceeds it. This is the one way a chunk can be longer than ``max_tokens`` (the other is
   a single line longer than the bound).
-- YAML front matter is skipped (its ``title:`` is used when the document has no H1).
+- YAML front matter is skipped (its ``title:`` is used when the document has no H1). Its
+  ``description:`` (the page's own one-line summary, as Jekyll, Hugo, Docusaurus and npm's docs
+  write it) joins the top of the heading path, ``Title — description``, so every chunk of the
+  page is found by what the page is about; searches weigh headings 3x (``index.BM25``).
 
 ``count_tokens`` defaults to ``estimate_tokens`` (characters / 4, the usual rule of thumb for
 English and code); pass the model's tokenizer to bound chunks exactly.
@@ -32,6 +35,8 @@ _ATOMIC = ("fence", "code_block")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_MARKS = re.compile(r"(?<!\w)[*_]{1,3}|[*_]{1,3}(?!\w)|`")
 _FRONT_TITLE = re.compile(r"^title:\s*['\"]?(.*?)['\"]?\s*$")
+_FRONT_DESCRIPTION = re.compile(r"^description:\s*['\"]?(.*?)['\"]?\s*$")
+MAX_DESCRIPTION_CHARS = 160
 
 
 def estimate_tokens(text: str) -> int:
@@ -79,10 +84,12 @@ def chunk_markdown(
 ) -> list[Chunk]:
     """Chunks of a markdown document; ``title`` heads the path when the document has no H1."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    front_title = _blank_front_matter(lines)
+    front_title, description = _blank_front_matter(lines)
     tokens = _parser().parse("\n".join(lines))
     root = [] if _has_h1(tokens) else [t for t in (front_title or title,) if t]
-    units = _units(tokens, lines, root, max_tokens, count_tokens)
+    if description and root:
+        root[0] = f"{root[0]} — {description}"
+    units = _units(tokens, lines, root, max_tokens, count_tokens, description if not root else None)
     return _pack(units, lines, max_tokens, count_tokens)
 
 
@@ -93,17 +100,18 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark").enable("table").disable("inline")
 
 
-def _blank_front_matter(lines: list[str]) -> str | None:
-    """Blank out a leading YAML front matter block in place (line numbers stay right)."""
+def _blank_front_matter(lines: list[str]) -> tuple[str | None, str | None]:
+    """Blank out a leading YAML front matter block in place (line numbers stay right); its (title, description)."""
     if not lines or lines[0].strip() != "---":
-        return None
+        return None, None
     for end in range(1, min(len(lines), 200)):
         if lines[end].strip() in ("---", "..."):
             title = next((m.group(1) for line in lines[1:end] if (m := _FRONT_TITLE.match(line))), None)
+            description = next((m.group(1) for line in lines[1:end] if (m := _FRONT_DESCRIPTION.match(line))), None)
             for i in range(end + 1):
                 lines[i] = ""
-            return title or None
-    return None
+            return title or None, (description or "")[:MAX_DESCRIPTION_CHARS].strip() or None
+    return None, None
 
 
 def _has_h1(tokens: list[Token]) -> bool:
@@ -115,7 +123,10 @@ def _heading_text(inline: Token) -> str:
     return _MD_MARKS.sub("", text).strip() or inline.content.strip()
 
 
-def _units(tokens: list[Token], lines: list[str], root: list[str], max_tokens: int, count: TokenCounter) -> list[_Unit]:
+def _units(
+    tokens: list[Token], lines: list[str], root: list[str], max_tokens: int, count: TokenCounter, h1_note: str | None = None
+) -> list[_Unit]:
+    """Blocks as units with their heading paths; ``h1_note`` (a front matter description) follows each H1's title."""
     atomic = [(t.map[0], t.map[1]) for t in tokens if t.type in _ATOMIC and t.map]
     stack: list[tuple[int, str]] = []
     units: list[_Unit] = []
@@ -128,7 +139,8 @@ def _units(tokens: list[Token], lines: list[str], root: list[str], max_tokens: i
             level = int(tok.tag[1:])
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            stack.append((level, _heading_text(tokens[i + 1])))
+            heading = _heading_text(tokens[i + 1])
+            stack.append((level, f"{heading} — {h1_note}" if h1_note and level == 1 else heading))
             path = root + [title for _, title in stack]
             units.append(_Unit(start, end, count(_text(lines, start, end)), path, is_heading=True))
             continue
