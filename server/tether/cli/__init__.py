@@ -25,7 +25,7 @@ COMMANDS = {
     "edit": LazyCommand("tether.cli.edit", "propose an edit of a file or a line range (prints a unified diff)"),
     "proposals": LazyCommand("tether.cli.proposals", "list, show, accept, reject or prune proposals"),
     "models": LazyCommand("tether.cli.models", "configured model slots and roles"),
-    "doctor": LazyCommand("tether.cli.models", "llama.cpp build (CUDA/Metal/CPU), devices, configured models"),
+    "doctor": LazyCommand("tether.cli.models", "check that each role has a working model; llama.cpp build (CUDA/Metal/CPU)"),
     "bench": LazyCommand("tether.cli.bench", "measure speed and quality (JSON out)"),
     "docs": LazyCommand("tether.cli.docs", "ingest and search documentation (llms.txt, markdown)"),
     "context": LazyCommand("tether.cli.context", "show the context an edit at FILE:LINE would give the model"),
