@@ -44,7 +44,9 @@ async def test_scripted_backend_edit_gets_docs_in_the_reference_block_and_in_sou
     root.mkdir()
     (root / "tasks.py").write_text(CODE)
     (root / "notes").mkdir()
-    (root / "notes" / "backoff.md").write_text(f"# Team notes\n\n## Backoff policy\n\nOur backoff jitter rule. {INJECTION}\n")
+    # A note that matches the edit well (docs search orders chunks by how much of the query they hold).
+    note = f"Our rule for jobs that call a partner: exponential backoff with jitter on retries. {INJECTION}"
+    (root / "notes" / "backoff.md").write_text(f"# Team notes\n\n## Backoff policy\n\n{note}\n")
     settings = load_settings(root, env={})
     backend = ScriptedBackend([(REPLY, "stop")])
     engine = Engine(settings, root, router=Router(settings, factory=lambda name, cfg: backend))
