@@ -26,7 +26,7 @@ from ..errors import GenerationError, ModelError
 from .base import Backend, Capabilities, Chunk, FinishReason, GenerationRequest
 from .bundled import bundled_model_path
 from .fim import FimTokens, detect_fim
-from .llamalog import route_llama_logs
+from .llamalog import LOADING, route_llama_logs
 from .speculative import greedy_lookup_decode
 
 GGUF_MAGIC = b"GGUF"
@@ -120,7 +120,8 @@ class LlamaCppBackend(Backend):
         if self.config.n_threads:
             kwargs["n_threads"] = self.config.n_threads
         try:
-            llm = llama_cpp.Llama(**kwargs)
+            with LOADING:
+                llm = llama_cpp.Llama(**kwargs)
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"llama.cpp could not load {path}: {exc}. Is it a complete, supported GGUF file?") from exc
         meta = llm.metadata or {}

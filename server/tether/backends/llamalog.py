@@ -26,6 +26,12 @@ _callback: Any = None
 _partial: list[str] = []  # a line llama.cpp sends in pieces (progress dots, CONT records)
 _lock = threading.Lock()
 
+# llama-cpp-python with verbose=False points the process's file descriptors 1 and 2 at /dev/null
+# while it loads a model (_utils.suppress_stdout_stderr: dup, dup2, then dup2 back). Two loads in
+# two threads at once interleave those steps, and stdout can stay on /dev/null for good (seen with
+# `tether doctor` checking two GGUFs). Every `llama_cpp.Llama(...)` in tether is built under it.
+LOADING = threading.Lock()
+
 
 def _on_log(level: int, text: bytes | None, user_data: Any) -> None:
     if not text:

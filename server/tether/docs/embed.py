@@ -43,17 +43,18 @@ class LlamaEmbedder:
         if self._llm is None:
             import llama_cpp
 
-            from ..backends.llamalog import route_llama_logs
+            from ..backends.llamalog import LOADING, route_llama_logs
 
             route_llama_logs()  # llama.cpp's own lines go to the logger, not stderr
-            self._llm = llama_cpp.Llama(
-                model_path=str(self.path),
-                embedding=True,
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads,
-                pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
-                verbose=False,
-            )
+            with LOADING:  # one load at a time: it swaps stdout/stderr (llamalog.LOADING)
+                self._llm = llama_cpp.Llama(
+                    model_path=str(self.path),
+                    embedding=True,
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN,
+                    verbose=False,
+                )
         return self._llm
 
     def _embed_sync(self, texts: list[str]) -> list[list[float]]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
-import threading
 import time
 from typing import Any, Literal
 
@@ -33,7 +32,6 @@ from ..errors import ConfigError, ModelError, TetherError
 OPTIONAL_ROLES = frozenset({"embed"})
 DEFAULT_TIMEOUT_S = 10.0
 _ACCELERATORS = ("CUDA", "METAL", "VULKAN", "HIP", "SYCL")
-_LOADING = threading.Lock()
 
 
 class LlamaBuild(BaseModel):
@@ -175,11 +173,11 @@ def _vocab(path: Any) -> str:
     """Open the GGUF's vocabulary and metadata only (no weights)."""
     import llama_cpp
 
-    from ..backends.llamalog import route_llama_logs
+    from ..backends.llamalog import LOADING, route_llama_logs
 
     route_llama_logs()
     try:
-        with _LOADING:  # one at a time, even after a timed-out load left its thread running (see run_doctor)
+        with LOADING:  # one at a time, even after a timed-out load left its thread running (llamalog.LOADING)
             llm = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
     except (ValueError, RuntimeError, OSError) as exc:
         raise ModelError(f"llama.cpp could not open {path}: {exc}. Is it a complete, supported GGUF file?") from exc
