@@ -84,3 +84,21 @@ def test_html_page_shaped_like_llmstxt_is_not_followed(tether, tmp_path):
         report = json.loads(added.stdout)
         assert (report["kind"], report["read_as"], report["added"]) == ("markdown", "a markdown page", 1)
         assert server.statuses("/jobs.md") == []
+
+
+def test_page_that_becomes_an_llmstxt_is_reread_as_one_and_not_cited(tether, tmp_path):
+    ws = tmp_path / "ws"
+    (ws / "docs").mkdir(parents=True)
+    (ws / "docs" / "retries.md").write_text("# Retries\n\nFailed jobs are retried with exponential backoff.\n")
+    index = ws / "docs" / "start.md"
+    index.write_text("# Ferry\n\nFerry retries jobs; see the retries page for backoff.\n")
+    first = json.loads(tether("-C", str(ws), "docs", "add", "docs/start.md", "--json", env=_env(tmp_path)).stdout)
+    assert (first["kind"], first["read_as"], first["added"]) == ("markdown", "a markdown page", 1)
+
+    index.write_text("# Ferry\n\n## Docs\n\n- [Retries](retries.md): backoff and retries\n")
+    again = json.loads(tether("-C", str(ws), "docs", "add", "docs/start.md", "--json", env=_env(tmp_path)).stdout)
+    assert (again["kind"], again["read_as"], again["added"], again["changed"]) == ("llmstxt", "llms.txt: 1 link", 1, 1)
+    listed = json.loads(tether("-C", str(ws), "docs", "list", "--json", env=_env(tmp_path)).stdout)
+    assert [(s["documents"], s["kind"]) for s in listed] == [(2, "llmstxt")]
+    hits = json.loads(tether("-C", str(ws), "docs", "search", "retries backoff", "--json", env=_env(tmp_path)).stdout)
+    assert hits and all(h["citation"].startswith(str(ws / "docs" / "retries.md")) for h in hits), hits

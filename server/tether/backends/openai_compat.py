@@ -52,6 +52,19 @@ FORMAT_STEPS = ("json_schema", "json_object", "none")
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
+async def _close_iterator(replies: Any) -> None:
+    """Close the SDK stream's own iterator (openai ``AsyncStream._iterator``) after a reply stopped early.
+
+    That async generator and the AsyncStream hold each other (a reference cycle), so left alone it,
+    and the httpx generators under it, wait for the cyclic garbage collector, which may run after the
+    event loop closed: "Exception ignored in: <async_generator ...>" on stderr. Closed here, the
+    chain under it is finalized at once, by reference counting, while the loop runs."""
+    iterator = getattr(replies, "_iterator", None)
+    if iterator is not None and hasattr(iterator, "aclose"):
+        with contextlib.suppress(Exception):
+            await iterator.aclose()
+
+
 class OpenAIBackend(Backend):
     def __init__(self, name: str, config: ModelConfig):
         if not config.base_url:
@@ -146,6 +159,7 @@ class OpenAIBackend(Backend):
         finally:
             # Closing the HTTP response is what cancels generation on the server.
             await replies.close()
+            await _close_iterator(replies)
         tail = reply.finish()
         finish = finish or "incomplete"
         if buffered:

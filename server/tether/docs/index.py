@@ -163,9 +163,14 @@ class DocsIndex:
             )
         return self.source(name)  # type: ignore[return-value]
 
-    def touch_source(self, source_id: int, title: str | None) -> None:
+    def touch_source(self, source_id: int, title: str | None, kind: str | None = None) -> None:
+        """Mark a source updated now; ``title`` and ``kind`` replace the stored ones unless None (a
+        file can turn from a markdown page into an llms.txt between two ingests)."""
         with self.conn:
-            self.conn.execute("UPDATE sources SET updated_at = ?, title = COALESCE(?, title) WHERE id = ?", (now(), title, source_id))
+            self.conn.execute(
+                "UPDATE sources SET updated_at = ?, title = COALESCE(?, title), kind = COALESCE(?, kind) WHERE id = ?",
+                (now(), title, kind, source_id),
+            )
 
     def remove_source(self, name: str) -> bool:
         with self.conn:

@@ -120,7 +120,7 @@ class Ingester:
         report.removed = self.index.remove_documents(row.id, sorted(gone))
         if report.added or report.changed or report.removed:
             self.index.refresh_stats()
-        self.index.touch_source(row.id, title)
+        self.index.touch_source(row.id, title, spec.kind)
         return report
 
     async def _plan(self, spec: SourceSpec, fetcher: Fetcher) -> tuple[SourceSpec, list[Planned], str | None, list[str], _Text | None]:
@@ -226,9 +226,10 @@ class Ingester:
 def _read_as(spec: SourceSpec, planned: list[Planned]) -> str:
     """How the source was read, in words (IngestReport.read_as)."""
     if spec.kind == "llmstxt":
-        return f"llms.txt: {len(planned) - 1} links"
+        links = len(planned) - 1
+        return f"llms.txt: {links} link{'' if links == 1 else 's'}"
     if spec.kind == "folder":
-        return f"a folder: {len(planned)} markdown files"
+        return f"a folder: {len(planned)} markdown file{'' if len(planned) == 1 else 's'}"
     return "a markdown page"
 
 
