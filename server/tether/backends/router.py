@@ -7,6 +7,7 @@ slot is tried.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, Callable
 
@@ -87,10 +88,15 @@ class FailoverBackend(Backend):
         for backend in self.backends:
             started = False
             try:
-                async for chunk in backend.stream(request):
-                    started = True
-                    self.active = backend
-                    yield chunk
+                # aclosing: when the caller stops early (a watch, a cancel), the model's own stream is
+                # closed now (llama.cpp stops decoding, the HTTP response closes), not left to the garbage
+                # collector, which may finalize it after the event loop closed ("Exception ignored in:
+                # <async_generator ...>" on stderr).
+                async with contextlib.aclosing(backend.stream(request)) as chunks:
+                    async for chunk in chunks:
+                        started = True
+                        self.active = backend
+                        yield chunk
                 return
             except ModelError as exc:
                 if started:
