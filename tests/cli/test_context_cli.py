@@ -83,6 +83,26 @@ def test_digest_to_stdout_and_file(tether, shop: Path, tmp_path: Path) -> None:
     assert [line.split("  ")[0] for line in index] == data["omitted"]
 
 
+def test_digest_budget_keeps_the_module_others_import_and_lists_the_rest(tether, tmp_path: Path) -> None:
+    core = "".join(f"def parse_field_{i}(raw):\n    return raw.split(',')[{i % 5}].strip()\n\n\n" for i in range(80))
+    users = {
+        f"pkg/{n}.py": f"from pkg.core import parse_field_{i}\n\n\ndef {n}_row(raw):\n    return parse_field_{i}(raw)\n"
+        for i, n in enumerate("abcd")
+    }
+    junk = {"CNAME": "docs.example.org\n", "FUNDING.yml": "github: someone\n", "site/theme.css": ".a { color: red; }\n" * 60}
+    root = make_git_repo(tmp_path / "pkg-repo", {"pkg/core.py": core, **users, **junk})
+    full = json.loads(tether("-C", str(root), "digest", "--json").stdout)["tokens"]
+    proc = tether("-C", str(root), "digest", "--json", "--max-tokens", str(full - 150))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["tokens"] <= full - 150
+    assert "pkg/core.py" in data["included"] and set(users) <= set(data["included"])
+    assert data["omitted"] and set(data["omitted"]) <= set(junk)
+    index = data["text"].rpartition("LEFT OUT for the token budget: ")[2].splitlines()[2:]
+    assert [line.split("  ")[0] for line in index] == data["omitted"]
+    assert all(line.endswith(" tokens") for line in index)
+
+
 def test_digest_rejects_a_bad_budget(tether, shop: Path) -> None:
     proc = tether("-C", str(shop), "digest", "--max-tokens", "0")
     assert proc.returncode == 3 and "--max-tokens" in proc.stderr

@@ -37,7 +37,7 @@ class Digest:
     text: str
     tokens: int
     included: list[str] = field(default_factory=list)
-    omitted: list[str] = field(default_factory=list)  # over the budget
+    omitted: list[str] = field(default_factory=list)  # over the budget, most important first
     skipped: dict[str, str] = field(default_factory=dict)  # path -> why (binary, too big, not UTF-8, link out)
 
 
