@@ -159,3 +159,22 @@ def test_scripted_undo_sees_a_file_reverted_by_hand_and_forget_drops_an_entry(te
     nothing = tether("-C", str(root), "undo", env=env)
     assert nothing.returncode == 9 and "No applied proposal" in nothing.stderr
     assert tether("-C", str(root), "undo", "--forget", proposal_id, env=env).returncode == 9
+
+
+def test_scripted_undo_run_sees_the_file_back_at_the_runs_first_base(tether, tmp_path, openai_server):
+    root = calc_repo(tmp_path)
+    env = repo_env(openai_server)
+    div = MUL + "\n\ndef div(a, b):\n    return a / b\n"
+    openai_server.script(plan("calc.py", "calc.py"), Reply(text=MUL), Reply(text=div))
+    done = tether("-C", str(root), "repo", "-m", TASK, "--apply", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["applied"] and [p["step"] for p in report["proposals"]] == [1, 2]
+    assert (root / "calc.py").read_text() == div
+
+    git(root, "checkout", "--", "calc.py")  # both steps reverted at once, by hand: the text is step 1's base
+    undone = tether("-C", str(root), "undo", "--run", "--json", env=env)
+    assert undone.returncode == 0, undone.stderr
+    data = json.loads(undone.stdout)
+    assert [(p["step"], p["already_undone"], p["status"]) for p in data] == [(2, ["calc.py"], "pending"), (1, ["calc.py"], "pending")]
+    assert (root / "calc.py").read_text() == CALC
