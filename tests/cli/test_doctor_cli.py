@@ -4,6 +4,7 @@ role has no working model, and says what to change. Plain output and `--json` ar
 from __future__ import annotations
 
 import json
+import re
 import socket
 from pathlib import Path
 
@@ -107,7 +108,8 @@ def test_failover_role_works_when_a_later_slot_works(tether, tmp_path):
     report = json.loads(result.stdout)
     assert _role(report, "edit")["working"] == "tiny"
     tiny = _slot(report, "tiny")
-    assert tiny["ok"] and tiny["n_ctx"] == 512 and tiny["detail"].startswith("vocabulary ")
+    assert tiny["ok"] and tiny["n_ctx"] == 512
+    assert tiny["detail"] == "vocabulary 277 tokens, trained context 256 (n_ctx 512 is above it: expect worse output past 256 tokens)"
     assert _slot(report, "gone")["ok"] is False  # reported, though the role fails over past it
 
 
@@ -135,3 +137,16 @@ def test_bundled_model_opens_and_the_build_is_named(tether, tmp_path):
     assert _role(report, "embed") == {"role": "embed", "slots": [], "working": None, "ok": True, "fix": None}
     plain = tether("-C", str(ws), "doctor").stdout
     assert plain.splitlines()[1].startswith("llama.cpp: llama-cpp-python ")
+
+
+def test_terminal_output_is_a_rich_table_that_keeps_setting_names(tether, tmp_path):
+    missing = tmp_path / "gone.gguf"
+    ws = _workspace(tmp_path, f'[models.gone]\npath = "{missing}"\n\n[roles]\nedit = ["gone"]\n')
+    # FORCE_COLOR makes rich treat the pipe as a terminal, as a person's shell would be.
+    result = tether("-C", str(ws), "doctor", env={"FORCE_COLOR": "1", "COLUMNS": "220"})
+    assert result.returncode == 4
+    text = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    assert "┃ role " in text and "┃ slot " in text  # rich's table borders
+    assert "NO MODEL" in text and "FAILED" in text
+    assert "path under [models.gone] in tether.toml" in text  # not eaten as rich markup
+    assert "fix: slot gone: Point path under [models.gone] in tether.toml at a readable .gguf file." in text

@@ -86,6 +86,7 @@ def render_doctor(report: DoctorReport) -> None:
     """The report for a person: rich tables on a terminal, plain aligned text otherwise."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     build = report.llama_cpp
     head = f"tether {report.tether}, Python {report.python}, {report.platform}"
@@ -102,14 +103,17 @@ def render_doctor(report: DoctorReport) -> None:
     fixes = [f"slot {c.slot}: {c.fix}" for c in report.slots if c.fix] + [f"role {r.role}: {r.fix}" for r in report.roles if r.fix]
     console = Console()
     if console.is_terminal:
-        console.print(head, llama, sep="\n", highlight=False)
+        # Cells are Text, never markup: "[models.gone]" is a setting to show, not a style tag.
+        console.print(head, llama, sep="\n", highlight=False, markup=False)
         for title, columns, rows in (("Roles", ROLE_COLUMNS, roles), ("Model slots", SLOT_COLUMNS, slots)):
             table = Table(*columns, title=title, title_justify="left")
+            for column in table.columns:
+                column.overflow = "fold"  # a path cut with "…" cannot be copied
             for row in rows:
-                table.add_row(*row, style=None if row[3] in ("ok", "not set") else "red")
+                table.add_row(*(Text(cell) for cell in row), style=None if row[3] in ("ok", "not set") else "red")
             console.print(table)
         for fix in fixes:
-            console.print(f"fix: {fix}", style="yellow", highlight=False)
+            console.print(Text(f"fix: {fix}", style="yellow"))
         return
     print(head)
     print(llama)

@@ -166,10 +166,10 @@ async def _load(name: str, config: ModelConfig, full_load: bool) -> str:
         finally:
             await backend.aclose()
         return f"loaded; n_ctx {caps.n_ctx}" + (f", FIM ({caps.fim_style})" if caps.fim else ", no FIM tokens")
-    return await asyncio.to_thread(_vocab, path)
+    return await asyncio.to_thread(_vocab, path, config.context_window)
 
 
-def _vocab(path: Any) -> str:
+def _vocab(path: Any, n_ctx: int) -> str:
     """Open the GGUF's vocabulary and metadata only (no weights)."""
     import llama_cpp
 
@@ -184,7 +184,10 @@ def _vocab(path: Any) -> str:
     try:
         meta = llm.metadata or {}
         trained = meta.get(f"{meta.get('general.architecture', 'llama')}.context_length")
-        return f"vocabulary {llm.n_vocab()} tokens" + (f", trained context {trained}" if trained else "")
+        detail = f"vocabulary {llm.n_vocab()} tokens" + (f", trained context {trained}" if trained else "")
+        if trained and str(trained).isdigit() and n_ctx > int(trained):
+            detail += f" (n_ctx {n_ctx} is above it: expect worse output past {trained} tokens)"
+        return detail
     finally:
         llm.close()
 
