@@ -10,7 +10,7 @@
   documentation set not written by this project (a folder of markdown, e.g. the pages npm ships
   in its package); the queries file names, per question, the expected page (a path relative to
   the folder, or a list of equally good pages) and optionally the section (part of the heading
-  path), for a section-level recall@5 too. This mode measures quality only, seeds and corpus
+  path, or a list of them), for a section-level recall@5 too. This mode measures quality only, seeds and corpus
   side by side (the speed parts are skipped). See seeds/docs-npm/queries.json.
 - query: 100k chunks (seeds chunks with words swapped for words of a synthetic Zipf vocabulary,
   so posting lists look like a big mixed corpus, not 1,200 copies of one) are written to a temp
@@ -107,7 +107,7 @@ def quality(seeds: Path, questions: list[dict[str, str]], tmp: Path) -> dict[str
 def corpus_quality(queries_file: Path, corpus: str | None, tmp: Path) -> dict[str, Any]:
     """recall@5, MRR and section recall@5 of the questions in ``queries_file`` over the markdown folder ``corpus``.
 
-    The file: ``{"corpus": DIR?, "questions": [{"question", "expected": PAGE | [PAGE...], "section"?}]}``,
+    The file: ``{"corpus": DIR?, "questions": [{"question", "expected": PAGE | [PAGE...], "section"?: S | [S...]}]}``,
     pages relative to the folder. Raises InputError for a missing or malformed file or folder.
     """
     try:
@@ -147,7 +147,8 @@ def _score(index: DocsIndex, questions: list[dict[str, Any]], folder: Path) -> d
             misses.append({"question": q["question"], "expected": sorted(expected), "got": pages[:3]})
         if q.get("section"):
             with_section += 1
-            sections += any(page in expected and q["section"] in h.heading for page, h in zip(pages, hits, strict=True))
+            wanted = [q["section"]] if isinstance(q["section"], str) else q["section"]
+            sections += any(page in expected and any(w in h.heading for w in wanted) for page, h in zip(pages, hits, strict=True))
     n = len(questions)
     out: dict[str, Any] = {"questions": n, "recall_at_5": round(found / n, 3), "mrr": round(reciprocal / n, 3)}
     if with_section:
