@@ -100,6 +100,10 @@ def test_scripted_repo_proposals_are_listed_by_run_and_rejected_by_run_or_all_th
     assert text[1].startswith(f"  {ids[0]}  pending") and text[1].endswith("1 hunk  calc.py  — step 1: Edit calc.py")
     shown = tether("-C", str(root), "proposals", "show", ids[1], env=env)
     assert f"  run {second} step 1: Edit calc.py" in shown.stderr
+    journal = root / ".tether" / "proposals" / f"{ids[0]}.json"  # as journaled before proposals recorded their run
+    old = {k: v for k, v in json.loads(journal.read_text()).items() if k not in ("run_id", "step", "step_intent")}
+    journal.write_text(json.dumps(old))
+    assert tether("-C", str(root), "proposals", "list", env=env).stdout.splitlines() == text  # found in the run journals
     coloured = tether("-C", str(root), "proposals", "list", env={**env, "FORCE_COLOR": "1", "COLUMNS": "200"})  # rich: as on a terminal
     assert "\x1b[" in coloured.stdout and f"run {first}" in coloured.stdout and all(i in coloured.stdout for i in ids)
     coloured = tether("-C", str(root), "proposals", "show", ids[1], env={**env, "FORCE_COLOR": "1", "COLUMNS": "200"})

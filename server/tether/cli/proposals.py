@@ -7,9 +7,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
-from ..ops.repo import load_run
+from ..ops.repo import list_runs, load_run
 from ..ops.review import accept_on_disk, locate_proposal, reject
 from ..proposals import Proposal
+from ..slider import Level
 from .common import engine_from, print_json
 from .render import conflict_notes, entry_line, plural, print_list, print_review, proposal_json, proposal_line, write_diff
 
@@ -64,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_list(args: argparse.Namespace) -> int:
     """Hunk states come from the files on disk: a pending hunk whose lines were edited shows as a conflict."""
     engine = engine_from(args)
-    items = engine.store.all() if args.all else engine.store.pending()
+    items = with_runs(engine, engine.store.all() if args.all else engine.store.pending())
     located = {p.id: locate_proposal(p, engine.workspace.read_text) for p in items}
     if args.json:
         print_json([proposal_json(p, located[p.id]) for p in items])
@@ -77,7 +78,7 @@ def run_show(args: argparse.Namespace) -> int:
     """The diff on stdout (as made, base-relative, so it pipes into ``git apply``); on stderr the
     review: run and step, each hunk's id, lines now and state, the sources, and conflict notes."""
     engine = engine_from(args)
-    proposal = engine.store.get(args.id)
+    [proposal] = with_runs(engine, [engine.store.get(args.id)])
     located = locate_proposal(proposal, engine.workspace.read_text)
     if args.json:
         print_json(proposal_json(proposal, located))
@@ -115,6 +116,20 @@ def run_reject(args: argparse.Namespace) -> int:
     scope = f" of run {args.run}" if args.run else ""
     print(f"Rejected {plural(len(done), 'pending proposal')}{scope}.")
     return 0
+
+
+def with_runs(engine: Engine, proposals: list[Proposal]) -> list[Proposal]:
+    """``proposals`` with ``run_id``/``step``/``step_intent`` filled in from the run journals
+    (``.tether/runs/``) for repo-level ones journaled before proposals recorded them; copies, the
+    journals are not rewritten. Reads the run journals only when such a proposal is there."""
+    if not any(p.level == Level.REPO and not p.run_id for p in proposals):
+        return proposals
+    where: dict[str, dict[str, object]] = {}
+    for run in list_runs(engine):
+        where[run.id] = {"run_id": run.id}  # the run's plan proposal has the run's id
+        for step in run.steps:
+            where.update({pid: {"run_id": run.id, "step": step.number, "step_intent": step.intent} for pid in step.proposals})
+    return [p.model_copy(update=where[p.id]) if not p.run_id and p.id in where else p for p in proposals]
 
 
 def _pending(engine: Engine, run_id: str | None) -> list[Proposal]:
