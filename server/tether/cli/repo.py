@@ -195,7 +195,10 @@ def _summary(run: RepoRun, applied: bool, branch: str | None, commits: list[str]
         where = f"on branch {branch} ({len(commits)} commits)" if branch else "to the workspace"
         print(f"Applied {len(run.proposals)} proposals {where}; `tether undo --run` reverts them.", file=err)
     elif run.proposals:
-        print("Proposals are pending: `tether proposals list`, `tether proposals accept ID`.", file=err)
+        print(
+            f"Proposals are pending: `tether proposals list`, `tether proposals accept ID`, `tether proposals reject --run {run.id}`.",
+            file=err,
+        )
 
 
 def run_undo(args: argparse.Namespace) -> int:
