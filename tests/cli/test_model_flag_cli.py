@@ -69,3 +69,19 @@ def test_doctor_checks_what_model_and_n_ctx_select(tether, demo_repo, tmp_path, 
     # --n-ctx alone sets the window of the slots the roles use, an endpoint's included
     alone = json.loads(tether("-C", str(demo_repo), "doctor", "--json", "--n-ctx", "2048").stdout)
     assert [(s["slot"], s["n_ctx"]) for s in alone["slots"]] == [("remote", 2048)]
+
+
+def test_models_info_loads_the_model_flag_gguf(tether, tmp_path):
+    gguf = build_tiny_gguf(tmp_path / "tiny.gguf", fim_style="qwen")
+    info = tether("-C", str(tmp_path), "models", "info", "--model", str(gguf), "--n-ctx", "512", "--json")
+    assert info.returncode == 0, info.stderr
+    data = json.loads(info.stdout)
+    assert (data["path"], data["n_ctx"], data["fim_style"]) == (str(gguf), 512, "qwen")
+
+
+def test_models_info_refuses_model_with_another_slot(tether, tmp_path):
+    gguf = build_tiny_gguf(tmp_path / "tiny.gguf", fim_style=None)
+    (tmp_path / "tether.toml").write_text(f'[models.other]\npath = "{gguf}"\n')
+    result = tether("-C", str(tmp_path), "models", "info", "other", "--model", str(gguf))
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: --model sets the GGUF of the 'bundled' slot, and `models info other` shows slot 'other'")

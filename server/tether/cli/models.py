@@ -9,7 +9,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from ..backends.bundled import bundled_model_path
-from ..errors import ModelError, TetherError
+from ..config import FLAG_SLOT
+from ..errors import ConfigError, ModelError, TetherError
 from .common import add_model_flags, engine_from, print_json, run_op, settings_from
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = verbs.add_parser("info", help="load a model and show its capabilities (FIM style, n_ctx)")
     v.add_argument("name", nargs="?", default="bundled", help="the model slot (default: bundled)")
     v.add_argument("--json", action="store_true", help="print the capabilities as JSON")
+    add_model_flags(v)
     v.set_defaults(func=run_info)
     p = sub.add_parser("doctor", help="check that each role has a working model; llama.cpp build (CUDA/Metal/CPU)")
     p.add_argument("--json", action="store_true", help="the report as JSON (ops/doctor.py DoctorReport)")
@@ -50,6 +52,11 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_info(args: argparse.Namespace) -> int:
+    if args.model and args.name != FLAG_SLOT:
+        raise ConfigError(
+            f"--model sets the GGUF of the '{FLAG_SLOT}' slot, and `models info {args.name}` shows slot '{args.name}'; "
+            f"drop --model, or the slot name."
+        )
     engine = engine_from(args)
     backend = engine.router.backend(args.name)
 
