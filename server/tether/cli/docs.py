@@ -93,7 +93,7 @@ def run_add(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     print(
         f"{data['source']}: {data['added']} added, {data['changed']} changed, {data['unchanged']} unchanged, "
-        f"{data['removed']} removed, {data['failed']} failed; {data['chunks']} chunks written, "
+        f"{data['removed']} removed, {data['failed']} failed; {data['chunks']} chunk{'s' * (data['chunks'] != 1)} written, "
         f"{data['bytes'] / 1e6:.2f} MB read in {data['seconds']:.1f}s"
     )
     print(f"{data['location']}: read as {data['read_as']}")
