@@ -23,7 +23,7 @@ from .lazy import LazyCommand, add_lazy_commands
 COMMANDS = {
     "complete": LazyCommand("tether.cli.edit", "complete the code at a position (prints the inserted text)"),
     "edit": LazyCommand("tether.cli.edit", "propose an edit of a file or a line range (prints a unified diff)"),
-    "proposals": LazyCommand("tether.cli.proposals", "list, show, accept, reject or prune proposals"),
+    "proposals": LazyCommand("tether.cli.proposals", "list, show, accept, reject, prune or clear proposals"),
     "models": LazyCommand("tether.cli.models", "configured model slots and roles"),
     "doctor": LazyCommand("tether.cli.models", "check that each role has a working model; llama.cpp build (CUDA/Metal/CPU)"),
     "bench": LazyCommand("tether.cli.bench", "measure speed and quality (JSON out)"),
