@@ -97,3 +97,13 @@ def test_scripted_plan_file_naming_a_missing_file_is_bad_input(tether, tmp_path,
     result = tether("-C", str(root), "repo", "--plan", str(plan), "--json", env=env)
     report = json.loads(result.stdout)
     assert result.returncode == 3 and report["error"]["type"] == "InputError" and report["status"] == "stopped"
+
+
+def test_a_file_that_cannot_be_written_is_one_error_line_not_a_traceback(tether, tmp_path):
+    root = make_git_repo(tmp_path / "ws", {"calc.py": CALC})
+    target = tmp_path / "missing-folder" / "digest.txt"
+    result = tether("-C", str(root), "digest", "--output", str(target))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr == f"Error: No such file or directory: {target}. Check the path and its permissions.\n"
+    result = tether("-C", str(root), "digest", "--output", str(target), "--json")
+    assert result.returncode == 1 and json_error(result.stdout)["kind"] == "TetherError"

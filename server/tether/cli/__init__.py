@@ -69,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
             raise
         report_error(exc, bool(getattr(args, "json", False)))
         return exc.exit_code
+    except OSError as exc:  # a file the command was told to write or read (--output F, ...): no traceback
+        if args.debug:
+            raise
+        where = f": {exc.filename}" if exc.filename else ""
+        error = TetherError(f"{exc.strerror or exc}{where}. Check the path and its permissions.")
+        report_error(error, bool(getattr(args, "json", False)))
+        return error.exit_code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
