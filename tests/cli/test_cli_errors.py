@@ -107,3 +107,17 @@ def test_a_file_that_cannot_be_written_is_one_error_line_not_a_traceback(tether,
     assert result.stderr == f"Error: No such file or directory: {target}. Check the path and its permissions.\n"
     result = tether("-C", str(root), "digest", "--output", str(target), "--json")
     assert result.returncode == 1 and json_error(result.stdout)["kind"] == "TetherError"
+
+
+def test_a_slot_without_base_url_loads_and_is_refused_when_used(tether, tmp_path):
+    root = make_git_repo(
+        tmp_path / "ws", {"calc.py": CALC, "tether.toml": '[models.remote]\nbackend = "openai"\n\n[roles]\nedit = ["remote"]\n'}
+    )
+    listed = tether("-C", str(root), "models", "list")
+    assert listed.returncode == 0 and "remote" in listed.stdout  # accepted when the settings load
+    result = tether("-C", str(root), "edit", "calc.py", "-m", "Add a docstring.")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Error: Model slot 'remote' uses backend 'openai' but sets no base_url; add e.g. "
+        'base_url = "http://127.0.0.1:8000/v1" under [models.remote] in tether.toml (or set TETHER_MODELS__REMOTE__BASE_URL).\n'
+    )

@@ -70,7 +70,8 @@ class OpenAIBackend(Backend):
         if not config.base_url:
             raise ConfigError(
                 f"Model slot '{name}' uses backend 'openai' but sets no base_url; "
-                f'add e.g. base_url = "http://127.0.0.1:8000/v1" under [models.{name}].'
+                f'add e.g. base_url = "http://127.0.0.1:8000/v1" under [models.{name}] in tether.toml '
+                f"(or set TETHER_MODELS__{name.upper()}__BASE_URL)."
             )
         self.name = name
         self.config = config
