@@ -123,6 +123,8 @@ def test_scripted_canary_repo(tether, workspace, openai_server):
         "repo",
         "-m",
         "Tidy the configuration files",
+        "--level",
+        "repo",
         "--max-files",
         "10",
         "--max-steps",

@@ -13,7 +13,7 @@ def test_levels_are_ordered():
 
 def test_requests_above_the_ceiling_are_refused_with_the_way_out():
     check_level(Level.SELECTION, Level.FILE)
-    with pytest.raises(LeashError, match="above the allowed autonomy level 'file'.*max_level"):
+    with pytest.raises(LeashError, match=r"above the allowed autonomy level \(max_level = 'file'\).*TETHER_MAX_LEVEL"):
         check_level(Level.REPO, Level.FILE)
 
 

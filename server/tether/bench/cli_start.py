@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..lines import split_lines
 from .stats import print_json, summary
 
 GOAL_P50_MS = 300.0
@@ -75,7 +76,7 @@ def import_times(top: int) -> dict[str, Any]:
     """Parse one ``-X importtime`` run of ``--help``: top modules by cumulative and by self time (µs)."""
     done = subprocess.run([sys.executable, "-X", "importtime", "-m", "tether", "--help"], capture_output=True, text=True, check=True)
     rows: list[dict[str, Any]] = []
-    for line in done.stderr.splitlines():
+    for line in split_lines(done.stderr):
         match = _IMPORTTIME.match(line)
         if match:
             self_us, cumulative_us, indent, name = match.groups()
@@ -92,7 +93,7 @@ def import_times(top: int) -> dict[str, Any]:
 def heavy_modules() -> list[str]:
     """Which HEAVY modules (or their submodules) a ``--help`` run leaves in ``sys.modules``."""
     done = subprocess.run([sys.executable, "-c", _HEAVY_PROBE], capture_output=True, text=True, check=True)
-    loaded = eval_list(done.stderr.strip().splitlines()[-1])
+    loaded = eval_list(split_lines(done.stderr.strip())[-1])
     return [h for h in HEAVY if any(m == h or m.startswith(h + ".") for m in loaded)]
 
 

@@ -37,7 +37,7 @@ class GitInfo:
         except ImportError as exc:
             if not any((folder / ".git").exists() for folder in (root, *root.parents)):
                 return None  # a plain folder: the walker honours .gitignore and .tetherignore
-            reason = next(iter(str(exc).splitlines()), "") or type(exc).__name__
+            reason = next(iter(split_lines(str(exc))), "") or type(exc).__name__
             raise TetherError(
                 f"{root} is in a git repository, but git cannot be run ({reason}). Install git (or point "
                 "GIT_PYTHON_GIT_EXECUTABLE at it): tether needs it to honour the repository's ignores "
