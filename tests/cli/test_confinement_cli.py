@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -53,9 +54,12 @@ def test_digest_of_a_1100_deep_folder_chain_lists_the_leaf(tether, tmp_path: Pat
         listed = data["included"] + list(data["skipped"]) + data["omitted"]
         assert "top.py" in listed and "d/" * 1100 + "leaf.py" in listed
     finally:  # shutil.rmtree recurses on Python 3.11: pytest's own clean-up would die on the chain
+        chain = set(folders)
         for folder in reversed(folders):
             for child in folder.iterdir():
-                if not child.is_dir():
+                if child.is_dir() and child not in chain:  # shallow: the repo map cache under .tether/
+                    shutil.rmtree(child)
+                elif not child.is_dir():
                     child.unlink()
             folder.rmdir()
 
