@@ -172,17 +172,17 @@ def raise_for_outcome(run: RepoRun) -> None:
     """The run's error; BaselineCheckError (exit 11) when its check failed before any edit and still
     fails; CheckFailedError (exit 10) when its check failed or only passed with edited tests."""
     if run.error is not None:
-        error = next((cls for cls in _error_classes() if cls.__name__ == run.error.type), TetherError)
-        raise error(run.error.message)
+        kind = next((cls for cls in _error_classes() if cls.__name__ == run.error.type), TetherError)
+        raise kind(run.error.message)
     if run.status == "done" and run.check is not None and not run.check.passed and run.baseline_check is not None and run.baseline_failed:
         how = "the same way" if run.check.same_failure(run.baseline_check) else f"after them too ({run.check.summary().rstrip('.')})"
-        error: CheckFailedError = BaselineCheckError(
+        baseline = BaselineCheckError(
             f"The check already fails before any edit: {run.baseline_check.summary()} It still fails {how}, so the "
             f"{len(run.proposals)} proposals were neither blamed nor re-asked for it. Make the check pass on the untouched tree "
             "(a check that needs tether's own virtualenv: --check-env inherit), then review the proposals; nothing was applied."
         )
-        error.detail = _output_tail(run.check.output)
-        raise error
+        baseline.detail = _output_tail(run.check.output)
+        raise baseline
     if run.status == "done" and run.check is not None and not run.success:
         error = CheckFailedError(run.outcome() + " Nothing was applied; the proposals stay pending for review.")
         error.detail = "" if run.check.passed else _output_tail(run.check.output)
