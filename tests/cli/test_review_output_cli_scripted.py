@@ -182,3 +182,26 @@ def test_scripted_undo_run_sees_the_file_back_at_the_runs_first_base(tether, tmp
     data = json.loads(undone.stdout)
     assert [(p["step"], p["already_undone"], p["status"]) for p in data] == [(2, ["calc.py"], "pending"), (1, ["calc.py"], "pending")]
     assert (root / "calc.py").read_text() == CALC
+
+
+def test_scripted_undo_takes_the_newest_accept_and_keeps_edits_made_since(tether, tmp_path, openai_server):
+    """README's order: an edit left pending, another applied, then the first accepted: undo reverts the
+    first (the newest accept) and keeps the second's lines; the next undo reverts the second."""
+    root = make_git_repo(tmp_path / "r", {"calc.py": CALC})
+    env = env_for(openai_server)
+    swapped = "def add(a, b):\n    return b + a\n"
+    openai_server.script(Reply(text=f"```python\n{swapped}```"))
+    first = tether("-C", str(root), "edit", "calc.py", "--lines", "1-2", "-m", "Swap the operands.", "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    openai_server.script(Reply(text=f"```python\n{MUL}```"))
+    second = tether("-C", str(root), "edit", "calc.py", "-m", TASK, "--apply", "--json", env=env)
+    assert second.returncode == 0, second.stderr
+    first_id, second_id = json.loads(first.stdout)["id"], json.loads(second.stdout)["id"]
+    assert tether("-C", str(root), "proposals", "accept", first_id, env=env).returncode == 0
+    assert (root / "calc.py").read_text() == MUL.replace("    return a + b\n", "    return b + a\n")
+
+    undone = tether("-C", str(root), "undo", env=env)
+    assert undone.returncode == 0, undone.stderr
+    assert undone.stdout == f"Undid proposal {first_id}: restored calc.py.\n" and (root / "calc.py").read_text() == MUL
+    undone = tether("-C", str(root), "undo", env=env)
+    assert undone.stdout == f"Undid proposal {second_id}: restored calc.py.\n" and (root / "calc.py").read_text() == CALC

@@ -1,8 +1,12 @@
 """``tether undo``: revert the last applied proposal (or every applied proposal of the last repo run).
 
 The journal keeps each proposal's base text and which hunks were accepted, so undoing means
-writing the base text back (journaled like an accept, see ``review.write_plans``) — but only onto exactly the text tether left (base plus accepted
-hunks): a file changed since is refused with StaleError and nothing is written. File operations
+writing the base text back (journaled like an accept, see ``review.write_plans``) when the file
+holds exactly the text tether left (base plus accepted hunks). A file changed elsewhere since
+(another proposal accepted after it, the person's typing) gets only the accepted hunks' lines
+reverted where they are now, three-way like an accept (``anchors.plan_accept`` of the inverse
+change); a file whose accepted lines were themselves edited is refused with StaleError and
+nothing is written. File operations
 are undone by their inverse: a created file is deleted (while it still holds the created text),
 a deleted file recreated, a renamed file renamed back. Undone hunks
 return to pending, so the proposal can be reviewed (or accepted) again.
@@ -20,9 +24,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from ..anchors import plan_accept as anchored_accept
 from ..engine import Engine
 from ..errors import ProposalError, StaleError
-from ..proposals import FileChange, HunkStatus, Proposal
+from ..proposals import FileChange, HunkStatus, Proposal, build_file_change
 from ..workspace import content_hash
 from .fileops import FilePlan, undo_file_op
 from .repo import load_run
@@ -37,7 +42,8 @@ Already = dict[str, list[str]]  # proposal id -> paths (FileChange.path) found a
 
 
 def undo_proposal(engine: Engine, proposal_id: str | None = None, already: Already | None = None) -> Proposal:
-    """Revert ``proposal_id``, or the newest proposal that has accepted hunks.
+    """Revert ``proposal_id``, or the proposal with accepted hunks whose journal was written last
+    (the newest accept; a later decision on its other hunks counts too).
 
     ``already``, when given, receives the paths found already back at their base (see ``revert``).
     Raises ProposalError when there is nothing to undo, StaleError as ``revert`` does.
@@ -47,10 +53,13 @@ def undo_proposal(engine: Engine, proposal_id: str | None = None, already: Alrea
         if not applied(proposal):
             raise ProposalError(f"Proposal {proposal.id} has no applied hunks; there is nothing to undo.")
     else:
-        done = [p for p in engine.store.all() if applied(p)]
+        done = [e for e in engine.store.summaries() if e.hunks.get(HunkStatus.ACCEPTED.value)]
         if not done:
             raise ProposalError("No applied proposal to undo.")
-        proposal = done[-1]
+        # the journal written last is the newest accept (not the newest-made proposal: `edit --apply`
+        # of one, then `accept` of an older one, must undo the older one first)
+        _, newest = max(enumerate(done), key=lambda pair: (pair[1].stamp[0], pair[0]))
+        proposal = engine.store.get(newest.id)
     return revert(engine, [proposal], already)[0]
 
 
@@ -116,14 +125,9 @@ def revert(engine: Engine, proposals: list[Proposal], already: Already | None = 
                 plans.append(plan)
                 continue
             text = current(change.path)
-            if text is None or content_hash(text) != content_hash(change.expected_text()):
-                raise StaleError(
-                    f"{change.path} changed since proposal {proposal.id} was applied; nothing was undone. "
-                    "Undo the later edits first, or revert it by hand (git shows the change: undo then sees the file "
-                    f"back at its base text), or drop the entry with `tether undo --forget {proposal.id}`."
-                )
-            overlay[change.path] = change.base_text
-            plans.append(FilePlan(path=change.path, hunk_ids=change.ids(HunkStatus.ACCEPTED), old_text=text, new_text=change.base_text))
+            new_text = _unapplied(change, proposal.id, text)
+            overlay[change.path] = new_text
+            plans.append(FilePlan(path=change.path, hunk_ids=change.ids(HunkStatus.ACCEPTED), old_text=text or "", new_text=new_text))
         staged.append((proposal, plans, done_by_hand))
     for proposal, plans, done_by_hand in staged:  # newest first: each one's base is the text the next one expects
         for change in done_by_hand:
@@ -136,6 +140,29 @@ def revert(engine: Engine, proposals: list[Proposal], already: Already | None = 
         else:
             engine.store.save(proposal)
     return proposals
+
+
+def _unapplied(change: FileChange, proposal_id: str, text: str | None) -> str:
+    """``text`` with ``change``'s accepted hunks taken out: the base text when the file is exactly
+    as tether left it, else the accepted lines reverted where they are now (``anchors.plan_accept``
+    of the inverse change), so edits elsewhere in the file (another proposal accepted since, your
+    typing) stay. Raises StaleError when the file is gone or an accepted hunk's own lines were
+    edited since (a conflict: nothing is undone)."""
+    stale = (
+        f"{change.path} changed since proposal {proposal_id} was applied; nothing was undone. "
+        "Undo the later edits first, or revert it by hand (git shows the change: undo then sees the file "
+        f"back at its base text), or drop the entry with `tether undo --forget {proposal_id}`."
+    )
+    if text is None:
+        raise StaleError(stale)
+    expected = change.expected_text()
+    if _same(text, expected):
+        return change.base_text
+    inverse = build_file_change(change.path, expected, change.base_text)
+    try:
+        return anchored_accept(inverse, [h.id for h in inverse.hunks], text)
+    except (StaleError, ProposalError) as exc:  # a conflict (its lines edited) or hunks now overlapping
+        raise StaleError(f"{stale} ({exc})") from exc
 
 
 def _back_by_hand(change: FileChange, current: Callable[[str], str | None], batch: list[Proposal]) -> bool:
