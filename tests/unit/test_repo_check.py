@@ -83,6 +83,9 @@ def test_check_env_leaves_out_tethers_own_virtualenv_unless_inherited(tmp_path):
     if sys.prefix != sys.base_prefix:  # the tests run in a virtualenv: its bin is dropped too
         assert str(Path(sys.prefix) / "bin") not in clean["PATH"].split(os.pathsep)
     assert check_env(inherit=True, environ=environ) == environ
+    # a virtualenv inside the workspace is the project's own (tether installed in it): it stays
+    assert check_env(environ=environ, workspace=tmp_path) == environ
+    assert check_env(environ=environ, workspace=tmp_path / "elsewhere")["PATH"] == clean["PATH"]
 
 
 async def test_run_check_runs_without_the_virtualenv_by_default(tmp_path, monkeypatch):

@@ -71,20 +71,30 @@ def _masked(output: str) -> str:
     return _NOISE.sub("#", output)
 
 
-def check_env(inherit: bool = False, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+def check_env(inherit: bool = False, environ: Mapping[str, str] | None = None, workspace: Path | None = None) -> dict[str, str]:
     """The environment a check runs in: ``environ`` (default ``os.environ``) without tether's own
     virtualenv, unless ``inherit``.
 
     Without: ``VIRTUAL_ENV`` unset, and the PATH entries of tether's interpreter prefix
     (``sys.prefix``'s ``bin``/``Scripts``, and ``$VIRTUAL_ENV/bin``) dropped, only when tether runs
     in a virtualenv (``sys.prefix != sys.base_prefix``), so a system interpreter's ``/usr/bin`` stays.
+    A virtualenv inside ``workspace`` (the project's own ``.venv`` that tether is installed in) is
+    the project's, not tether's: it stays.
     """
     env = dict(os.environ if environ is None else environ)
     if inherit:
         return env
-    venvs = [Path(v) for v in (env.pop("VIRTUAL_ENV", None),) if v]
+    root = Path(workspace).resolve() if workspace is not None else None
+
+    def owned(venv: Path) -> bool:  # the project's own virtualenv
+        return root is not None and (venv.resolve() == root or root in venv.resolve().parents)
+
+    venvs = [Path(v) for v in (env.get("VIRTUAL_ENV"),) if v]
     if sys.prefix != sys.base_prefix:
         venvs.append(Path(sys.prefix))
+    if any(owned(v) for v in venvs):
+        return env
+    env.pop("VIRTUAL_ENV", None)
     drop = {os.path.normcase(os.path.realpath(v / sub)) for v in venvs for sub in ("bin", "Scripts")}
     kept = [e for e in env.get("PATH", "").split(os.pathsep) if e and os.path.normcase(os.path.realpath(e)) not in drop]
     env["PATH"] = os.pathsep.join(kept)

@@ -136,7 +136,7 @@ async def _execute(engine: Engine, run: RepoRun, options: RepoOptions, budget: C
         if check and scratch is not None:
             hooks.progress("Running the check before any edit")
             run.baseline_check = await run_check(
-                check, scratch.root, options.check_timeout_s, env=check_env(options.check_env == "inherit")
+                check, scratch.root, options.check_timeout_s, env=check_env(options.check_env == "inherit", workspace=engine.workspace.root)
             )
             runner.check_passing = run.baseline_check.passed
             if not run.baseline_check.passed:

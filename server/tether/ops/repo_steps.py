@@ -297,7 +297,7 @@ class StepRunner:
         if self.scratch is None or not self.check:
             return None
         self.hooks.progress(f"Step {number}/{total}: running the check")
-        env = check_env(self.options.check_env == "inherit")
+        env = check_env(self.options.check_env == "inherit", workspace=self.engine.workspace.root)
         return await run_check(self.check, self.scratch.root, self.options.check_timeout_s, env=env)
 
     def _propose(self, change: FileChange, step: PlanStep, number: int, total: int, pack: ContextPack) -> Proposal:
