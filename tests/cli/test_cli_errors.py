@@ -121,3 +121,12 @@ def test_a_slot_without_base_url_loads_and_is_refused_when_used(tether, tmp_path
         "Error: Model slot 'remote' uses backend 'openai' but sets no base_url; add e.g. "
         'base_url = "http://127.0.0.1:8000/v1" under [models.remote] in tether.toml (or set TETHER_MODELS__REMOTE__BASE_URL).\n'
     )
+
+
+def test_a_usage_error_with_json_is_a_json_error_too(tether, tmp_path):
+    result = tether("-C", str(tmp_path), "proposals", "show", "--json")
+    assert result.returncode == 2 and "the following arguments are required: id" in result.stderr
+    error = json_error(result.stdout)
+    assert error == {"kind": "UsageError", "message": "the following arguments are required: id", "detail": None, "exitCode": 2}
+    result = tether("-C", str(tmp_path), "proposals", "show")
+    assert result.returncode == 2 and result.stdout == ""

@@ -8,9 +8,11 @@ JSON error object on stdout (cli/errors.py), and the error's stable exit code (d
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from .. import __version__
 from ..errors import InputError, TetherError
@@ -36,9 +38,21 @@ COMMANDS = {
 }
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, remembering its last usage error (``last_error``) so that ``main`` can
+    repeat it as a JSON error object when the command line asked for ``--json``. Sub-parsers,
+    lazily loaded ones included, are built with the same class."""
+
+    last_error = ""
+
+    def error(self, message: str) -> NoReturn:
+        Parser.last_error = message
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `tether` parser; a command's module is imported when argparse reaches its name (cli/lazy.py)."""
-    parser = argparse.ArgumentParser(prog="tether", description="A coding assistant on a leash.")
+    parser = Parser(prog="tether", description="A coding assistant on a leash.")
     parser.add_argument("--version", action="version", version=f"tether {__version__}")
     parser.add_argument("--workspace", "-C", default=".", help="workspace folder (default: current folder)")
     # dest differs from `tether context --verbose`, whose default would overwrite this one
@@ -52,7 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse printed the usage and its error on stderr
+        if exc.code == 2 and "--json" in (sys.argv[1:] if argv is None else argv):
+            print(json.dumps({"error": {"kind": "UsageError", "message": Parser.last_error, "detail": None, "exitCode": 2}}))
+        raise
     logging.basicConfig(
         level=logging.DEBUG if args.debug or args.log_verbose else logging.WARNING,
         stream=sys.stderr,
