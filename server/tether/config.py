@@ -107,6 +107,22 @@ class CompleteSettings(BaseModel):
     max_suffix_chars: int = Field(2000, ge=0)
 
 
+class NextEditSettings(BaseModel):
+    """``[next_edit]``: next-edit suggestions (ops/next_edit; ``enabled`` and ``debounce_ms`` in lsp/next_edit)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = Field(False, description="Inline completions become next-edit suggestions (a range replaced, not only text inserted).")
+    format: Literal["zeta", "instruct", "fim"] = Field(
+        "instruct", description="Prompt format: zeta (Zed's Zeta model), instruct (any chat model), fim (plain completion at the cursor)."
+    )
+    lines_before: int = Field(5, ge=0, le=50, description="Lines above the cursor the model may rewrite.")
+    lines_after: int = Field(5, ge=0, le=50, description="Lines below the cursor the model may rewrite.")
+    max_tokens: int = Field(256, ge=16, le=2048)
+    max_events: int = Field(8, ge=0, le=32, description="Recent edits shown to the model.")
+    debounce_ms: int = Field(150, ge=0, le=5000)
+
+
 class EditSettings(BaseModel):
     """``[edit]``: selection and file edits (ops/edit), and the repo agent's plan and steps."""
 
@@ -149,6 +165,7 @@ class Settings(BaseSettings):
     limits: dict[Level, LeashLimits] = Field(default_factory=lambda: dict(DEFAULT_LIMITS))
     complete: CompleteSettings = Field(default_factory=CompleteSettings)
     edit: EditSettings = Field(default_factory=EditSettings)
+    next_edit: NextEditSettings = Field(default_factory=NextEditSettings)
     proposals: ProposalsSettings = Field(default_factory=ProposalsSettings)
     data_dir: str | None = Field(None, description="Where proposals and indexes live. Empty: <workspace>/.tether.")
 

@@ -1,0 +1,131 @@
+"""Predict the person's next edit near the cursor (the COMPLETE level): a small replacement, no proposal.
+
+From the cursor, the recent edits (``context.edit_history``) and the editable region around the
+cursor (``next_edit.lines_before`` / ``lines_after``), the model rewrites the region; the
+suggestion is the minimal replacement that turns the old region into the new one (common head
+and tail characters left out), or none when the region comes back unchanged. The prompt format
+is ``next_edit.format`` (``prompts.next_edit``): ``zeta``, ``instruct``, or ``fim``, which degrades
+to plain completion at the cursor (``ops.complete``) for models with FIM tokens only.
+
+The leash is the complete level's (``slider.check_slider``, ``limits.complete.max_changed_lines``).
+A secret file (``secrets.is_secret_path``) never reaches any model; a file the context rules
+exclude (``context.files.is_excluded``) never reaches a remote one.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from ..backends.runtime import generate
+from ..context.files import is_excluded
+from ..edits.reply import check_form, drop_control_tokens, extract_code
+from ..engine import Engine
+from ..errors import InputError
+from ..lines import break_count, split_lines
+from ..prompts.next_edit import Region, editable_region, instruct_request, parse_zeta, zeta_request
+from ..secrets import is_secret_path
+from ..slider import Level, check_changes, check_slider
+from .complete import complete, offset_of
+
+ROLE = "next_edit"  # the role's slots when configured, else the complete role's
+
+
+class Replacement(BaseModel):
+    """Replace the text from (start_line, start_col) to (end_line, end_col) with ``text``.
+    Lines 0-based, columns 0-based code points; an empty range is an insertion."""
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+    text: str
+
+
+class NextEdit(BaseModel):
+    replacement: Replacement | None  # None: the model sees nothing to change
+    model: str
+    format: str
+    elapsed_s: float
+
+
+def minimal_replacement(text: str, start: int, old: str, new: str) -> Replacement | None:
+    """The smallest replacement turning ``old`` into ``new``, where ``old`` sits at code-point
+    offset ``start`` of ``text`` (the whole document); None when they are equal. Common leading
+    and trailing characters are left out, the tail first shrunk so it never overlaps the head."""
+    if old == new:
+        return None
+    head = 0
+    limit = min(len(old), len(new))
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    begin, end = start + head, start + len(old) - tail
+    s_line, s_col = _line_col(text, begin)
+    e_line, e_col = _line_col(text, end)
+    return Replacement(start_line=s_line, start_col=s_col, end_line=e_line, end_col=e_col, text=new[head : len(new) - tail])
+
+
+def changed_lines(replacement: Replacement) -> int:
+    """Lines the replacement touches: the larger of the lines it removes from and the lines it writes."""
+    return max(replacement.end_line - replacement.start_line + 1, break_count(replacement.text) + 1)
+
+
+async def next_edit(engine: Engine, path: str, text: str, line: int, col: int, events: str = "") -> NextEdit:
+    """The next edit for the cursor at (0-based ``line``, code-point ``col``) in ``text`` (the
+    document ``path``, workspace-relative). ``events``: the recent edits as prompt text
+    (``EditHistory.events_text``). Raises LeashError when the slider does not allow completion
+    or the edit changes more than ``limits.complete.max_changed_lines`` lines; InputError for a
+    secret file (any model) or an excluded one (a remote model), or a cursor outside the text;
+    GenerationError for a reply holding no code."""
+    settings = engine.settings
+    check_slider(Level.COMPLETE, settings.level, settings.max_level)
+    if is_secret_path(path):
+        raise InputError(f"{path} looks like it holds secrets; tether sends no part of it to a model.")
+    offset_of(text, line, col)  # the cursor lies inside the text (raises InputError)
+    cfg = settings.next_edit
+    backend = engine.backend(ROLE if settings.roles.get(ROLE) else "complete")
+    caps = await backend.capabilities()
+    if not caps.local and is_excluded(engine.workspace.root, path):
+        raise InputError(f"{path} is excluded from context (.gitignore / .tetherignore); tether sends it to no remote model.")
+    if cfg.format == "fim":
+        done = await complete(engine, path, text, line, col)
+        at = offset_of(text, line, col)
+        found = minimal_replacement(text, at, "", done.text) if done.text else None
+        return NextEdit(replacement=found, model=done.model, format="fim", elapsed_s=done.elapsed_s)
+    region = editable_region(text, line, col, cfg.lines_before, cfg.lines_after)
+    if cfg.format == "zeta":
+        request = zeta_request(path, text, region, events, cfg.max_tokens)
+    else:
+        request = instruct_request(path, region, events, cfg.max_tokens)
+    generation = await generate(backend, request)
+    new = read_reply(cfg.format, generation.text, region)
+    start = sum(len(x) for x in split_lines(text, keepends=True)[: region.start_line])
+    found = minimal_replacement(text, start, region.text, new)
+    if found is not None:
+        check_changes(Level.COMPLETE, settings.limits_for(Level.COMPLETE), 1, changed_lines(found))
+    return NextEdit(replacement=found, model=backend.name, format=cfg.format, elapsed_s=generation.elapsed_s)
+
+
+def read_reply(fmt: str, reply: str, region: Region) -> str:
+    """The rewritten region in a ``zeta`` or ``instruct`` reply, its final line break made to match
+    the region's. Raises GenerationError (``edits.reply``) for a reply holding no code, or an edit
+    script instead of code."""
+    if fmt == "zeta":
+        new = parse_zeta(drop_control_tokens(reply, region.text))
+    else:
+        new = extract_code(reply, region.text)
+    check_form(new, region.text)
+    old_break = region.text[len(region.text.rstrip("\r\n")) :]
+    return new.rstrip("\r\n") + old_break
+
+
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    lines = split_lines(text[:offset], keepends=True)
+    if not lines:
+        return 0, 0
+    last = lines[-1]
+    if last.endswith(("\n", "\r")):
+        return len(lines), 0
+    return len(lines) - 1, len(last)
