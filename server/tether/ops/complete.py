@@ -6,18 +6,22 @@ end of the line; at the end of a line it may run a few lines, stopping at a blan
 
 from __future__ import annotations
 
+import logging
+
 from pydantic import BaseModel, Field
 
 from ..backends.base import GenerationRequest
 from ..backends.runtime import generate
 from ..config import CompleteSettings
-from ..edits.reply import drop_control_tokens
+from ..edits.completion_fit import fit_completion
 from ..engine import Engine
 from ..errors import InputError
 from ..lines import break_count, split_lines, strip_break
 from ..pack import Source
 from ..prompts.complete import fim_parts
 from ..slider import Level, check_slider
+
+log = logging.getLogger(__name__)
 
 
 class Completion(BaseModel):
@@ -50,7 +54,8 @@ async def complete(
 ) -> Completion:
     """Text to insert at (line, col): 0-based line, 0-based code-point column. ``snippets``: recent
     code shown before the prefix. The source recorded is the prefix's lines (1-based, inclusive).
-    The text is at most ``limits.complete.max_changed_lines`` lines (cut there). Raises LeashError
+    The text is at most ``limits.complete.max_changed_lines`` lines (cut there), fitted to the
+    cursor by ``edits.completion_fit.fit_completion`` (empty when refused). Raises LeashError
     when the slider does not allow completion (``slider.check_slider``)."""
     check_slider(Level.COMPLETE, engine.settings.level, engine.settings.max_level)
     request = completion_request(engine.settings.complete, text, line, col, snippets, max_tokens)
@@ -59,10 +64,13 @@ async def complete(
     backend = engine.backend("complete")
     caps = await backend.capabilities()
     generation = await generate(backend, request)
-    # A control token the model printed as text (an endpoint that does not stop on it) ends the
-    # completion, unless the file itself holds that token.
-    completion = _trim(drop_control_tokens(generation.text, parts.prefix + parts.suffix), parts.suffix)
-    completion = _leash(completion, engine.settings.limits_for(Level.COMPLETE).max_changed_lines)
+    # Every backend's text is fitted the same way (edits.completion_fit): control tokens, the
+    # indent at the cursor, a line or block boundary, and no syntax error in a file that parsed.
+    max_lines = engine.settings.limits_for(Level.COMPLETE).max_changed_lines
+    fitted = fit_completion(generation.text, path, text, offset_of(text, line, col), generation.finish_reason, max_lines=max_lines)
+    completion = fitted.text
+    if fitted.reason:
+        log.debug("no completion at %s:%d:%d: %s", path, line + 1, col + 1, fitted.reason)
     # Lines of the file in the prefix: its line breaks, not counting the snippets put before it.
     window = parts.prefix[len(snippets) :] if parts.prefix.startswith(snippets) else parts.prefix
     first = break_count(window)
@@ -85,18 +93,3 @@ def completion_request(
     rest_of_line = next(iter(split_lines(text[offset:])), "").strip()
     stop = ["\n"] if rest_of_line else ["\n\n"]
     return GenerationRequest(fim=parts, max_tokens=max_tokens or cfg.max_tokens, temperature=0.0, stop=stop)
-
-
-def _leash(completion: str, max_lines: int) -> str:
-    """The first ``max_lines`` lines (``limits.complete.max_changed_lines``) of a longer completion."""
-    lines = split_lines(completion, keepends=True)
-    return completion if len(lines) <= max_lines else "".join(lines[:max_lines]).rstrip()
-
-
-def _trim(completion: str, suffix: str) -> str:
-    """Drop trailing blank space, and text the suffix already has."""
-    text = completion.rstrip()
-    head = next(iter(split_lines(suffix.lstrip())), "").strip()
-    if head and text.endswith(head):
-        text = text[: -len(head)].rstrip()
-    return text

@@ -1,0 +1,227 @@
+"""Fitting a completion to the place it lands (the COMPLETE level, every backend).
+
+A completion is text inserted at the cursor, so it has to fit there: no control token in it,
+leading whitespace that fits the cursor's column and the file's indent style, an end at a
+line or block boundary, and no syntax error it brings into a file that parsed. The rules, in
+order (docs/lsp.md, "Completion hygiene"):
+
+1. Control tokens: the text is cut at the first control token the file does not itself hold,
+   from the known families (``edits.reply`` for end-of-turn, Qwen/StarCoder/DeepSeek FIM, plus
+   CodeLlama's ``<PRE> <SUF> <MID>`` and StarCoder's metadata markers here) and from the
+   model's own vocabulary when the backend names them (``extra_tokens``).
+2. Indentation: on a line holding only whitespace before the cursor, a first line whose
+   indent would go deeper than the line above allows (its indent, one level more after a
+   block opener) loses the surplus, and so do the lines after it; after a space mid-line, a
+   leading space is dropped. Continuation lines indented with spaces in a tab file (or tabs
+   in a space file) are rewritten in the file's style (``edits.fit.fit_indent``).
+3. Boundaries: when the code after the cursor goes on (the suffix has more lines), the
+   completion stops before a line that dedents below the cursor line's indent (it would end
+   the block the suffix continues, as Copilot and Continue stop). A multi-line completion
+   drops a last line cut by the token limit or, in code, ending mid-statement (an open
+   bracket, a trailing operator, comma or backslash, or a block opener with no body).
+4. Syntax: where tree-sitter has the language and the file parsed before, the longest
+   line-prefix of the completion that keeps it parsing is kept; when not even the first line
+   does, the completion is refused (empty text, the reason logged at debug).
+
+Columns and offsets are code points; lines as ``tether.lines`` defines them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from ..code.syntax import lang_of, syntax_errors
+from ..lines import split_lines, strip_break
+from .fit import fit_indent, indent_style
+from .reply import drop_control_tokens
+
+log = logging.getLogger(__name__)
+
+# Completion-only markers beyond ``edits.reply._CONTROL``: CodeLlama's infill markers (upper
+# case, with the space the tokenizer puts after <PRE>/<SUF>/<MID> left to the cut) and
+# StarCoder's repository metadata tokens (StarCoder paper, "Data formatting").
+_FIM_EXTRA = re.compile(r"<(?:PRE|SUF|MID)>|<(?:filename|gh_stars|issue_start|issue_comment|issue_closed|jupyter_[a-z]+|empty_output)>")
+_LEADING = re.compile(r"^[ \t]*")
+# A line ending here goes on in the next line: an open bracket, an operator, a comma, a
+# backslash, or a block opener (Python's colon, a C-family brace) with no body after it.
+_UNFINISHED = re.compile(r"(?:[(\[{,\\:=+\-*/%&|^]|\band|\bor|\bnot|=>)\s*$")
+_OPENS_BLOCK = re.compile(r"(?:[:{(\[]|=>)\s*(?:#.*|//.*)?$")
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The text to insert (``""`` when refused) and, when it is empty, why (for the debug log)."""
+
+    text: str
+    reason: str = ""
+
+
+def fit_completion(
+    raw: str,
+    path: str,
+    text: str,
+    offset: int,
+    finish_reason: str | None = None,
+    extra_tokens: tuple[str, ...] = (),
+    max_lines: int | None = None,
+) -> Fitted:
+    """``raw`` (the model's text) fitted to be inserted into ``text`` at code-point ``offset``.
+
+    ``path``: the file's path, for its language (tree-sitter grammars in ``code.syntax``).
+    ``finish_reason``: the backend's ("length" marks a last line cut by the token limit).
+    ``extra_tokens``: the model's own control token texts, when the backend knows them.
+    ``max_lines``: the leash (``limits.complete.max_changed_lines``), applied before the end
+    is trimmed so a leashed completion still ends at a boundary.
+    Never raises for model text; an empty ``Fitted.text`` means nothing to insert.
+    """
+    prefix, suffix = text[:offset], text[offset:]
+    completion = strip_control(raw, text, extra_tokens)
+    completion = fit_leading_indent(completion, prefix, text)
+    completion = stop_at_dedent(completion, prefix, suffix)
+    lines = split_lines(completion, keepends=True)
+    if max_lines is not None and len(lines) > max_lines:
+        completion = "".join(lines[:max_lines])  # cut at a line break: its last line is whole
+    completion = drop_partial_line(completion, finish_reason, code=lang_of(path) is not None)
+    completion = trim_suffix_echo(completion, suffix)
+    if not completion:
+        return Fitted("", "nothing left after control tokens, trailing space and the suffix's own text")
+    return keep_parsing(completion, path, text, offset)
+
+
+def strip_control(completion: str, file_text: str, extra_tokens: tuple[str, ...] = ()) -> str:
+    """``completion`` cut at its first control token that ``file_text`` does not hold."""
+    completion = drop_control_tokens(completion, file_text)
+    cuts = [m.start() for m in _FIM_EXTRA.finditer(completion) if m.group(0) not in file_text]
+    cuts += [completion.find(tok) for tok in extra_tokens if tok and tok in completion and tok not in file_text]
+    return completion[: min(cuts)] if cuts else completion
+
+
+def fit_leading_indent(completion: str, prefix: str, file_text: str) -> str:
+    """``completion`` with its leading whitespace fitted to the cursor (rule 2).
+
+    ``prefix``: the file's text before the cursor. The indent unit is the file's
+    (``edits.fit.indent_style``; 4 spaces when it shows none).
+    """
+    if not completion:
+        return completion
+    line_prefix = split_lines(prefix, keepends=True)[-1] if prefix and not prefix.endswith(("\n", "\r")) else ""
+    lines = split_lines(completion, keepends=True)
+    first_lead = _lead(lines[0])
+    if line_prefix and not line_prefix.strip() and first_lead and lines[0].strip():
+        allowed = _allowed_indent(prefix[: len(prefix) - len(line_prefix)], file_text)
+        total = _width(line_prefix + first_lead)
+        surplus = min(total - max(allowed, _width(line_prefix)), _width(first_lead))
+        if surplus > 0:
+            lines = _dedent(lines, first_lead, surplus)
+    elif line_prefix.strip() and line_prefix[-1] in " \t" and first_lead and lines[0].strip():
+        lines[0] = lines[0][len(first_lead) :]  # a space already typed, then the model's own
+    file_style, reply_style = indent_style(file_text), indent_style("".join(lines[1:]))
+    if len(lines) > 1 and file_style and reply_style and file_style[0] != reply_style[0]:
+        # Tabs for spaces or spaces for tabs, level for level (``edits.fit.fit_indent``); a
+        # different space width is left alone: a continuation line's absolute indent does not
+        # say which part of it is the cursor block's base.
+        rest = fit_indent("".join(lines[1:]), "", file_text, "")
+        lines = [lines[0], *split_lines(rest, keepends=True)]
+    return "".join(lines)
+
+
+def stop_at_dedent(completion: str, prefix: str, suffix: str) -> str:
+    """``completion`` up to (not including) its first line that dedents below the cursor
+    line's indent, when the suffix holds more lines (the block goes on after the cursor)."""
+    lines = split_lines(completion, keepends=True)
+    rest = split_lines(suffix)[1:]
+    if len(lines) < 2 or not any(line.strip() for line in rest):
+        return completion
+    line_prefix = split_lines(prefix)[-1] if prefix else ""
+    cursor_line = line_prefix + strip_break(lines[0])
+    base = _width(_lead(cursor_line))
+    for index, line in enumerate(lines[1:], start=1):
+        if line.strip() and _width(_lead(line)) < base:
+            return "".join(lines[:index]).rstrip()
+    return completion
+
+
+def drop_partial_line(completion: str, finish_reason: str | None = None, code: bool = True) -> str:
+    """A multi-line ``completion`` without a last line that the token limit cut or, in
+    ``code`` (not prose), that ends mid-statement (``_UNFINISHED``); a single line is left."""
+    lines = split_lines(completion.rstrip(), keepends=True)
+    cut = finish_reason == "length"
+    while len(lines) > 1 and (cut or (code and _UNFINISHED.search(strip_break(lines[-1]).rstrip()))):
+        lines.pop()
+        cut = False
+    return "".join(lines).rstrip()
+
+
+def trim_suffix_echo(completion: str, suffix: str) -> str:
+    """Drop trailing blank space, and text the suffix already has (its next non-blank line)."""
+    text = completion.rstrip()
+    head = next(iter(split_lines(suffix.lstrip())), "").strip()
+    if head and text.endswith(head):
+        text = text[: -len(head)].rstrip()
+    return text
+
+
+def keep_parsing(completion: str, path: str, text: str, offset: int) -> Fitted:
+    """The longest line-prefix of ``completion`` that leaves ``text`` parsing (rule 4).
+
+    Only where tree-sitter has the language and ``text`` parses without error as it is;
+    otherwise ``completion`` unchanged. Refused (empty, with the reason) when even its first
+    line breaks the parse.
+    """
+    if lang_of(path) is None or syntax_errors(path, text):
+        return Fitted(completion)
+    lines = split_lines(completion, keepends=True)
+    first_error = (0, "")
+    for end in range(len(lines), 0, -1):
+        candidate = "".join(lines[:end]).rstrip() if end < len(lines) else completion
+        errors = syntax_errors(path, text[:offset] + candidate + text[offset:])
+        if not errors:
+            if end < len(lines):
+                log.debug("completion cut to %d of %d lines: the rest broke the syntax", end, len(lines))
+            return Fitted(candidate)
+        first_error = errors[0]
+    line, message = first_error
+    reason = f"the completion breaks the syntax of {path}, which parsed before: line {line}, {message}"
+    log.debug("completion refused: %s", reason)
+    return Fitted("", reason)
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+
+def _lead(line: str) -> str:
+    return _LEADING.match(line).group(0)  # type: ignore[union-attr]
+
+
+def _width(whitespace: str) -> int:
+    return len(whitespace.expandtabs(4))
+
+
+def _allowed_indent(before_line: str, file_text: str) -> int:
+    """The deepest indent (columns) the cursor's line may take: the last non-blank line's
+    indent above it, one file indent level more when that line opens a block."""
+    above = next((line for line in reversed(split_lines(before_line)) if line.strip()), "")
+    style = indent_style(file_text)
+    unit = 4 if style is None or style[0] == "\t" or not style[1] else style[1]
+    indent = _width(_lead(above))
+    return indent + unit if _OPENS_BLOCK.search(above) else indent
+
+
+def _dedent(lines: list[str], first_lead: str, columns: int) -> list[str]:
+    """``lines`` with ``columns`` of indent taken off the first line, and off every later
+    line that has that much (the model wrote the whole completion one level too deep)."""
+    out = [_strip_columns(lines[0], columns)]
+    later = [line for line in lines[1:] if line.strip()]
+    shift = all(_width(_lead(line)) >= columns for line in later)
+    out += [_strip_columns(line, columns) if shift and line.strip() else line for line in lines[1:]]
+    return out
+
+
+def _strip_columns(line: str, columns: int) -> str:
+    lead = _lead(line)
+    width = _width(lead)
+    kept = max(width - columns, 0)
+    rebuilt = "\t" * (kept // 4) + " " * (kept % 4) if lead.startswith("\t") else " " * kept
+    return rebuilt + line[len(lead) :]

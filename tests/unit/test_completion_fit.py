@@ -1,0 +1,152 @@
+"""Completion hygiene (edits/completion_fit.py): each rule on realistic Python and JavaScript.
+
+The inputs are the texts models return at the cursor: control tokens left as text, a doubled
+indent on an already indented line, a last line cut mid-statement, a line that leaves the block
+the code after the cursor continues, a line that breaks the file's syntax.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tether.code.syntax import syntax_errors
+from tether.edits.completion_fit import (
+    drop_partial_line,
+    fit_completion,
+    fit_leading_indent,
+    stop_at_dedent,
+    strip_control,
+)
+
+
+def at(text: str, marker: str = "█") -> tuple[str, int]:
+    """(text without the cursor marker, the marker's code-point offset)."""
+    return text.replace(marker, ""), text.index(marker)
+
+
+# -- rule 1: control tokens -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "a + b<|endoftext|>\n",
+        "a + b<|fim_middle|>c",
+        "a + b<|file_sep|>calc.py",
+        "a + b<|repo_name|>tether",
+        "a + b<|im_end|>",
+        "a + b<fim_suffix>",
+        "a + b <EOT>",
+        "a + b<MID> c",
+        "a + b <SUF>",
+        "a + b<｜fim▁end｜>",
+        "a + b<filename>calc.py",
+    ],
+)
+def test_control_tokens_of_every_fim_family_end_the_completion(raw):
+    text, offset = at("def add(a, b):\n    return █\n")
+    assert fit_completion(raw, "calc.py", text, offset).text == "a + b"
+
+
+def test_a_control_token_the_file_holds_is_kept_and_the_models_own_are_cut():
+    file_text = 'EOS = "<PRE>"\n'
+    assert strip_control('"<PRE>"', file_text) == '"<PRE>"'
+    assert strip_control("x = 1[END_OF_MIDDLE] y", "", extra_tokens=("[END_OF_MIDDLE]",)) == "x = 1"
+
+
+# -- rule 2: leading whitespace -----------------------------------------------------------------
+
+
+def test_a_doubled_indent_on_an_indented_line_is_removed_from_every_line():
+    text, offset = at("def mean(xs):\n    █\n")
+    raw = "    total = sum(xs)\n        return total / len(xs)\n"
+    assert fit_completion(raw, "stats.py", text, offset).text == "total = sum(xs)\n    return total / len(xs)"
+
+
+def test_an_indent_one_level_deeper_after_a_block_opener_is_kept():
+    prefix = "def f(xs):\n    for x in xs:\n"
+    assert fit_leading_indent("    print(x)", prefix + "    ", prefix) == "    print(x)"  # the line above opens a block
+    assert fit_leading_indent("    print(x)", "def f(xs):\n    y = 1\n    ", "") == "print(x)"
+
+
+def test_a_space_after_a_space_mid_line_is_dropped():
+    text, offset = at("def add(a, b):\n    return █\n")
+    assert fit_completion("  a + b", "calc.py", text, offset).text == "a + b"
+
+
+def test_continuation_lines_in_spaces_follow_a_tab_indented_file():
+    text, offset = at("function sum(xs) {\n\tlet t = 0;\n\tfor (const x of xs) {\n\t\t█\n\t}\n\treturn t;\n}\n")
+    raw = "t += x;\n        console.log(t);\n"
+    assert fit_completion(raw, "sum.js", text, offset).text == "t += x;\n\t\tconsole.log(t);"
+
+
+# -- rule 3: boundaries -------------------------------------------------------------------------
+
+
+def test_the_completion_stops_at_a_dedent_below_the_block_the_suffix_continues():
+    text, offset = at("def total(xs):\n    t = 0\n    for x in xs:\n        █\n    return t\n")
+    raw = "t += x\n        print(t)\n    return t\n\nprint(total([1, 2]))\n"
+    assert fit_completion(raw, "total.py", text, offset).text == "t += x\n        print(t)"
+    # With nothing after the cursor, the model may close the block and go on.
+    assert stop_at_dedent("t += x\nprint(t)\n", "        ", "") == "t += x\nprint(t)\n"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "a = load()\n    b = transform(a,\n",  # open bracket
+        "a = load()\n    b = a +\n",  # trailing operator
+        "a = load()\n    if a:\n",  # a block opener with no body
+        "a = load()\n    b = [\n        1,\n",  # two unfinished lines, dropped one by one
+    ],
+)
+def test_a_last_line_ending_mid_statement_is_dropped(raw):
+    text, offset = at("def run():\n    █\n")
+    assert fit_completion(raw, "run.py", text, offset).text == "a = load()"
+
+
+def test_a_last_line_cut_by_the_token_limit_is_dropped_but_a_single_line_is_kept():
+    assert drop_partial_line("x = 1\ny = compu", "length") == "x = 1"
+    assert drop_partial_line("y = compu", "length") == "y = compu"
+    assert drop_partial_line("x = 1\ny = 2\n", "stop") == "x = 1\ny = 2"
+
+
+def test_prose_is_not_trimmed_as_code():
+    assert drop_partial_line("Steps:\n- install\n- run the tests:", code=False) == "Steps:\n- install\n- run the tests:"
+
+
+def test_the_leash_cuts_at_a_line_and_the_last_line_stays_whole():
+    text, offset = at("def f():\n    █\n")
+    raw = "a = 1\n    b = 2\n    c = 3\n"
+    assert fit_completion(raw, "f.py", text, offset, max_lines=2).text == "a = 1\n    b = 2"
+
+
+# -- rule 4: syntax -----------------------------------------------------------------------------
+
+
+def test_a_completion_that_breaks_a_file_that_parsed_is_refused_and_logged(caplog):
+    text, offset = at("def add(a, b):\n    return █\n\n\nprint(add(1, 2))\n")
+    assert not syntax_errors("calc.py", text)
+    with caplog.at_level(logging.DEBUG, logger="tether.edits.completion_fit"):
+        fitted = fit_completion("a + ) b", "calc.py", text, offset)
+    assert fitted.text == "" and "breaks the syntax of calc.py" in fitted.reason
+    assert any("completion refused" in record.getMessage() for record in caplog.records)
+
+
+def test_lines_that_break_the_syntax_are_cut_back_to_the_longest_prefix_that_parses():
+    text, offset = at("const total = (xs) => {\n  let t = 0;\n  █\n  return t;\n};\n")
+    raw = "for (const x of xs) t += x;\n  t = t * 2 )\n"
+    assert fit_completion(raw, "total.js", text, offset).text == "for (const x of xs) t += x;"
+
+
+def test_a_file_that_did_not_parse_before_is_not_judged_by_its_syntax():
+    text, offset = at("def add(a, b):\n    return █\nx = (\n")
+    assert syntax_errors("calc.py", text)
+    assert fit_completion("a + ) b", "calc.py", text, offset).text == "a + ) b"
+
+
+def test_a_language_without_a_grammar_is_not_judged_by_its_syntax():
+    text, offset = at("Install with █\n")
+    assert fit_completion("pip install (tether", "README.txt", text, offset).text == "pip install (tether"
