@@ -17,6 +17,7 @@ from ..ops.complete import complete
 from .convert import lsp_range, to_line_col
 from .documents import completable, open_buffer
 from .errors import handles_errors
+from .next_edit import inline_items
 from .recent import snippets_text
 
 LABEL_CHARS = 60
@@ -27,6 +28,8 @@ def register(server) -> None:
     @handles_errors(show=False)
     async def inline_completion(ls, params: types.InlineCompletionParams):
         invoked = params.context is not None and params.context.trigger_kind == types.InlineCompletionTriggerKind.Invoked
+        if ls.session.settings.next_edit.enabled:
+            return await inline_items(ls, params, immediate=invoked)  # a next edit: a range replaced (lsp/next_edit.py)
         text = await complete_at(ls, params.text_document.uri, params.position, immediate=invoked)
         if not text:
             return types.InlineCompletionList(items=[])

@@ -15,7 +15,7 @@ from ..context.recent import RecentChunks
 from ..errors import InputError
 from ..languages import language_for
 from ..workspace import MAX_FILE_BYTES, log_refusal
-from . import follow
+from . import follow, next_edit
 from .convert import path_of_uri
 from .documents import completable, open_buffer, workspace_rel
 
@@ -38,6 +38,7 @@ def register(server) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls, params: types.DidCloseTextDocumentParams):
         ls.session.recent.forget(key(ls, params.text_document.uri))
+        ls.session.history.forget(key(ls, params.text_document.uri))
 
 
 def record(ls, uri: str, line: int) -> None:
@@ -53,6 +54,8 @@ def record(ls, uri: str, line: int) -> None:
     # huge buffers would cost a split per keystroke; binary ones are no use to the model
     if completable(buffer) and len(buffer.text) <= MAX_FILE_BYTES:
         ls.session.recent.record(buffer.rel or uri, buffer.text, line)
+        if buffer.rel is not None:
+            next_edit.observe(ls, buffer.rel, buffer.text)  # the edit history of next-edit suggestions
 
 
 def key(ls, uri: str) -> str:

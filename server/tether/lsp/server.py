@@ -6,11 +6,11 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import Settings
-from . import actions, commands, completion, extensions, lifecycle, recent, repo
+from . import actions, commands, completion, extensions, lifecycle, next_edit, recent, repo
 from .protocol import TetherServer
 from .session import Session
 
-HANDLER_MODULES = (lifecycle, recent, completion, actions, commands, extensions, repo)
+HANDLER_MODULES = (lifecycle, recent, completion, next_edit, actions, commands, extensions, repo)
 
 
 def create_server(settings: Settings | None = None, root: Path | str | None = None, debug: bool = False) -> TetherServer:

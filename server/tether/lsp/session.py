@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Settings, load_settings
+from ..context.edit_history import EditHistory
+from ..context.files import is_excluded
 from ..context.recent import RecentChunks
 from ..engine import Engine
 from ..errors import ConfigError, TetherError
@@ -35,6 +37,7 @@ class Session:
         self._engine: Engine | None = None
         self.latest = Latest()
         self.recent = RecentChunks()
+        self.history = EditHistory(excluded=lambda rel: self.root is not None and is_excluded(self.root, rel))
         self.accept_lock = asyncio.Lock()
         self.command_tasks: dict[Any, asyncio.Task] = {}
         self.state: ServerState = "loading"

@@ -1,0 +1,109 @@
+"""Next-edit suggestions over real stdio, the model being the SCRIPTED OpenAI-compatible server.
+
+The person renames a parameter on one line (an incremental didChange); the server's edit history
+turns that into a line diff in the prompt, and the suggestion that comes back is the minimal
+range + text that renames the old name's other use: through ``textDocument/copilotInlineEdit``
+when it is elsewhere, through ``textDocument/inlineCompletion`` (``nextEdit.enabled``) when it is
+on the cursor's line. A secret file gets no request to the model at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsp_editor import TIMEOUT, config, initialize, request
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+from tests.conftest import make_git_repo
+from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
+
+pytestmark = [pytest.mark.asyncio(loop_scope="module")]
+
+SOURCE = 'def scale(value, factor):\n    """Scale it."""\n    return value * factor\n'
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    files = {"scale.py": SOURCE, "other.py": SOURCE, ".env": "API_KEY=abc123\n"}
+    return make_git_repo(tmp_path_factory.mktemp("lsp-next-edit") / "ws", files)
+
+
+@pytest_lsp.fixture(scope="module", config=config())
+async def client(lsp_client: LanguageClient, workspace: Path, server: ScriptedOpenAIServer):
+    slot = {"backend": "openai", "baseUrl": server.base_url, "model": "scripted-model", "maxRetries": 0}
+    options = {
+        "models": {"scripted": slot},
+        "roles": {"complete": ["scripted"], "next_edit": ["scripted"]},
+        "level": "complete",
+        "nextEdit": {"enabled": True, "debounceMs": 0},
+    }
+    await initialize(lsp_client, workspace, options)
+    yield
+    await asyncio.wait_for(lsp_client.shutdown_session(), TIMEOUT)
+
+
+def rename(client: LanguageClient, uri: str) -> str:
+    """Open the file and rename ``value`` to ``amount`` in the signature only, as the person types it."""
+    editor = client.editor  # type: ignore[attr-defined]
+    editor.open(uri, SOURCE)
+    at = SOURCE.index("value")
+    editor.type(uri, at, at + len("value"), "amount")
+    return editor.text(uri)
+
+
+async def test_scripted_rename_on_one_line_suggests_the_matching_rename_on_another(client, workspace, server):
+    uri = (workspace / "scale.py").as_uri()
+    text = rename(client, uri)
+    server.script(Reply(text="```python\n" + text.replace("value *", "amount *") + "```"))
+    before = len(server.posts("/chat/completions"))
+    result = await request(
+        client, "textDocument/copilotInlineEdit", {"textDocument": {"uri": uri, "version": 2}, "position": {"line": 0, "character": 16}}
+    )
+    (edit,) = result["edits"]
+    col = len("    return ")
+    assert edit["range"] == {"start": {"line": 2, "character": col}, "end": {"line": 2, "character": col + len("value")}}
+    assert edit["text"] == "amount"
+    assert edit["textDocument"] == {"uri": uri, "version": 2}
+    (post,) = server.posts("/chat/completions")[before:]
+    prompt = post.body["messages"][-1]["content"]
+    # The rename reached the model as the edit history: one coalesced line diff.
+    assert "-def scale(value, factor):\n+def scale(amount, factor):\n" in prompt
+    assert "def scale(amount<|user_cursor_is_here|>, factor):" in prompt
+
+
+async def test_scripted_next_edit_on_the_cursor_line_is_an_inline_completion_with_a_range(client, workspace, server):
+    uri = (workspace / "other.py").as_uri()
+    text = rename(client, uri)
+    server.script(Reply(text="```python\n" + text.replace("value *", "amount *") + "```"))
+    cursor = types.Position(line=2, character=len("    return "))
+    params = types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=cursor,
+        context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
+    )
+    result = await asyncio.wait_for(client.text_document_inline_completion_async(params), TIMEOUT)
+    (item,) = result.items if isinstance(result, types.InlineCompletionList) else result
+    assert item.range == types.Range(start=cursor, end=types.Position(line=2, character=cursor.character + len("value")))
+    assert item.insert_text == "amount"
+
+
+async def test_scripted_secret_file_gets_no_request_to_the_model(client, workspace, server):
+    uri = (workspace / ".env").as_uri()
+    editor = client.editor  # type: ignore[attr-defined]
+    editor.open(uri, "API_KEY=abc123\n")
+    editor.type(uri, len("API_KEY="), len("API_KEY=abc123"), "zzz999")
+    before = len(server.posts())
+    result = await request(
+        client, "textDocument/copilotInlineEdit", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 3}}
+    )
+    assert result == {"edits": []}
+    assert server.posts()[before:] == []
+    # Nor does the secret file's edit reach a prompt for another file.
+    other = (workspace / "scale.py").as_uri()
+    server.script(Reply(text="```python\n" + editor.text(other) + "```"))
+    await request(client, "textDocument/copilotInlineEdit", {"textDocument": {"uri": other}, "position": {"line": 0, "character": 0}})
+    prompt = server.posts("/chat/completions")[-1].body["messages"][-1]["content"]
+    assert "API_KEY" not in prompt and ".env" not in prompt
