@@ -29,14 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PARSE_ONLY = ("docs add http", "serve")
 APP = "".join(f'def f{n}(items):\n    """f{n}."""\n    total = len(items)\n    return total + {n}\n\n' for n in range(10))  # 50 lines
 TEST = "from src.app import f1\n\n\ndef test_f1():\n    assert f1([]) == 1\n"
-# Examples that fail for a known, open reason: the exit code they give, and why.
-KNOWN = {
-    "tether undo": (
-        6,
-        "undo takes the newest-created applied proposal, not the newest-applied one: after `edit --apply` then `accept`, "
-        "it picks the --apply edit, whose file the accept changed since (ops/undo.py)",
-    ),
-}
 # Placeholders in synopses -> a value the parser takes; (flag, placeholder) first.
 FILL = {("--level", "L"): "file", ("--log-level", "L"): "info", ("bench", "NAME"): "lsp"}
 FILL_ANY = {
@@ -141,10 +133,12 @@ def test_scripted_readme_examples_run_and_exit_0(tmp_path, openai_server):
         "tether edit src/app.py --lines": [Reply(text=f"```python\n{region}```")],
         "tether edit src/app.py -m": [Reply(text=f"```python\n{whole}```")],
         "tether complete": [Reply(text="x")],
-        "tether repo": [Reply(text=plan), Reply(text="```python\n" + APP.replace("return total + 0", "return total + 0  # verbose") + "```")],
+        "tether repo": [
+            Reply(text=plan),
+            Reply(text="```python\n" + APP.replace("return total + 0", "return total + 0  # verbose") + "```"),
+        ],
     }
     ids: dict[str, str] = {}
-    known: list[str] = []
     # a planned run, so `<run-id>` names a real one
     openai_server.script(Reply(text=plan))
     planned = run_tether("-C", str(root), "repo", "--level", "repo", "-m", "Tidy.", "--plan-only", "--json", env=env)
@@ -163,9 +157,6 @@ def test_scripted_readme_examples_run_and_exit_0(tmp_path, openai_server):
             if example.startswith(prefix):
                 openai_server.script(*script)
         result = run_tether("-C", str(root), *argv, env=env)
-        if example in KNOWN and result.returncode == KNOWN[example][0]:
-            known.append(f"{example}: {KNOWN[example][1]}")
-            continue
         assert result.returncode == 0, (example, result.returncode, result.stderr)
         assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr, example
         if example.startswith("tether edit src/app.py --lines"):
@@ -173,5 +164,3 @@ def test_scripted_readme_examples_run_and_exit_0(tmp_path, openai_server):
             proposal = pending[0]
             ids["<id>"] = proposal["id"]
             ids["<hunk-id>"] = proposal["files"][0]["hunks"][0]["id"]
-    if known:  # the other examples ran; these are open bugs, and the test passes once they are fixed
-        pytest.xfail("; ".join(known))
