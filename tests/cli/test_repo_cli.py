@@ -79,6 +79,11 @@ def test_scripted_repo_cli_exit_codes(tether, tmp_path, openai_server):
     result = tether("-C", str(root), "repo", "-m", TASK, "--check", sub_check, "--apply", env=env)
     assert result.returncode == 10 and "check failed" in result.stderr and "Nothing was applied" in result.stderr
     assert (root / "calc.py").read_text() == CALC
+    # one error line, then the check's output tail as an indented detail block
+    lines = result.stderr.splitlines()
+    error_at = next(i for i, line in enumerate(lines) if line.startswith("Error: "))
+    detail = lines[error_at + 1 :]
+    assert detail and all(line.startswith("  ") for line in detail) and any("AssertionError" in line for line in detail)
 
     (root / "calc.py").write_text(CALC + "# wip\n")
     result = tether("-C", str(root), "repo", "-m", TASK, env=env)
