@@ -1,0 +1,93 @@
+"""ops.next_edit against the SCRIPTED OpenAI-compatible server: each prompt format end to end
+(what left tether, what came back), the leash, and the files no model (or no remote model) sees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
+
+from tether.config import load_settings
+from tether.engine import Engine
+from tether.errors import InputError, LeashError
+from tether.ops.next_edit import next_edit
+from tether.prompts.next_edit import CURSOR, REGION_END, REGION_START
+
+SOURCE = 'def scale(amount, factor):\n    """Scale it."""\n    return value * factor\n'
+EVENTS = 'User edited "scale.py":\n```diff\n@@ -1,1 +1,1 @@\n-def scale(value, factor):\n+def scale(amount, factor):\n```\n'
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedOpenAIServer]:
+    with ScriptedOpenAIServer() as started:
+        yield started
+
+
+def engine_for(root: Path, server: ScriptedOpenAIServer, **next_edit_settings: object) -> Engine:
+    (root / "scale.py").write_text(SOURCE)
+    slot = {"backend": "openai", "base_url": server.base_url, "model": "scripted-model", "max_retries": 0}
+    layer = {"models": {"s": slot}, "roles": {"complete": ["s"]}, "next_edit": next_edit_settings}
+    return Engine(load_settings(root, env={}, overrides=layer), root)
+
+
+async def test_scripted_zeta_format_sends_the_markers_and_reads_the_region_back(tmp_path, server):
+    engine = engine_for(tmp_path, server, format="zeta")
+    rewritten = SOURCE.replace("value *", "amount *")
+    server.script(Reply(text=f"```scale.py\n<|start_of_file|>\n{REGION_START}\n{rewritten}"))  # stopped on the end marker
+    result = await next_edit(engine, "scale.py", SOURCE, 0, 16, events=EVENTS)
+    (post,) = server.posts("/completions")
+    prompt = post.body["prompt"]
+    assert "### User Edits:\n\n" + EVENTS in prompt
+    assert f"{REGION_START}\ndef scale(amount{CURSOR}, factor):\n" in prompt and REGION_END in prompt
+    assert post.body["stop"] == [REGION_END]
+    rep = result.replacement
+    assert rep is not None and result.format == "zeta"
+    assert (rep.start_line, rep.start_col, rep.end_line, rep.end_col, rep.text) == (2, 11, 2, 16, "amount")
+
+
+async def test_scripted_instruct_format_unchanged_region_is_no_edit(tmp_path, server):
+    engine = engine_for(tmp_path, server, lines_before=0, lines_after=1)
+    server.script(Reply(text='```python\ndef scale(amount, factor):\n    """Scale it."""\n```'))
+    result = await next_edit(engine, "scale.py", SOURCE, 0, 0, events=EVENTS)
+    assert result.replacement is None
+    prompt = server.posts("/chat/completions")[-1].body["messages"][-1]["content"]
+    assert "return value" not in prompt  # lines_after=1: the region stops above it
+    assert "(lines 1-2)" in prompt
+
+
+async def test_scripted_fim_format_degrades_to_an_insertion_at_the_cursor(tmp_path, server):
+    engine = engine_for(tmp_path, server, format="fim")
+    text = "def f(x):\n    return \n"
+    server.script(Reply(text="x + 1"))
+    result = await next_edit(engine, "scale.py", text, 1, 11)
+    assert server.posts("/chat/completions") == [] and len(server.posts("/completions")) == 1
+    rep = result.replacement
+    assert rep is not None and (rep.start_line, rep.start_col, rep.end_line, rep.end_col, rep.text) == (1, 11, 1, 11, "x + 1")
+
+
+async def test_scripted_next_edit_over_the_complete_leash_is_refused(tmp_path, server):
+    engine = engine_for(tmp_path, server)
+    engine = Engine(engine.settings.merged({"limits": {"complete": {"max_changed_lines": 1}}}), tmp_path)
+    server.script(Reply(text="```python\n" + SOURCE.replace("value", "amount").replace("Scale it", "Scale the amount") + "```"))
+    with pytest.raises(LeashError, match="changes 2 lines"):
+        await next_edit(engine, "scale.py", SOURCE, 0, 0, events=EVENTS)
+
+
+async def test_scripted_secret_file_reaches_no_model_and_excluded_file_no_remote_one(tmp_path, server):
+    (tmp_path / ".gitignore").write_text("generated.py\n")
+    local = engine_for(tmp_path, server)
+    with pytest.raises(InputError, match="secrets"):
+        await next_edit(local, ".env", "KEY=1\n", 0, 0)
+    assert server.posts() == []
+    server.script(Reply(text="```python\nx = 1\n```"))
+    await next_edit(local, "generated.py", "x = 1\n", 0, 0)  # a local model may read an excluded file
+    assert len(server.posts("/chat/completions")) == 1
+    # The same endpoint through an IPv4-mapped IPv6 address: the backend counts it as remote.
+    slot = {"backend": "openai", "base_url": server.base_url.replace("127.0.0.1", "[::ffff:127.0.0.1]"), "model": "scripted-model"}
+    remote = Engine(local.settings.merged({"models": {"s": slot}}), tmp_path)
+    assert not (await remote.backend("complete").capabilities()).local
+    with pytest.raises(InputError, match="excluded"):
+        await next_edit(remote, "generated.py", "x = 1\n", 0, 0)
+    assert len(server.posts("/chat/completions")) == 1
