@@ -72,6 +72,18 @@ def test_history_never_records_secret_or_excluded_files():
     assert history.events() == []
 
 
+def test_history_prompt_text_redacts_secret_looking_strings_and_keeps_the_newest_events():
+    history = EditHistory(coalesce_ms=0)
+    history.observe("conf.py", "x = 1\n", 0)
+    history.observe("conf.py", 'x = 1\nAPI_KEY = "sk-abcdef1234567890abcdef"\n', 10)
+    history.observe("conf.py", 'y = 1\nAPI_KEY = "sk-abcdef1234567890abcdef"\n', 20)
+    assert "sk-abcdef" in "".join(history.events("conf.py")[0].new_lines)  # kept as typed, redacted when rendered
+    text = history.events_text(max_events=2)
+    assert "sk-abcdef" not in text and '+API_KEY = "[REDACTED]"' in text
+    assert history.events_text(max_events=1).count("User edited") == 1 and "+y = 1" in history.events_text(max_events=1)
+    assert history.events_text(max_events=0) == ""
+
+
 def test_line_change_is_the_one_block_that_differs():
     assert line_change("a\nb\nc\n", "a\nB\nB2\nc\n") == (1, ["b\n"], ["B\n", "B2\n"])
     assert line_change("a\nc\n", "a\nb\nc\n") == (1, [], ["b\n"])

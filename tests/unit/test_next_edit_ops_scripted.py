@@ -55,6 +55,7 @@ async def test_scripted_instruct_format_unchanged_region_is_no_edit(tmp_path, se
     prompt = server.posts("/chat/completions")[-1].body["messages"][-1]["content"]
     assert "return value" not in prompt  # lines_after=1: the region stops above it
     assert "(lines 1-2)" in prompt
+    assert server.posts("/chat/completions")[-1].body["max_tokens"] == 256  # next_edit.max_tokens
 
 
 async def test_scripted_fim_format_degrades_to_an_insertion_at_the_cursor(tmp_path, server):

@@ -11,7 +11,7 @@ documents (least recently edited dropped). A path that ``is_secret_path`` names,
 ``excluded`` callable refuses (``context.files.is_excluded``: ignored by .gitignore /
 .tetherignore), is never recorded.
 
-Rendered for prompts as unified diffs (``events_text``), the format Zed's Zeta model reads in
+Rendered for prompts (secret-looking strings redacted) as unified diffs (``events_text``), the format Zed's Zeta model reads in
 its "User edits" section: ``User edited "path":`` then a fenced ``diff`` block with a
 ``@@ -a,b +c,d @@`` header (1-based lines, as in GNU diff's unified format).
 """
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..lines import split_lines
-from ..secrets import is_secret_path
+from ..secrets import is_secret_path, redact
 
 COALESCE_MS = 1000
 MAX_EVENTS = 16
@@ -121,8 +121,11 @@ class EditHistory:
         return sorted((e for d in self._docs.values() for e in d.events), key=lambda e: e.at_ms)
 
     def events_text(self, path: str | None = None, max_events: int = 8) -> str:
-        """The newest ``max_events`` events as prompt text, oldest first (see the module docstring)."""
-        parts = [f'User edited "{e.path}":\n```diff\n{e.diff()}```\n' for e in self.events(path)[-max_events:]]
+        """The newest ``max_events`` events as prompt text, oldest first (see the module docstring);
+        secret-looking strings in them redacted (``secrets.redact``), as in ``RecentChunks``."""
+        if max_events <= 0:
+            return ""
+        parts = [f'User edited "{e.path}":\n```diff\n{redact(e.diff())}```\n' for e in self.events(path)[-max_events:]]
         return "\n".join(parts)
 
     def forget(self, path: str) -> None:
