@@ -85,3 +85,17 @@ async def test_complete_op_runs_fim_end_to_end(models, tmp_path):
         assert result.sources[0].path == "a.py"
     finally:
         await engine.aclose()
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_capabilities_name_the_models_own_control_tokens(models, style):
+    """The GGUF's special tokens reach ``Capabilities.control_tokens`` (completion hygiene cuts
+    a completion where the model spells one out as text)."""
+    backend = backend_for(models[style])
+    try:
+        caps = await backend.capabilities()
+        markers = {"qwen": "<|fim_middle|>", "starcoder": "<fim_middle>", "codellama": "<MID>", "deepseek": "<｜fim▁end｜>"}
+        assert markers[style] in caps.control_tokens
+        assert all(token.strip() == token and len(token) > 2 for token in caps.control_tokens)
+    finally:
+        await backend.aclose()

@@ -77,6 +77,9 @@ class Capabilities(BaseModel):
     n_ctx: int = 4096
     local: bool = True
     fim_style: str | None = None
+    # The model's own control/special token texts (llama.cpp: from the GGUF vocabulary), cut
+    # from completions (edits.completion_fit); empty where the backend cannot tell.
+    control_tokens: tuple[str, ...] = ()
 
 
 class Backend(ABC):

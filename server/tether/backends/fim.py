@@ -78,3 +78,28 @@ def _detect_by_text(vocab: Vocab) -> FimTokens | None:
             present = tuple(s for s in stops if single_token(vocab, s) is not None)
             return FimTokens(style, ids[0], ids[1], ids[2], present)  # type: ignore[arg-type]
     return None
+
+
+def control_texts(llm: Any) -> tuple[str, ...]:
+    """The texts of a loaded ``llama_cpp.Llama``'s control and end-of-generation tokens, and
+    of its user-defined special tokens that look like markers (``<...>``), read from the GGUF
+    token attributes through llama.cpp's vocab API, for cutting a completion where one is
+    spelled out as text (``edits.completion_fit``). One pass over the vocabulary (about 0.15 s
+    for 49k tokens on a CPU). Empty when this llama-cpp-python has no such API."""
+    try:
+        import llama_cpp
+
+        vocab = llm._model.vocab
+        user_defined = llama_cpp.LLAMA_TOKEN_ATTR_USER_DEFINED
+        texts = set()
+        for token in range(llama_cpp.llama_vocab_n_tokens(vocab)):
+            control = llama_cpp.llama_vocab_is_control(vocab, token) or llama_cpp.llama_vocab_is_eog(vocab, token)
+            if control or llama_cpp.llama_vocab_get_attr(vocab, token) & user_defined:
+                text = llama_cpp.llama_vocab_get_text(vocab, token).decode("utf-8", "replace")
+                marker = text.startswith(("<", "[")) and text.endswith((">", "]"))
+                # Whitespace runs and plain words can be special tokens too: never cut at those.
+                if len(text) > 2 and not any(c.isspace() for c in text) and (marker or control):
+                    texts.add(text)
+    except (AttributeError, ImportError):  # an older binding: the known families still apply
+        return ()
+    return tuple(sorted(texts))

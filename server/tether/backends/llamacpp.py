@@ -25,7 +25,7 @@ from ..config import FLAG_SLOT, MODEL_SHORTHAND, ModelConfig
 from ..errors import GenerationError, ModelError
 from .base import Backend, Capabilities, Chunk, FinishReason, GenerationRequest
 from .bundled import bundled_model_path
-from .fim import FimTokens, detect_fim
+from .fim import FimTokens, control_texts, detect_fim
 from .llamalog import LOADING, route_llama_logs
 from .speculative import greedy_lookup_decode
 
@@ -74,6 +74,7 @@ class _Worker:
     fim: FimTokens | None
     chat: Any  # Jinja2ChatFormatter
     add_bos: bool
+    control: tuple[str, ...] = ()
 
 
 class LlamaCppBackend(Backend):
@@ -132,7 +133,7 @@ class LlamaCppBackend(Backend):
         # Freed with this backend, or at exit at the latest, while llama_cpp can still free it
         # (from Llama.__del__ at interpreter teardown its globals are gone: a TypeError traceback).
         weakref.finalize(self, llm.close)
-        return _Worker(llm=llm, executor=executor, fim=detect_fim(llm), chat=chat, add_bos=add_bos)
+        return _Worker(llm=llm, executor=executor, fim=detect_fim(llm), chat=chat, add_bos=add_bos, control=control_texts(llm))
 
     # -- protocol ------------------------------------------------------------------------
 
@@ -147,6 +148,7 @@ class LlamaCppBackend(Backend):
             n_ctx=min(worker.llm.n_ctx(), self.config.context_window),
             local=True,
             fim_style=worker.fim.style if worker.fim else None,
+            control_tokens=worker.control,
         )
 
     async def count_tokens(self, text: str) -> int:

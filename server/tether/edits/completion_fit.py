@@ -42,7 +42,9 @@ log = logging.getLogger(__name__)
 # Completion-only markers beyond ``edits.reply._CONTROL``: CodeLlama's infill markers (upper
 # case, with the space the tokenizer puts after <PRE>/<SUF>/<MID> left to the cut) and
 # StarCoder's repository metadata tokens (StarCoder paper, "Data formatting").
-_FIM_EXTRA = re.compile(r"<(?:PRE|SUF|MID)>|<(?:filename|gh_stars|issue_start|issue_comment|issue_closed|jupyter_[a-z]+|empty_output)>")
+_FIM_EXTRA = re.compile(
+    r"<(?:PRE|SUF|MID)>|<(?:filename|reponame|repo_name|gh_stars|issue_start|issue_comment|issue_closed|jupyter_[a-z]+|empty_output)>"
+)
 _LEADING = re.compile(r"^[ \t]*")
 # A line ending here goes on in the next line: an open bracket, an operator, a comma, a
 # backslash, or a block opener (Python's colon, a C-family brace) with no body after it.

@@ -67,7 +67,8 @@ async def complete(
     # Every backend's text is fitted the same way (edits.completion_fit): control tokens, the
     # indent at the cursor, a line or block boundary, and no syntax error in a file that parsed.
     max_lines = engine.settings.limits_for(Level.COMPLETE).max_changed_lines
-    fitted = fit_completion(generation.text, path, text, offset_of(text, line, col), generation.finish_reason, max_lines=max_lines)
+    offset = offset_of(text, line, col)
+    fitted = fit_completion(generation.text, path, text, offset, generation.finish_reason, caps.control_tokens, max_lines)
     completion = fitted.text
     if fitted.reason:
         log.debug("no completion at %s:%d:%d: %s", path, line + 1, col + 1, fitted.reason)
