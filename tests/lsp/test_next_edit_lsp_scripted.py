@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from lsp_editor import TIMEOUT, config, initialize, request
+from lsp_editor import TIMEOUT, config, initialize, poll, request
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 from tests.conftest import make_git_repo
@@ -107,3 +107,17 @@ async def test_scripted_secret_file_gets_no_request_to_the_model(client, workspa
     await request(client, "textDocument/copilotInlineEdit", {"textDocument": {"uri": other}, "position": {"line": 0, "character": 0}})
     prompt = server.posts("/chat/completions")[-1].body["messages"][-1]["content"]
     assert "API_KEY" not in prompt and ".env" not in prompt
+
+
+async def test_scripted_a_newer_next_edit_request_supersedes_the_older_one(client, workspace, server):
+    uri = (workspace / "scale.py").as_uri()
+    text = client.editor.text(uri)  # type: ignore[attr-defined]
+    rewritten = text.replace("value *", "amount *")
+    server.script(Reply(text="```python\n" + rewritten + "```", chunk_delay_s=0.2), Reply(text="```python\n" + rewritten + "```"))
+    params = {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}
+    older = asyncio.ensure_future(request(client, "textDocument/copilotInlineEdit", params))
+    before = len(server.posts("/chat/completions"))
+    await poll(lambda: len(server.posts("/chat/completions")) > before, what="the older request reaching the model")
+    newer = await request(client, "textDocument/copilotInlineEdit", params)
+    assert (await asyncio.wait_for(older, TIMEOUT)) == {"edits": []}  # cancelled mid-generation
+    assert [e["text"] for e in newer["edits"]] == ["amount"]
