@@ -23,11 +23,12 @@ from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 pytestmark = [pytest.mark.asyncio(loop_scope="module")]
 
 SOURCE = 'def scale(value, factor):\n    """Scale it."""\n    return value * factor\n'
+LONG = "def scale(value, factor):\n" + "".join(f"    step_{i} = {i}\n" for i in range(30)) + "    return value * factor\n"
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    files = {"scale.py": SOURCE, "other.py": SOURCE, ".env": "API_KEY=abc123\n"}
+    files = {"scale.py": SOURCE, "other.py": SOURCE, "long.py": LONG, ".env": "API_KEY=abc123\n"}
     return make_git_repo(tmp_path_factory.mktemp("lsp-next-edit") / "ws", files)
 
 
@@ -121,3 +122,21 @@ async def test_scripted_a_newer_next_edit_request_supersedes_the_older_one(clien
     newer = await request(client, "textDocument/copilotInlineEdit", params)
     assert (await asyncio.wait_for(older, TIMEOUT)) == {"edits": []}  # cancelled mid-generation
     assert [e["text"] for e in newer["edits"]] == ["amount"]
+
+
+async def test_scripted_rename_jumps_to_the_old_names_use_thirty_lines_away(client, workspace, server):
+    uri = (workspace / "long.py").as_uri()
+    editor = client.editor  # type: ignore[attr-defined]
+    editor.open(uri, LONG)
+    editor.type(uri, LONG.index("value"), LONG.index("value") + len("value"), "amount")
+    usage = 31  # the line of "    return value * factor"
+    lines = editor.text(uri).splitlines(True)
+    region = "".join(lines[usage - 5 :]).replace("return value", "return amount")
+    server.script(Reply(text="```python\n" + region + "```"))
+    result = await request(
+        client, "textDocument/copilotInlineEdit", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 16}}
+    )
+    (edit,) = result["edits"]
+    col = len("    return ")
+    assert edit["range"] == {"start": {"line": usage, "character": col}, "end": {"line": usage, "character": col + len("value")}}
+    assert edit["text"] == "amount"

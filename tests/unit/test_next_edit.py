@@ -84,6 +84,16 @@ def test_history_prompt_text_redacts_secret_looking_strings_and_keeps_the_newest
     assert history.events_text(max_events=0) == ""
 
 
+def test_removed_names_are_the_old_names_of_a_rename():
+    history = EditHistory()
+    history.observe("a.py", DOC, 0)
+    history.observe("a.py", DOC.replace("width, height", "w, height"), 10)
+    (event,) = history.events("a.py")
+    assert event.removed_names() == ["width"]
+    history.observe("a.py", DOC.replace("width, height", "w, height") + "x = 1\n", 5000)
+    assert history.events("a.py")[-1].removed_names() == []  # an insertion removes nothing
+
+
 def test_line_change_is_the_one_block_that_differs():
     assert line_change("a\nb\nc\n", "a\nB\nB2\nc\n") == (1, ["b\n"], ["B\n", "B2\n"])
     assert line_change("a\nc\n", "a\nb\nc\n") == (1, [], ["b\n"])

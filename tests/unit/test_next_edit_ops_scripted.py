@@ -92,3 +92,24 @@ async def test_scripted_secret_file_reaches_no_model_and_excluded_file_no_remote
     with pytest.raises(InputError, match="excluded"):
         await next_edit(remote, "generated.py", "x = 1\n", 0, 0)
     assert len(server.posts("/chat/completions")) == 1
+
+
+LONG = "def scale(amount, factor):\n" + "".join(f"    step_{i} = {i}\n" for i in range(30)) + "    return value * factor\n"
+
+
+async def test_scripted_region_jumps_to_the_old_names_use_far_from_the_cursor(tmp_path, server):
+    engine = engine_for(tmp_path, server, lines_before=2, lines_after=2)
+    usage = LONG.splitlines(True).index("    return value * factor\n")
+    lines = LONG.splitlines(True)
+    region = "".join(lines[usage - 2 :])
+    server.script(Reply(text="```python\n" + region.replace("value", "amount") + "```"))
+    result = await next_edit(engine, "scale.py", LONG, 0, 16, events=EVENTS, names=["value"])
+    assert result.jumped
+    prompt = server.posts("/chat/completions")[-1].body["messages"][-1]["content"]
+    assert f"    return {CURSOR}value * factor" in prompt and "step_0" not in prompt
+    rep = result.replacement
+    assert rep is not None and (rep.start_line, rep.start_col, rep.end_col, rep.text) == (usage, 11, 16, "amount")
+    # Without the name, or with the name still used near the cursor, the region stays.
+    server.script(Reply(text="```python\n" + "".join(lines[:3]) + "```"))
+    stay = await next_edit(engine, "scale.py", LONG, 0, 16, events=EVENTS, names=["step_1"])
+    assert not stay.jumped and stay.replacement is None

@@ -18,6 +18,7 @@ its "User edits" section: ``User edited "path":`` then a fenced ``diff`` block w
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from ..secrets import is_secret_path, redact
 COALESCE_MS = 1000
 MAX_EVENTS = 16
 MAX_DOCUMENTS = 32
+_NAME = re.compile(r"[^\W\d]\w*")
 MAX_TEXT_CHARS = 2_000_000  # a larger document is not tracked (a diff per keystroke would cost too much)
 
 
@@ -42,6 +44,12 @@ class EditEvent:
     old_lines: list[str]
     new_lines: list[str]
     at_ms: int
+
+    def removed_names(self) -> list[str]:
+        """Identifiers (``[^\\W\\d]\\w*``) the old lines hold and the new ones no longer do, in order
+        of appearance: after a rename, the old name (whose other uses the next edit may be at)."""
+        new = set(_NAME.findall("".join(self.new_lines)))
+        return list(dict.fromkeys(n for n in _NAME.findall("".join(self.old_lines)) if n not in new))
 
     def diff(self) -> str:
         """The event as a unified-diff hunk (header lines 1-based; an empty side starts at the line before)."""

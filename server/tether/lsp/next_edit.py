@@ -98,8 +98,10 @@ async def suggest(ls, uri: str, position: types.Position, immediate: bool) -> tu
             return None
         line, col = to_line_col(buffer.text, position, _encoding(ls))
         events = session.history.events_text(max_events=session.settings.next_edit.max_events)
+        own = session.history.events(buffer.rel)
+        names = own[-1].removed_names() if own else []
         try:
-            result = await next_edit(session.engine, buffer.rel, buffer.text, line, col, events=events)
+            result = await next_edit(session.engine, buffer.rel, buffer.text, line, col, events=events, names=names)
         except TetherError as exc:
             log.info("next edit for %s: none (%s)", buffer.rel, exc)
             return None

@@ -7,12 +7,19 @@ and tail characters left out), or none when the region comes back unchanged. The
 is ``next_edit.format`` (``prompts.next_edit``): ``zeta``, ``instruct``, or ``fim``, which degrades
 to plain completion at the cursor (``ops.complete``) for models with FIM tokens only.
 
+The jump: when the person's last edit removed a name (a rename's old name) and the region
+around the cursor no longer uses it, the region moves to its nearest use elsewhere in the
+document (``jump_target``), still one model call, so the suggestion can be the matching change
+40 lines away.
+
 The leash is the complete level's (``slider.check_slider``, ``limits.complete.max_changed_lines``).
 A secret file (``secrets.is_secret_path``) never reaches any model; a file the context rules
 exclude (``context.files.is_excluded``) never reaches a remote one.
 """
 
 from __future__ import annotations
+
+import re
 
 from pydantic import BaseModel
 
@@ -46,6 +53,7 @@ class NextEdit(BaseModel):
     model: str
     format: str
     elapsed_s: float
+    jumped: bool = False  # the region was moved to another use of a name the last edit removed
 
 
 def minimal_replacement(text: str, start: int, old: str, new: str) -> Replacement | None:
@@ -72,10 +80,36 @@ def changed_lines(replacement: Replacement) -> int:
     return max(replacement.end_line - replacement.start_line + 1, break_count(replacement.text) + 1)
 
 
-async def next_edit(engine: Engine, path: str, text: str, line: int, col: int, events: str = "") -> NextEdit:
+def jump_target(text: str, region: Region, line: int, names: list[str]) -> tuple[int, int] | None:
+    """Where to move the editable region (0-based line, code-point column), or None to stay.
+
+    ``names``: identifiers the person's last edit removed (``EditEvent.removed_names``: the old
+    name of a rename). While the region still holds one of them, the next edit is there; when it
+    holds none, the region moves to the use nearest to the cursor's ``line`` elsewhere in the
+    document (the "jump" of next-edit suggestions). None when no name is used anywhere else."""
+    if not names:
+        return None
+    word = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    if word.search(region.text):
+        return None
+    best: tuple[int, int, int] | None = None
+    for number, body in enumerate(split_lines(text)):
+        if region.start_line <= number < region.end_line:
+            continue
+        found = word.search(body)
+        if found and (best is None or abs(number - line) < best[0]):
+            best = (abs(number - line), number, found.start())
+    return None if best is None else (best[1], best[2])
+
+
+async def next_edit(
+    engine: Engine, path: str, text: str, line: int, col: int, events: str = "", names: list[str] | None = None
+) -> NextEdit:
     """The next edit for the cursor at (0-based ``line``, code-point ``col``) in ``text`` (the
     document ``path``, workspace-relative). ``events``: the recent edits as prompt text
-    (``EditHistory.events_text``). Raises LeashError when the slider does not allow completion
+    (``EditHistory.events_text``). ``names``: identifiers the last edit removed; the region moves to
+    another use of one when the cursor's region holds none (``jump_target``; not for ``fim``).
+    Raises LeashError when the slider does not allow completion
     or the edit changes more than ``limits.complete.max_changed_lines`` lines; InputError for a
     secret file (any model) or an excluded one (a remote model), or a cursor outside the text;
     GenerationError for a reply holding no code."""
@@ -95,6 +129,9 @@ async def next_edit(engine: Engine, path: str, text: str, line: int, col: int, e
         found = minimal_replacement(text, at, "", done.text) if done.text else None
         return NextEdit(replacement=found, model=done.model, format="fim", elapsed_s=done.elapsed_s)
     region = editable_region(text, line, col, cfg.lines_before, cfg.lines_after)
+    target = jump_target(text, region, line, names or [])
+    if target is not None:
+        region = editable_region(text, target[0], target[1], cfg.lines_before, cfg.lines_after)
     if cfg.format == "zeta":
         request = zeta_request(path, text, region, events, cfg.max_tokens)
     else:
@@ -105,7 +142,7 @@ async def next_edit(engine: Engine, path: str, text: str, line: int, col: int, e
     found = minimal_replacement(text, start, region.text, new)
     if found is not None:
         check_changes(Level.COMPLETE, settings.limits_for(Level.COMPLETE), 1, changed_lines(found))
-    return NextEdit(replacement=found, model=backend.name, format=cfg.format, elapsed_s=generation.elapsed_s)
+    return NextEdit(replacement=found, model=backend.name, format=cfg.format, elapsed_s=generation.elapsed_s, jumped=target is not None)
 
 
 def read_reply(fmt: str, reply: str, region: Region) -> str:
