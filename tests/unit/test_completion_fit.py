@@ -16,6 +16,7 @@ from tether.edits.completion_fit import (
     drop_partial_line,
     fit_completion,
     fit_leading_indent,
+    keep_parsing,
     stop_at_dedent,
     strip_control,
 )
@@ -150,3 +151,9 @@ def test_a_file_that_did_not_parse_before_is_not_judged_by_its_syntax():
 def test_a_language_without_a_grammar_is_not_judged_by_its_syntax():
     text, offset = at("Install with █\n")
     assert fit_completion("pip install (tether", "README.txt", text, offset).text == "pip install (tether"
+
+
+def test_a_long_completion_tries_its_longest_prefixes_then_its_first_line():
+    text, offset = at("def f():\n    █\n    return 0\n")
+    raw = "x = 1\n" + "    y = (x +\n" * 12
+    assert keep_parsing(raw, "f.py", text, offset).text == "x = 1"
