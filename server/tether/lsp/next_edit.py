@@ -27,15 +27,23 @@ from ..ops.next_edit import Replacement, next_edit
 from .convert import lsp_position_at, to_line_col
 from .documents import completable, open_buffer
 from .errors import handles_errors, parse
-from .wire import PositionIn, Wire
+from .wire import Wire
 
 log = logging.getLogger(__name__)
 METHOD = "textDocument/copilotInlineEdit"
 
 
+UINTEGER_MAX = 2**31 - 1  # LSP's uinteger and integer (3.17, "Base Types")
+
+
 class DocumentIn(Wire):
     uri: str
-    version: int | None = None
+    version: int | None = Field(None, ge=-(2**31), le=UINTEGER_MAX)
+
+
+class PositionIn(Wire):
+    line: int = Field(ge=0, le=UINTEGER_MAX)
+    character: int = Field(ge=0, le=UINTEGER_MAX)
 
 
 class InlineEditParams(Wire):
