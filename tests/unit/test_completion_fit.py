@@ -157,3 +157,9 @@ def test_a_long_completion_tries_its_longest_prefixes_then_its_first_line():
     text, offset = at("def f():\n    █\n    return 0\n")
     raw = "x = 1\n" + "    y = (x +\n" * 12
     assert keep_parsing(raw, "f.py", text, offset).text == "x = 1"
+
+
+def test_at_a_lines_start_the_cursor_block_is_the_completions_own_indent():
+    text, offset = at("def f(xs):\n    t = 0\n    for x in xs:\n        t += x\n█\n    print(t)\n")
+    raw = "    t *= 2\n    t -= 1\nprint(t)\n"
+    assert fit_completion(raw, "f.py", text, offset).text == "    t *= 2\n    t -= 1"

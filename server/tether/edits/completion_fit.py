@@ -111,7 +111,7 @@ def fit_leading_indent(completion: str, prefix: str, file_text: str) -> str:
     """
     if not completion:
         return completion
-    line_prefix = split_lines(prefix, keepends=True)[-1] if prefix and not prefix.endswith(("\n", "\r")) else ""
+    line_prefix = _line_prefix(prefix)
     lines = split_lines(completion, keepends=True)
     first_lead = _lead(lines[0])
     if line_prefix and not line_prefix.strip() and first_lead and lines[0].strip():
@@ -139,7 +139,7 @@ def stop_at_dedent(completion: str, prefix: str, suffix: str) -> str:
     rest = split_lines(suffix)[1:]
     if len(lines) < 2 or not any(line.strip() for line in rest):
         return completion
-    line_prefix = split_lines(prefix)[-1] if prefix else ""
+    line_prefix = _line_prefix(prefix)
     cursor_line = line_prefix + strip_break(lines[0])
     base = _width(_lead(cursor_line))
     for index, line in enumerate(lines[1:], start=1):
@@ -196,6 +196,11 @@ def keep_parsing(completion: str, path: str, text: str, offset: int) -> Fitted:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def _line_prefix(prefix: str) -> str:
+    """The cursor line's text before the cursor (``""`` at a line's start)."""
+    return "" if not prefix or prefix.endswith(("\n", "\r")) else split_lines(prefix)[-1]
 
 
 def _lead(line: str) -> str:
