@@ -132,3 +132,29 @@ async def test_scripted_inline_completion_is_the_models_text_and_a_newer_request
     assert [(item.insert_text, item.range) for item in second.items] == [("x * x", types.Range(start=cursor, end=cursor))]
     prompt = server.posts("/completions")[-1].body["prompt"]
     assert prompt.endswith("def square(x):\n    return ")
+
+
+async def test_scripted_inline_completion_is_fitted_to_the_cursor_or_refused(client: LanguageClient, workspace: Path, server):
+    """Completion hygiene (docs/lsp.md) on the LSP path: the same rules as `tether complete`."""
+    (workspace / "mean.py").write_text("def mean(xs):\n    \n\n\nprint(mean([1, 2]))\n")
+    doc = uri(workspace, "mean.py")
+    client.editor.open(doc, (workspace / "mean.py").read_text())  # type: ignore[attr-defined]
+
+    async def inline(line: int, character: int):
+        params = types.InlineCompletionParams(
+            context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
+            text_document=types.TextDocumentIdentifier(uri=doc),
+            position=types.Position(line=line, character=character),
+        )
+        return await asyncio.wait_for(client.text_document_inline_completion_async(params), TIMEOUT)
+
+    try:
+        # A doubled indent, a half-written line, then an end token.
+        server.default = Reply(text="    total = sum(xs)\n        return total / len(xs)\n        print(total,<|endoftext|>")
+        fitted = await inline(1, 4)
+        assert [item.insert_text for item in fitted.items] == ["total = sum(xs)\n    return total / len(xs)"]
+        # The file parses; this completion would break it: no item.
+        server.default = Reply(text="sum(xs) / ) len(xs)")
+        assert len((await inline(1, 4)).items) == 0
+    finally:
+        server.default = Reply()
