@@ -16,6 +16,7 @@ from rich.text import Text
 
 from ..anchors import Located
 from ..journal import IndexEntry
+from ..lines import split_lines
 from ..pack import Source
 from ..proposals import HunkStatus, Proposal
 
@@ -202,7 +203,7 @@ def write_diff(diff: str, stream: IO[str] | None = None) -> None:
     if not out.is_terminal:
         out.file.write(diff)
         return
-    for line in diff.splitlines():
+    for line in split_lines(diff):
         style = "green" if line.startswith("+") else "red" if line.startswith("-") else "cyan" if line.startswith("@@") else ""
         out.print(Text(line, style=style))
 

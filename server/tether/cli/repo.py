@@ -14,7 +14,7 @@ from ..ops.check import parse_check
 from ..ops.repo_models import RepoOptions, RepoRun, RunHooks
 from ..proposals import FileChange
 from .common import add_level_flag, add_model_flags, engine_from, print_json, run_op
-from .render import proposal_json
+from .render import plural, proposal_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,6 +69,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("id", nargs="?", help="proposal id (default: the newest applied one)")
     p.add_argument(
         "--run", nargs="?", const="", metavar="RUN_ID", help="undo every applied proposal of a repo run (default: the newest run)"
+    )
+    p.add_argument(
+        "--forget",
+        metavar="ID",
+        help="drop applied proposal ID from undo without touching files (you reverted it by hand): its applied hunks become rejected",
     )
     p.add_argument("--json", action="store_true", help="print the undone proposals as JSON")
     p.set_defaults(func=run_undo)
@@ -193,7 +198,7 @@ def _summary(run: RepoRun, applied: bool, branch: str | None, commits: list[str]
     print(f"Run {run.id}: {run.outcome()} ({run.model_calls} model calls)", file=err)
     if applied:
         where = f"on branch {branch} ({len(commits)} commits)" if branch else "to the workspace"
-        print(f"Applied {len(run.proposals)} proposals {where}; `tether undo --run` reverts them.", file=err)
+        print(f"Applied {plural(len(run.proposals), 'proposal')} {where}; `tether undo --run` reverts them.", file=err)
     elif run.proposals:
         print(
             f"Proposals are pending: `tether proposals list`, `tether proposals accept ID`, `tether proposals reject --run {run.id}`.",
@@ -202,18 +207,35 @@ def _summary(run: RepoRun, applied: bool, branch: str | None, commits: list[str]
 
 
 def run_undo(args: argparse.Namespace) -> int:
-    from ..ops.undo import undo_proposal, undo_run
+    """Undo (writing base texts back), or ``--forget`` (writing nothing). A file already back at
+    its base text is reported as such (``already_undone`` in ``--json``)."""
+    from ..ops.undo import Already, forget, undo_proposal, undo_run
 
     engine = engine_from(args)
+    if args.forget:
+        if args.id or args.run is not None:
+            raise InputError("--forget ID names the one proposal to drop; give no other ID or --run with it.")
+        proposal = forget(engine, args.forget)
+        if args.json:
+            print_json([proposal_json(proposal)])
+        else:
+            print(f"Forgot proposal {proposal.id}: its applied hunks are marked rejected; no file was touched.")
+        return 0
+    already: Already = {}
     if args.run is not None:
-        proposals = undo_run(engine, args.run or None)
+        proposals = undo_run(engine, args.run or None, already)
     else:
-        proposals = [undo_proposal(engine, args.id)]
+        proposals = [undo_proposal(engine, args.id, already)]
     if args.json:
-        print_json([proposal_json(p) for p in proposals])
-    else:
-        for proposal in proposals:
-            print(f"Undid proposal {proposal.id}: restored {', '.join(_undone(f) for f in proposal.files)}.")
+        print_json([proposal_json(p) | {"already_undone": already.get(p.id, [])} for p in proposals])
+        return 0
+    for proposal in proposals:
+        by_hand = already.get(proposal.id, [])
+        restored = [_undone(f) for f in proposal.files if f.path not in by_hand]
+        parts = [f"restored {', '.join(restored)}"] if restored else []
+        if by_hand:
+            parts.append(f"{', '.join(by_hand)} already back at {'its' if len(by_hand) == 1 else 'their'} base text (left as it is)")
+        print(f"Undid proposal {proposal.id}: {'; '.join(parts)}.")
     return 0
 
 
