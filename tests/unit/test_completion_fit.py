@@ -163,3 +163,22 @@ def test_at_a_lines_start_the_cursor_block_is_the_completions_own_indent():
     text, offset = at("def f(xs):\n    t = 0\n    for x in xs:\n        t += x\n█\n    print(t)\n")
     raw = "    t *= 2\n    t -= 1\nprint(t)\n"
     assert fit_completion(raw, "f.py", text, offset).text == "    t *= 2\n    t -= 1"
+
+
+def test_continuation_lines_in_four_space_steps_follow_a_two_space_file_relative_to_the_cursor_line():
+    text, offset = at("function f(xs) {\n  if (xs.length) █\n  return 0;\n}\n")
+    raw = "{\n      const first = xs[0];\n      if (first) {\n          return first;\n      }\n  }\n"
+    expected = "{\n    const first = xs[0];\n    if (first) {\n      return first;\n    }\n  }"
+    assert fit_completion(raw, "f.js", text, offset).text == expected
+
+
+def test_an_indent_aligned_to_a_bracket_is_left_alone():
+    text, offset = at("def f():\n  total = compute(█\n  return total\n")
+    raw = "1,\n                  2)\n"
+    assert fit_completion(raw, "f.py", text, offset).text == "1,\n                  2)"
+
+
+def test_a_single_deeper_level_is_not_taken_for_another_indent_width():
+    text, offset = at("def f(a, b):\n    total = compute(█\n    return total\n")
+    raw = "\n            a,\n            b)\n"  # PEP 8's hanging indent: two levels
+    assert fit_completion(raw, "f.py", text, offset).text == "\n            a,\n            b)"

@@ -13,7 +13,9 @@ order (docs/lsp.md, "Completion hygiene"):
    indent would go deeper than the line above allows (its indent, one level more after a
    block opener) loses the surplus, and so do the lines after it; after a space mid-line, a
    leading space is dropped. Continuation lines indented with spaces in a tab file (or tabs
-   in a space file) are rewritten in the file's style (``edits.fit.fit_indent``).
+   in a space file) are rewritten in the file's style (``edits.fit.fit_indent``); indented
+   past the cursor line in steps of another width (4 in a 2-space file), they are re-indented
+   as the cursor line's indent plus as many of the file's steps.
 3. Boundaries: when the code after the cursor goes on (the suffix has more lines), the
    completion stops before a line that dedents below the cursor line's indent (it would end
    the block the suffix continues, as Copilot and Continue stop). A multi-line completion
@@ -124,12 +126,32 @@ def fit_leading_indent(completion: str, prefix: str, file_text: str) -> str:
         lines[0] = lines[0][len(first_lead) :]  # a space already typed, then the model's own
     file_style, reply_style = indent_style(file_text), indent_style("".join(lines[1:]))
     if len(lines) > 1 and file_style and reply_style and file_style[0] != reply_style[0]:
-        # Tabs for spaces or spaces for tabs, level for level (``edits.fit.fit_indent``); a
-        # different space width is left alone: a continuation line's absolute indent does not
-        # say which part of it is the cursor block's base.
+        # Tabs for spaces or spaces for tabs, level for level (``edits.fit.fit_indent``).
         rest = fit_indent("".join(lines[1:]), "", file_text, "")
         lines = [lines[0], *split_lines(rest, keepends=True)]
+    elif len(lines) > 1 and file_style and file_style[0] == " " and file_style[1]:
+        lines = _rescale_relative(lines, _width(_lead(line_prefix + lines[0])), file_style[1])
     return "".join(lines)
+
+
+def _rescale_relative(lines: list[str], base: int, width: int) -> list[str]:
+    """Continuation ``lines`` (``lines[1:]``, spaces) indented past ``base`` columns (the
+    cursor line's indent) in steps of another width than the file's ``width``, re-indented as
+    ``base`` plus as many of the file's steps. Only when every such line is a whole number of
+    the model's steps past ``base``, the lines show two levels at least (one level of 8 may be
+    two of 4: a PEP 8 hanging indent) and the step is an indent width people use (2, 3, 4 or
+    8): an indent aligned to a bracket is left alone."""
+    deeper = [_width(_lead(line)) - base for line in lines[1:] if line.strip() and _width(_lead(line)) > base]
+    if not deeper or any("\t" in _lead(line) for line in lines[1:]):
+        return lines
+    step = min(deeper)
+    if len(set(deeper)) < 2 or step == width or step not in (2, 3, 4, 8) or any(extra % step for extra in deeper):
+        return lines
+    out = [lines[0]]
+    for line in lines[1:]:
+        extra = _width(_lead(line)) - base
+        out.append(" " * (base + extra // step * width) + line.lstrip(" ") if line.strip() and extra > 0 else line)
+    return out
 
 
 def stop_at_dedent(completion: str, prefix: str, suffix: str) -> str:
