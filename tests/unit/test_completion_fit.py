@@ -8,8 +8,11 @@ the code after the cursor continues, a line that breaks the file's syntax.
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tether.code.syntax import syntax_errors
 from tether.edits.completion_fit import (
@@ -182,3 +185,22 @@ def test_a_single_deeper_level_is_not_taken_for_another_indent_width():
     text, offset = at("def f(a, b):\n    total = compute(█\n    return total\n")
     raw = "\n            a,\n            b)\n"  # PEP 8's hanging indent: two levels
     assert fit_completion(raw, "f.py", text, offset).text == "\n            a,\n            b)"
+
+
+# -- any text -------------------------------------------------------------------------------
+
+PROPERTY = settings(max_examples=200, deadline=None, derandomize=not os.environ.get("TETHER_PROPERTY_EXPLORE"))
+PIECES = st.sampled_from(
+    ["    ", "\t", "\n", "\r\n", "x = 1", "(", ")", ":", "{", "}", "<|endoftext|>", "<EOT>", "<MID>", " ", "if a", "é"]
+)
+
+
+@PROPERTY
+@given(raw=st.lists(PIECES, max_size=12).map("".join), file=st.lists(PIECES, max_size=12).map("".join), cut=st.integers(0, 100))
+def test_fitting_never_raises_and_leaves_no_control_token_the_file_lacks(raw, file, cut):
+    offset = min(cut, len(file))
+    for path in ("any.py", "any.js", "notes.txt"):
+        fitted = fit_completion(raw, path, file, offset).text
+        assert not fitted.endswith((" ", "\t", "\n", "\r"))
+        for token in ("<|endoftext|>", "<EOT>", "<MID>"):
+            assert token not in fitted or token in file
