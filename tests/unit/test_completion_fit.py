@@ -204,3 +204,10 @@ def test_fitting_never_raises_and_leaves_no_control_token_the_file_lacks(raw, fi
         assert not fitted.endswith((" ", "\t", "\n", "\r"))
         for token in ("<|endoftext|>", "<EOT>", "<MID>"):
             assert token not in fitted or token in file
+
+
+def test_a_leashed_completion_keeps_its_last_whole_line_even_when_the_token_limit_ended_it():
+    text, offset = at("def f():\n    █\n")
+    raw = "a = 1\n    b = 2\n    c = 3\n    d = comp"
+    assert fit_completion(raw, "f.py", text, offset, "length", max_lines=2).text == "a = 1\n    b = 2"
+    assert fit_completion(raw, "f.py", text, offset, "length").text == "a = 1\n    b = 2\n    c = 3"

@@ -89,7 +89,8 @@ def fit_completion(
     completion = stop_at_dedent(completion, prefix, suffix)
     lines = split_lines(completion, keepends=True)
     if max_lines is not None and len(lines) > max_lines:
-        completion = "".join(lines[:max_lines])  # cut at a line break: its last line is whole
+        # Cut at a line break: its last line is whole, whatever ended the generation.
+        completion, finish_reason = "".join(lines[:max_lines]), None
     completion = drop_partial_line(completion, finish_reason, code=lang_of(path) is not None)
     completion = trim_suffix_echo(completion, suffix)
     if not completion:
