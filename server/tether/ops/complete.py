@@ -2,6 +2,8 @@
 
 FIM when the model has FIM tokens, prefix-only otherwise. Mid-line the completion stops at the
 end of the line; at the end of a line it may run a few lines, stopping at a blank line.
+Whatever the backend, the text is then fitted to the cursor (``edits.completion_fit``:
+control tokens, indentation, a line or block boundary, no syntax error in a file that parsed).
 """
 
 from __future__ import annotations
