@@ -16,6 +16,9 @@ BENCHES = {
     "repomap": LazyCommand("tether.bench.repomap", "repo map cold build and incremental update times"),
     "lsp": LazyCommand("tether.bench.lsp", "LSP round-trip overhead over the direct op call"),
     "repo": LazyCommand("tether.bench.repo", "repo agent on seeds/tasks: well-formed edit, apply and check pass rates"),
+    "next-edit": LazyCommand(
+        "tether.bench.next_edit", "next-edit exact/within-range hit rates on a repo's history; latency vs raw llama.cpp"
+    ),
     "cli-start": LazyCommand("tether.bench.cli_start", "`tether --help` / `--version` start time in subprocesses; import-time offenders"),
 }
 
