@@ -53,6 +53,7 @@ def register(benches: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["zeta", "instruct", "fim"], help="next_edit.format (default: the settings')")
     p.add_argument("--max-tokens", type=int, help="next_edit.max_tokens (default: the settings')")
     p.add_argument("--n-gpu-layers", type=int, default=-1, help="layers offloaded to the GPU (-1: all that fit, 0: CPU only; default -1)")
+    p.add_argument("--n-threads", type=int, help="llama.cpp threads, ours and raw (default: llama.cpp's choice)")
     p.add_argument("--no-raw", action="store_true", help="skip the raw llama.cpp comparison")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
     p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))
@@ -291,6 +292,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     found = cases(Path(args.repo), args.commits, skipped)
     with tempfile.TemporaryDirectory() as tmp:
         bundled: dict[str, Any] = {"n_gpu_layers": args.n_gpu_layers}
+        if args.n_threads:
+            bundled["n_threads"] = args.n_threads
         if args.model:
             bundled["path"] = args.model
         layer: dict[str, Any] = {"models": {"bundled": bundled}, "next_edit": {}}
@@ -312,6 +315,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     n_ctx=cfg.n_ctx,
                     n_batch=cfg.n_batch,
                     verbose=False,
+                    **({"n_threads": cfg.n_threads} if cfg.n_threads else {}),
                     n_gpu_layers=cfg.n_gpu_layers if llama_cpp.llama_supports_gpu_offload() else 0,
                 )
             result = await replay(engine, found, raw)
