@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 
 import { COMMAND_IDS, CommandDeps, refreshProposals, registerCommands } from './commands';
+import { NextEdits } from './nextEdit';
 import { ProposalCache } from './proposalCache';
 import { ProposalsView } from './proposalsView';
 import {
@@ -48,6 +49,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     decorations,
     runs,
     view,
+    new NextEdits(server),
     vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, documents),
     vscode.workspace.registerTextDocumentContentProvider(CONTEXT_SCHEME, contexts),
     vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, runs),
