@@ -129,7 +129,8 @@ export class NextEdits implements vscode.Disposable {
     const editor = vscode.window.activeTextEditor;
     const edit = this.current;
     if (!editor || !edit || !isCurrent(edit, editor.document.uri.toString(), editor.document.version)) {
-      this.clear();
+      // Only what is drawn goes: a request waiting for its debounce or its answer stays.
+      this.hide();
       return;
     }
     const cursor = editor.selection.active;
@@ -199,6 +200,11 @@ export class NextEdits implements vscode.Disposable {
     }
     this.pending?.cancel();
     this.pending = undefined;
+    this.hide();
+  }
+
+  /** Drop the suggestion, its decorations and the context key; a pending request goes on. */
+  private hide(): void {
     const hadOne = this.current !== undefined;
     this.current = undefined;
     for (const editor of vscode.window.visibleTextEditors) {
