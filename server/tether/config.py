@@ -113,8 +113,9 @@ class NextEditSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = Field(False, description="Inline completions become next-edit suggestions (a range replaced, not only text inserted).")
-    format: Literal["zeta", "instruct", "fim"] = Field(
-        "instruct", description="Prompt format: zeta (Zed's Zeta model), instruct (any chat model), fim (plain completion at the cursor)."
+    format: Literal["zeta", "sweep", "instruct", "fim"] = Field(
+        "instruct",
+        description="Prompt format: zeta (Zed's Zeta model), sweep (Sweep's next-edit models), instruct (any chat model), fim (plain completion at the cursor).",
     )
     lines_before: int = Field(5, ge=0, le=50, description="Lines above the cursor the model may rewrite.")
     lines_after: int = Field(5, ge=0, le=50, description="Lines below the cursor the model may rewrite.")

@@ -39,6 +39,7 @@ from ..errors import InputError, TetherError
 from ..lines import split_lines
 from ..ops.next_edit import ROLE, Replacement, jump_target, next_edit
 from ..prompts.next_edit import editable_region, instruct_request, zeta_request
+from ..prompts.next_edit_sweep import sweep_request
 from .stats import print_json, summary
 
 MAX_FILE_CHARS = 200_000  # a larger file is skipped ("huge")
@@ -50,7 +51,7 @@ def register(benches: argparse._SubParsersAction) -> None:
     p.add_argument("--repo", default=".", help="git repository whose history is replayed (default: the current directory)")
     p.add_argument("--commits", type=int, default=20, help="commits replayed (default 20)")
     p.add_argument("--model", help="GGUF path (default: the bundled model)")
-    p.add_argument("--format", choices=["zeta", "instruct", "fim"], help="next_edit.format (default: the settings')")
+    p.add_argument("--format", choices=["zeta", "sweep", "instruct", "fim"], help="next_edit.format (default: the settings')")
     p.add_argument("--max-tokens", type=int, help="next_edit.max_tokens (default: the settings')")
     p.add_argument("--n-gpu-layers", type=int, default=-1, help="layers offloaded to the GPU (-1: all that fit, 0: CPU only; default -1)")
     p.add_argument("--n-threads", type=int, help="llama.cpp threads, ours and raw (default: llama.cpp's choice)")
@@ -270,6 +271,8 @@ async def _raw_call(engine: Engine, raw: Any, case: Case, events: str, names: li
         region = editable_region(case.before, target[0], target[1], cfg.lines_before, cfg.lines_after)
     if cfg.format == "zeta":
         request = zeta_request(case.path, case.before, region, events, cfg.max_tokens)
+    elif cfg.format == "sweep":
+        request = sweep_request(case.path, case.before, region, events, cfg.max_tokens)
     else:
         request = instruct_request(case.path, region, events, cfg.max_tokens)
     tokens, stop = backend.prompt_tokens(await backend.worker(), request)

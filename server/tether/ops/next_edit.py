@@ -4,7 +4,7 @@ From the cursor, the recent edits (``context.edit_history``) and the editable re
 cursor (``next_edit.lines_before`` / ``lines_after``), the model rewrites the region; the
 suggestion is the minimal replacement that turns the old region into the new one (common head
 and tail characters left out), or none when the region comes back unchanged. The prompt format
-is ``next_edit.format`` (``prompts.next_edit``): ``zeta``, ``instruct``, or ``fim``, which degrades
+is ``next_edit.format`` (``prompts.next_edit``): ``zeta``, ``sweep`` (``prompts.next_edit_sweep``), ``instruct``, or ``fim``, which degrades
 to plain completion at the cursor (``ops.complete``) for models with FIM tokens only.
 
 The jump: when the person's last edit removed a name (a rename's old name) and the region
@@ -30,6 +30,7 @@ from ..engine import Engine
 from ..errors import InputError
 from ..lines import break_count, split_lines
 from ..prompts.next_edit import Region, editable_region, instruct_request, parse_zeta, zeta_request
+from ..prompts.next_edit_sweep import parse_sweep, sweep_request
 from ..secrets import is_secret_path
 from ..slider import Level, check_changes, check_slider
 from .complete import complete, offset_of
@@ -134,6 +135,8 @@ async def next_edit(
         region = editable_region(text, target[0], target[1], cfg.lines_before, cfg.lines_after)
     if cfg.format == "zeta":
         request = zeta_request(path, text, region, events, cfg.max_tokens)
+    elif cfg.format == "sweep":
+        request = sweep_request(path, text, region, events, cfg.max_tokens)
     else:
         request = instruct_request(path, region, events, cfg.max_tokens)
     generation = await generate(backend, request)
@@ -146,11 +149,13 @@ async def next_edit(
 
 
 def read_reply(fmt: str, reply: str, region: Region) -> str:
-    """The rewritten region in a ``zeta`` or ``instruct`` reply, its final line break made to match
+    """The rewritten region in a ``zeta``, ``sweep`` or ``instruct`` reply, its final line break made to match
     the region's. Raises GenerationError (``edits.reply``) for a reply holding no code, or an edit
     script instead of code."""
     if fmt == "zeta":
         new = parse_zeta(drop_control_tokens(reply, region.text))
+    elif fmt == "sweep":
+        new = drop_control_tokens(parse_sweep(reply), region.text)
     else:
         new = extract_code(reply, region.text)
     check_form(new, region.text)
