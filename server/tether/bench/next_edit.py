@@ -195,6 +195,7 @@ async def replay(engine: Engine, found: list[Case], raw: Any = None) -> dict[str
     cfg = engine.settings.next_edit
     ours: list[float] = []
     theirs: list[float] = []
+    paired: list[float] = []  # our times of the cases the raw call also ran (ratio_p50 compares these)
     rows = []
     exact_n = within_n = 0
     for index, case in enumerate(found):
@@ -206,8 +207,9 @@ async def replay(engine: Engine, found: list[Case], raw: Any = None) -> dict[str
         direct = None
         if raw is not None:
             direct = await _raw_call(engine, raw, case, events, names)
+        raw_s = None
         if direct is not None and index % 2:
-            theirs.append(_timed(direct))
+            raw_s = _timed(direct)
         start = time.perf_counter()
         error = None
         rep = None
@@ -218,7 +220,10 @@ async def replay(engine: Engine, found: list[Case], raw: Any = None) -> dict[str
             error = type(exc).__name__
         ours.append(time.perf_counter() - start)
         if direct is not None and not index % 2:
-            theirs.append(_timed(direct))
+            raw_s = _timed(direct)
+        if raw_s is not None:
+            theirs.append(raw_s)
+            paired.append(ours[-1])
         exact, within = score(case, rep)
         exact_n += exact
         within_n += within
@@ -253,7 +258,7 @@ async def replay(engine: Engine, found: list[Case], raw: Any = None) -> dict[str
     }
     if theirs:
         out["raw_ms"] = {k: v for k, v in summary(theirs).items() if k in ("p50", "p90", "mean", "n")}
-        out["ratio_p50"] = round(summary(ours)["p50"] / summary(theirs)["p50"], 3)
+        out["ratio_p50"] = round(summary(paired)["p50"] / summary(theirs)["p50"], 3)
     return out
 
 
@@ -283,9 +288,13 @@ def _backend(engine: Engine) -> Any:
     return engine.backend(ROLE if engine.settings.roles.get(ROLE) else "complete")
 
 
-def _timed(fn: Any) -> float:
+def _timed(fn: Any) -> float | None:
+    """Seconds ``fn`` took, or None when llama.cpp refused it (a prompt over the context window)."""
     start = time.perf_counter()
-    fn()
+    try:
+        fn()
+    except ValueError:
+        return None
     return time.perf_counter() - start
 
 
