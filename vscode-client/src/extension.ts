@@ -49,7 +49,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     decorations,
     runs,
     view,
-    new NextEdits(server),
+    new NextEdits(server, output),
     vscode.workspace.registerTextDocumentContentProvider(PROPOSAL_SCHEME, documents),
     vscode.workspace.registerTextDocumentContentProvider(CONTEXT_SCHEME, contexts),
     vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, runs),

@@ -56,7 +56,10 @@ export class NextEdits implements vscode.Disposable {
   /** Set while this class applies an edit, so the change it makes does not dismiss the request it starts. */
   private applying = false;
 
-  constructor(private readonly server: TetherServer) {
+  constructor(
+    private readonly server: TetherServer,
+    private readonly log?: vscode.LogOutputChannel,
+  ) {
     this.disposables.push(
       vscode.commands.registerCommand(TAB_COMMAND, () => this.tab()),
       vscode.commands.registerCommand(DISMISS_COMMAND, () => this.clear()),
@@ -109,7 +112,10 @@ export class NextEdits implements vscode.Disposable {
         { textDocument: { uri, version }, position: { line: position.line, character: position.character } },
         source.token,
       );
-    } catch {
+    } catch (err) {
+      if (!source.token.isCancellationRequested) {
+        this.log?.warn(`next edit request failed: ${err}`);
+      }
       return; // cancelled, or the server is not running: no suggestion
     }
     if (source.token.isCancellationRequested || this.pending !== source || document.version !== version) {
@@ -117,6 +123,7 @@ export class NextEdits implements vscode.Disposable {
     }
     this.pending = undefined;
     const edit = readInlineEdits(result, uri, (range) => document.getText(toRange(range)));
+    this.log?.debug(`next edit at ${position.line}:${position.character}: ${edit ? JSON.stringify(edit.range) : 'none'}`);
     if (!edit || vscode.window.activeTextEditor !== editor) {
       return;
     }
