@@ -327,7 +327,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     n_ctx=cfg.n_ctx,
                     n_batch=cfg.n_batch,
                     verbose=False,
-                    **({"n_threads": cfg.n_threads} if cfg.n_threads else {}),
+                    n_threads=cfg.n_threads,  # None lets llama.cpp decide, as the worker does
                     n_gpu_layers=cfg.n_gpu_layers if llama_cpp.llama_supports_gpu_offload() else 0,
                 )
             result = await replay(engine, found, raw)
