@@ -29,6 +29,7 @@ from tether.config import load_settings
 from tether.context.budget import estimate_tokens
 from tether.context.code_providers import RepoMapProvider, _add_body
 from tether.context.digest import build_digest
+from tether.context.edit_history import EditHistory
 from tether.context.files import list_files
 from tether.context.ignore import walk_files
 from tether.context.indexworker import run_batches
@@ -246,7 +247,7 @@ def test_lsp_recent_chunks_skip_buffers_whose_real_path_is_outside(hostile: Path
     ):
         uri = (hostile / rel).as_uri()
         docs[uri] = SimpleNamespace(uri=uri, source=text, version=1)
-    session = SimpleNamespace(engine=engine, recent=RecentChunks())
+    session = SimpleNamespace(engine=engine, recent=RecentChunks(), history=EditHistory())  # as lsp/session.py has them
     ls = SimpleNamespace(session=session, workspace=SimpleNamespace(text_documents=docs))
     for uri in docs:
         lsp_recent.record(ls, uri, 0)
