@@ -23,6 +23,7 @@ import platformdirs
 from pydantic import BaseModel
 
 from ..errors import InputError
+from ..pack import Source
 from .chunking import Chunk
 from .query import QueryPlanner, coverage
 from .schema import migrate, now
@@ -105,6 +106,19 @@ class Hit(BaseModel):
         where = self.url or self.path or "?"
         lines = f"L{self.start_line}-L{self.end_line}"
         return f"{where}:{lines} ({self.heading})" if self.heading else f"{where}:{lines}"
+
+    def as_source(self) -> Source:
+        """The hit as a context ``Source`` of kind "docs": untrusted text, lines 1-based, ``tokens`` as indexed."""
+        return Source(
+            kind="docs",
+            url=self.url,
+            path=self.path,
+            heading=self.heading or None,
+            start_line=self.start_line,
+            end_line=self.end_line,
+            tokens=self.tokens,
+            untrusted=True,
+        )
 
 
 class DocsIndex:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import TetherError
 from ..lines import split_lines
-from ..pack import ContextPack, Source
+from ..pack import ContextPack
 from .search import index_paths, search_docs
 
 if TYPE_CHECKING:
@@ -75,16 +75,6 @@ class DocsProvider:
                 break
             if used + hit.tokens > budget_tokens:
                 continue
-            source = Source(
-                kind="docs",
-                url=hit.url,
-                path=hit.path,
-                heading=hit.heading or None,
-                start_line=hit.start_line,
-                end_line=hit.end_line,
-                tokens=hit.tokens,
-                untrusted=True,
-            )
-            pack.add(source, hit.text)
+            pack.add(hit.as_source(), hit.text)
             used += hit.tokens
             added += 1

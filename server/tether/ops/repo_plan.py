@@ -53,19 +53,7 @@ async def ask_plan(
     pack = ContextPack()
     pack.add(Source(kind="repomap", tokens=await backend.count_tokens(repo_map)), repo_map)
     for hit in hits:
-        pack.add(
-            Source(
-                kind="docs",
-                url=hit.url,
-                path=hit.path,
-                heading=hit.heading or None,
-                start_line=hit.start_line,
-                end_line=hit.end_line,
-                tokens=hit.tokens,
-                untrusted=True,
-            ),
-            hit.text[:DOCS_CHUNK_CHARS],
-        )
+        pack.add(hit.as_source(), hit.text[:DOCS_CHUNK_CHARS])
     docs = [(item.source.label(), item.text) for item in pack.of_kind("docs")]
     request = GenerationRequest(
         messages=plan_messages(task, repo_map, docs, limits.max_steps, limits.max_files, file_ops),
