@@ -28,7 +28,7 @@ LONG = "def scale(value, factor):\n" + "".join(f"    step_{i} = {i}\n" for i in 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    files = {"scale.py": SOURCE, "other.py": SOURCE, "long.py": LONG, ".env": "API_KEY=abc123\n"}
+    files = {"scale.py": SOURCE, "other.py": SOURCE, "both.py": SOURCE, "twice.py": SOURCE, "long.py": LONG, ".env": "API_KEY=abc123\n"}
     return make_git_repo(tmp_path_factory.mktemp("lsp-next-edit") / "ws", files)
 
 
@@ -122,6 +122,48 @@ async def test_scripted_a_newer_next_edit_request_supersedes_the_older_one(clien
     newer = await request(client, "textDocument/copilotInlineEdit", params)
     assert (await asyncio.wait_for(older, TIMEOUT)) == {"edits": []}  # cancelled mid-generation
     assert [e["text"] for e in newer["edits"]] == ["amount"]
+
+
+def inline_params(uri: str, position: types.Position) -> types.InlineCompletionParams:
+    return types.InlineCompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        position=position,
+        context=types.InlineCompletionContext(trigger_kind=types.InlineCompletionTriggerKind.Invoked),
+    )
+
+
+async def test_scripted_inline_edit_and_inline_completion_do_not_cancel_each_other(client, workspace, server):
+    uri = (workspace / "both.py").as_uri()
+    text = rename(client, uri)
+    rewritten = "```python\n" + text.replace("value *", "amount *") + "```"
+    server.script(Reply(text=rewritten, chunk_delay_s=0.1, chunk_chars=16), Reply(text=rewritten))
+    cursor = types.Position(line=2, character=len("    return "))
+    before = len(server.posts("/chat/completions"))
+    edit = asyncio.ensure_future(
+        request(
+            client, "textDocument/copilotInlineEdit", {"textDocument": {"uri": uri}, "position": {"line": 2, "character": cursor.character}}
+        )
+    )
+    await poll(lambda: len(server.posts("/chat/completions")) > before, what="the inline edit request reaching the model")
+    inline = await asyncio.wait_for(client.text_document_inline_completion_async(inline_params(uri, cursor)), TIMEOUT)
+    assert not edit.done()  # the slow inline edit was still generating while the inline completion ran
+    assert [i.insert_text for i in (inline.items if isinstance(inline, types.InlineCompletionList) else inline)] == ["amount"]
+    assert [e["text"] for e in (await asyncio.wait_for(edit, TIMEOUT))["edits"]] == ["amount"]  # not cancelled
+
+
+async def test_scripted_a_newer_inline_completion_supersedes_the_older_one(client, workspace, server):
+    uri = (workspace / "twice.py").as_uri()
+    text = rename(client, uri)
+    rewritten = "```python\n" + text.replace("value *", "amount *") + "```"
+    server.script(Reply(text=rewritten, chunk_delay_s=0.1, chunk_chars=16), Reply(text=rewritten))
+    cursor = types.Position(line=2, character=len("    return "))
+    before = len(server.posts("/chat/completions"))
+    older = asyncio.ensure_future(client.text_document_inline_completion_async(inline_params(uri, cursor)))
+    await poll(lambda: len(server.posts("/chat/completions")) > before, what="the older request reaching the model")
+    newer = await asyncio.wait_for(client.text_document_inline_completion_async(inline_params(uri, cursor)), TIMEOUT)
+    assert [i.insert_text for i in (newer.items if isinstance(newer, types.InlineCompletionList) else newer)] == ["amount"]
+    old = await asyncio.wait_for(older, TIMEOUT)
+    assert list(old.items if isinstance(old, types.InlineCompletionList) else old) == []  # cancelled mid-generation
 
 
 async def test_scripted_rename_jumps_to_the_old_names_use_thirty_lines_away(client, workspace, server):

@@ -2,8 +2,10 @@
 ``textDocument/inlineCompletion`` items that carry a replacing ``range``.
 
 Both answer from ``tether.ops.next_edit`` with the person's recent edits (``EditHistory``, fed by
-``lsp/recent.py`` on every ``didOpen`` / ``didChange``). Per document the newest request wins
-and automatic requests wait ``next_edit.debounceMs`` (``lsp/latest.Latest``, as completion).
+``lsp/recent.py`` on every ``didOpen`` / ``didChange``). Per document and per method the newest
+request wins (a newer ``copilotInlineEdit`` cancels the older one, not a pending inline
+completion, and the other way round: a client may ask both at once) and automatic requests wait
+``next_edit.debounceMs`` (``lsp/latest.Latest``, as completion).
 
 ``textDocument/copilotInlineEdit`` (the shape GitHub Copilot's language server uses for Next
 Edit Suggestions): params ``{textDocument: {uri, version?}, position}``, result ``{edits: [{range,
@@ -31,6 +33,7 @@ from .wire import Wire
 
 log = logging.getLogger(__name__)
 METHOD = "textDocument/copilotInlineEdit"
+INLINE_METHOD = types.TEXT_DOCUMENT_INLINE_COMPLETION
 
 
 UINTEGER_MAX = 2**31 - 1  # LSP's uinteger and integer (3.17, "Base Types")
@@ -60,7 +63,7 @@ def register(server) -> None:
     async def copilot_inline_edit(ls, params):
         ref = parse(InlineEditParams, params, METHOD)
         position = types.Position(line=ref.position.line, character=ref.position.character)
-        found = await suggest(ls, ref.text_document.uri, position, immediate=True)
+        found = await suggest(ls, ref.text_document.uri, position, immediate=True, method=METHOD)
         if found is None:
             return {"edits": []}
         text, rep = found
@@ -79,7 +82,7 @@ def observe(ls, path: str, text: str) -> None:
 
 async def inline_items(ls, params: types.InlineCompletionParams, immediate: bool) -> types.InlineCompletionList:
     """Inline completion as a next edit: one item replacing a range on the cursor's line, or none."""
-    found = await suggest(ls, params.text_document.uri, params.position, immediate)
+    found = await suggest(ls, params.text_document.uri, params.position, immediate, method=INLINE_METHOD)
     if found is None:
         return types.InlineCompletionList(items=[])
     text, rep = found
@@ -94,9 +97,13 @@ async def inline_items(ls, params: types.InlineCompletionParams, immediate: bool
     return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=insert, range=rng)])
 
 
-async def suggest(ls, uri: str, position: types.Position, immediate: bool) -> tuple[str, Replacement] | None:
+async def suggest(ls, uri: str, position: types.Position, immediate: bool, method: str) -> tuple[str, Replacement] | None:
     """The next edit for the cursor at ``position`` (LSP), with the document text it applies to; None
-    when there is none, the request was superseded, or it was refused (logged)."""
+    when there is none, the request was superseded, or it was refused (logged).
+
+    ``method`` (the LSP method asking) keys the cancel slot with ``uri``: a newer request of the
+    same method for the same document supersedes this one; one of the other method does not.
+    """
     session = ls.session
     delay = 0.0 if immediate else session.settings.next_edit.debounce_ms / 1000
 
@@ -115,7 +122,7 @@ async def suggest(ls, uri: str, position: types.Position, immediate: bool) -> tu
             return None
         return None if result.replacement is None else (buffer.text, result.replacement)
 
-    return await session.latest.run(("next_edit", uri), delay, work)
+    return await session.latest.run(("next_edit", method, uri), delay, work)
 
 
 def _range(ls, text: str, rep: Replacement) -> dict:
