@@ -1,6 +1,7 @@
 """Settings: one pydantic model, layered by pydantic-settings.
 
-Layers, lowest first (docs/configuration.md): defaults < ``[tool.tether]`` in pyproject.toml <
+Layers, lowest first (docs/configuration.md): defaults < the user's tether.toml
+(``user_config_path``) < ``[tool.tether]`` in pyproject.toml <
 ``tether.toml`` < ``TETHER_*`` environment < CLI flags < LSP client settings
 (``initializationOptions``, ``workspace/didChangeConfiguration``, ``tether.setAutonomy``). Each
 layer is a pydantic-settings source (``TomlConfigSettingsSource`` for tether.toml and for the
@@ -292,20 +293,33 @@ class _EnvSource(EnvSettingsSource):
         return ", ".join(sorted(name for name in names if name.startswith(below))) or below.removesuffix(ENV_DELIMITER)
 
 
+def user_config_path() -> Path:
+    """The user's own tether.toml, below every workspace's settings (``tether models pull --user``
+    writes it): ``platformdirs.user_config_path("tether")/tether.toml``, that is
+    ``$XDG_CONFIG_HOME/tether/tether.toml`` or ``~/.config/tether/tether.toml`` on Linux,
+    ``~/Library/Application Support/tether/tether.toml`` on macOS, ``%LOCALAPPDATA%\\tether\\tether.toml``
+    on Windows. A missing file is an empty layer."""
+    import platformdirs
+
+    return platformdirs.user_config_path("tether", appauthor=False) / "tether.toml"
+
+
 def load_settings(
     workspace: Path | None = None,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """Settings for a workspace folder from every layer: defaults, ``[tool.tether]`` in its
-    pyproject.toml, its tether.toml, ``env`` (default: the process environment), then
-    ``overrides`` (CLI flags, nested like the TOML). Raises ConfigError naming the file or
+    """Settings for a workspace folder from every layer: defaults, the user's tether.toml
+    (``user_config_path``), ``[tool.tether]`` in its pyproject.toml, its tether.toml, ``env``
+    (default: the process environment), then ``overrides`` (CLI flags, nested like the TOML). Raises ConfigError naming the file or
     variable, the key and what is wrong."""
     workspace = Path(workspace or Path.cwd())
     layers = [_Layer("the environment", _EnvSource(os.environ if env is None else env))]
     own, pyproject = workspace / "tether.toml", workspace / "pyproject.toml"  # a missing file is an empty layer
     layers.append(_Layer(str(own), _toml(own, lambda: TomlConfigSettingsSource(Settings, toml_file=own))))
     layers.append(_Layer(f"[tool.tether] in {pyproject}", _toml(pyproject, lambda: _tool_table(pyproject))))
+    user = user_config_path()
+    layers.append(_Layer(str(user), _toml(user, lambda: TomlConfigSettingsSource(Settings, toml_file=user))))
     # The defaults as the lowest layer, so a new model slot, one role's list or one limit of a
     # level merges into them.
     limits = {level.value: limits.model_dump() for level, limits in DEFAULT_LIMITS.items()}
