@@ -29,6 +29,7 @@ COMMANDS = {
     "models": LazyCommand("tether.cli.models", "configured model slots and roles"),
     "doctor": LazyCommand("tether.cli.models", "check that each role has a working model; llama.cpp build (CUDA/Metal/CPU)"),
     "bench": LazyCommand("tether.cli.bench", "measure speed and quality (JSON out)"),
+    "eval": LazyCommand("tether.cli.eval", "model quality on HumanEval (FIM holes, edits): pass@1, valid share, latency, tokens/s"),
     "docs": LazyCommand("tether.cli.docs", "ingest and search documentation (llms.txt, markdown)"),
     "context": LazyCommand("tether.cli.context", "show the context an edit at FILE:LINE would give the model"),
     "digest": LazyCommand("tether.cli.context", "the workspace as one LLM-friendly text (tree + files)"),
