@@ -146,6 +146,19 @@ class ProposalsSettings(BaseModel):
     )
 
 
+class McpSettings(BaseModel):
+    """``[mcp]``: what ``tether mcp`` offers other agents (tether.mcp_server; docs/mcp.md).
+
+    ``max_level`` bounds the tools listed at all (complete: ``complete``; selection and file:
+    ``propose_edit``; repo: ``propose_repo_change``), under the top-level ``max_level``; the
+    read-only tools are always listed. ``allow_accept`` adds ``accept_hunks`` and ``reject_hunks``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_level: Level = Field(Level.FILE, description="Highest slider level whose tools an MCP client sees (at most max_level).")
+    allow_accept: bool = Field(False, description="List accept_hunks and reject_hunks, so an MCP client can write proposals' hunks.")
+
+
 class Settings(BaseSettings):
     """Every setting tether reads; docs/configuration.md lists each with its default, reader and env name."""
 
@@ -169,6 +182,7 @@ class Settings(BaseSettings):
     edit: EditSettings = Field(default_factory=EditSettings)
     next_edit: NextEditSettings = Field(default_factory=NextEditSettings)
     proposals: ProposalsSettings = Field(default_factory=ProposalsSettings)
+    mcp: McpSettings = Field(default_factory=McpSettings)
     data_dir: str | None = Field(None, description="Where proposals and indexes live. Empty: <workspace>/.tether.")
 
     @classmethod

@@ -34,6 +34,8 @@ COMMANDS = {
     "context": LazyCommand("tether.cli.context", "show the context an edit at FILE:LINE would give the model"),
     "digest": LazyCommand("tether.cli.context", "the workspace as one LLM-friendly text (tree + files)"),
     "serve": LazyCommand("tether.cli.serve", "run the language server (stdio, or --tcp HOST:PORT)"),
+    "mcp": LazyCommand("tether.cli.mcp", "serve tether's tools to other agents over MCP (stdio, or --http [HOST:]PORT)"),
+    "acp": LazyCommand("tether.cli.acp", "run as an Agent Client Protocol agent over stdio (Zed, Neovim...)"),
     "repo": LazyCommand("tether.cli.repo", "plan and propose edits across the repository (prints a unified diff)"),
     "undo": LazyCommand("tether.cli.repo", "revert the last applied proposal (or, with --run, a whole repo run)"),
 }
