@@ -12,7 +12,11 @@
  * elsewhere, Alt+Y, Alt+X, a conflict taken), Edit Repo end to end (checkEditRepo: plan
  * document, Run, step proposals one of which creates a file, accept, Repo Runs); then "what
  * the model saw", the autonomy level, the error notification for replies that stay unusable,
- * ghost text.
+ * ghost text. Last, next-edit suggestions (checkNextEdit) in a window of their own: a second
+ * workspace whose .vscode/settings.json turns `tether.nextEdit.enabled` on before the window
+ * opens (the other steps run with it off, as a new user has it), its model a second scripted
+ * endpoint: rename a parameter, see the matching rename below as an inline diff with "Tab to
+ * jump", Tab jumps, Tab accepts, the next one is suggested, and the file on disk is renamed.
  *
  * One step runs the bundled model (SmolLM2-135M through llama.cpp), whose replies are not
  * predictable: after pointing the edit role at it and restarting the server, an Edit Selection
@@ -23,7 +27,8 @@
  * timeout; nothing sleeps blindly.
  *
  * Needs `test/e2e/setup.sh` (installs) and `npm run package` (dist/tether.vsix) first.
- * Env: TETHER_E2E_KEEP=1 keeps the temp folder; TETHER_E2E_SERVER overrides the tether executable.
+ * Env: TETHER_E2E_KEEP=1 keeps the temp folder; TETHER_E2E_SERVER overrides the tether executable;
+ * TETHER_E2E_ONLY=next-edit runs the next-edit window alone (a quicker loop while working on it).
  */
 
 import { spawn, spawnSync } from 'node:child_process';
@@ -72,6 +77,17 @@ const GEOMETRY_PROPOSED = GEOMETRY.replace(...H1).replace(...H2).replace(...H3);
 const TYPED_AT_TOP = '# geometry helpers\n';
 const STATS = 'def mean(values):\n    """The arithmetic mean of a non-empty list."""\n    return sum(values) / len(values)\n';
 const fenced = (text) => `\`\`\`python\n${text}\`\`\`\n`;
+// Next edit: a parameter the person renames in the signature; its two uses below follow.
+const SCALE = [
+  'def scale(value, factor):',
+  '    """Scale a number by a factor."""',
+  '    result = value * factor',
+  '    print(result, value)',
+  '    return result',
+  '',
+].join('\n');
+const SCALE_RENAMED = SCALE.replace(/\bvalue\b/g, 'amount');
+const CURSOR_MARKER = '<|user_cursor_is_here|>'; // prompts/next_edit.py CURSOR
 const { chromium } = require('playwright-core');
 
 const started = Date.now();
@@ -135,6 +151,52 @@ function writeTetherToml(ws, baseUrl, editSlot) {
     'complete = ["scripted"]',
     '',
   ].join('\n'));
+}
+
+/**
+ * The scripted next-edit model (the `instruct` format of server/tether/ops/next_edit.py): the
+ * prompt's region (the fenced block after "cursor at <|user_cursor_is_here|>:") comes back with
+ * the first remaining use of `value` renamed to `amount`, as a fenced block; a region without
+ * one comes back unchanged (no suggestion).
+ */
+function nextEditReply(body) {
+  const user = body?.messages?.at(-1)?.content ?? '';
+  const found = /cursor at <\|user_cursor_is_here\|>:\n(`{3,})\n([\s\S]*?)\1\n\nThe rewritten region:/.exec(user);
+  if (!found) {
+    return 'no region in the prompt';
+  }
+  return fenced(found[2].replace(CURSOR_MARKER, '').replace(/\bvalue\b/, 'amount'));
+}
+
+/**
+ * The next-edit workspace: scale.py, a tether.toml whose every role is the scripted endpoint
+ * at `baseUrl`, and .vscode/settings.json turning next-edit suggestions on (and word
+ * suggestions off, so Tab is never the suggest widget's) before the window opens.
+ */
+function prepareNextEdit(tmp, baseUrl) {
+  const ws = join(tmp, 'next-edit');
+  mkdirSync(join(ws, '.vscode'), { recursive: true });
+  writeFileSync(join(ws, 'scale.py'), SCALE);
+  writeFileSync(join(ws, 'tether.toml'), [
+    '[models.scripted]',
+    'backend = "openai"',
+    `base_url = "${baseUrl}"`,
+    'model = "scripted-model"',
+    'max_retries = 0',
+    '',
+    '[roles]',
+    'edit = ["scripted"]',
+    'complete = ["scripted"]',
+    'next_edit = ["scripted"]',
+    '',
+  ].join('\n'));
+  writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({
+    'tether.nextEdit.enabled': true,
+    'editor.quickSuggestions': { other: 'off', comments: 'off', strings: 'off' },
+    'editor.wordBasedSuggestions': 'off',
+    'editor.fontSize': 16,
+  }, null, 2));
+  return ws;
 }
 
 /** A fresh code-server home: user settings, extensions dir with the .vsix, a workspace copy. */
@@ -282,6 +344,8 @@ async function main() {
   let browser;
   const scripted = await startScriptedOpenAI({ chat: SCRIPTED_EDIT, completion: SCRIPTED_COMPLETION });
   log(`scripted OpenAI-compatible endpoint on ${scripted.baseUrl}`);
+  const nextScripted = await startScriptedOpenAI({ chat: nextEditReply, completion: '' });
+  log(`scripted next-edit endpoint on ${nextScripted.baseUrl}`);
   const overall = setTimeout(() => {
     console.error(`[e2e] gave up after ${TOTAL_TIMEOUT_MS / 1000}s`);
     void killGroup(server).finally(() => process.exit(1));
@@ -289,6 +353,7 @@ async function main() {
   let page;
   try {
     const ctx = prepare(tmp, scripted.baseUrl);
+    const nextWs = prepareNextEdit(tmp, nextScripted.baseUrl);
     const port = await freePort();
     server = startCodeServer(ctx, port, tmp);
     const base = `http://127.0.0.1:${port}`;
@@ -300,6 +365,13 @@ async function main() {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
     page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    if (process.env.TETHER_E2E_ONLY === 'next-edit') {
+      await page.goto(`${base}/?folder=${encodeURIComponent(nextWs)}`);
+      await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+      await checkNextEdit(page, nextWs, nextScripted);
+      log('PASS (next-edit window only)');
+      return;
+    }
     await page.goto(`${base}/?folder=${encodeURIComponent(ctx.dirs.ws)}`);
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
     log('workbench visible');
@@ -378,6 +450,14 @@ async function main() {
     await checkBundledEdit(page, ctx, scripted.baseUrl, server.pid);
     await checkGhostText(page);
     await checkKeybindings(page);
+    // The next-edit window: a new page on the second workspace; the first page (its unsaved
+    // ghost-text typing left as is) closes without asking.
+    await page.close({ runBeforeUnload: false });
+    page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    await page.goto(`${base}/?folder=${encodeURIComponent(nextWs)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 90_000 });
+    log('next-edit window visible');
+    await checkNextEdit(page, nextWs, nextScripted);
     log('PASS');
   } catch (err) {
     if (page) {
@@ -392,6 +472,7 @@ async function main() {
     await browser?.close().catch(() => undefined);
     await killGroup(server);
     await scripted.close();
+    await nextScripted.close();
     if (process.env.TETHER_E2E_KEEP) {
       log(`kept ${tmp}`);
     } else {
@@ -728,6 +809,90 @@ async function checkGhostText(page) {
 /** "a+ctrl" and "ctrl+a" are the same key: compare chords with sorted modifiers. */
 function normalizeKey(key) {
   return key.toLowerCase().split(' ').map((chord) => chord.split('+').sort().join('+')).join(' ');
+}
+
+/** The text decorations draw before or after lines in `editor` (CSS ::before/::after content). */
+async function decorationTexts(editor) {
+  return editor.locator('.view-lines').evaluate((root) => [...root.querySelectorAll('span')]
+    .flatMap((el) => ['::before', '::after'].map((pseudo) => getComputedStyle(el, pseudo).content))
+    .filter((content) => content && content !== 'none' && content !== 'normal')
+    .map((content) => content.replace(/^"|"$/g, '').replace(/\u00a0/g, ' ')));
+}
+
+/** Text struck through in `editor` (the next edit's removed text). */
+async function struckText(editor) {
+  return editor.locator('.view-lines').evaluate((root) => [...root.querySelectorAll('span')]
+    .filter((el) => el.children.length === 0 && getComputedStyle(el).textDecorationLine.includes('line-through'))
+    .map((el) => el.textContent).join('|'));
+}
+
+/**
+ * Next-edit suggestions (issue 11), in the next-edit window: the person renames `value` to
+ * `amount` in scale.py's signature; the suggestion is the same rename two lines below, drawn
+ * as an inline diff ("value" struck through, "amount" after it) with "Tab to jump" at the
+ * cursor. Tab jumps there ("Tab to accept"), Tab accepts; the next use is suggested the same
+ * way, Tab, Tab; saved, scale.py on disk has every use renamed. The prompt carried the rename
+ * as a recent edit.
+ */
+async function checkNextEdit(page, ws, scripted) {
+  const editor = await openFile(page, 'scale.py', 'def scale');
+  const ready = await until('the status bar to say the model is ready', async () => {
+    const text = await statusText(page);
+    return /ready/.test(text) && text;
+  }, 120_000, 500);
+  log(`next-edit window: scale.py open; status bar: ${ready}`);
+  await editor.locator('.view-lines').click();
+  await page.keyboard.press('Control+Home');
+  for (let i = 0; i < 'def scale('.length; i += 1) {
+    await page.keyboard.press('ArrowRight');
+  }
+  await page.keyboard.press('Control+Shift+ArrowRight'); // selects "value"
+  await until('"value" selected in the signature', async () => /selected/.test(await page.locator('.statusbar-item', { hasText: 'Ln ' }).first().innerText()), 10_000);
+  await page.keyboard.type('amount', { delay: 30 });
+
+  /** Wait for a suggestion (something struck through, "amount" drawn after it) with `hint` drawn. */
+  const suggested = async (what, hint) => until(what, async () => {
+    const drawn = await decorationTexts(editor);
+    return drawn.includes(hint) && drawn.includes('amount') && (await struckText(editor)) === 'value' && drawn;
+  }, 60_000);
+
+  await suggested('the next edit on line 3 with "Tab to jump"', 'Tab to jump');
+  if ((await cursorLine(page)) !== 1) {
+    throw new Error('the cursor left the signature before Tab');
+  }
+  log('next edit: "value" struck through on line 3, "amount" after it, "Tab to jump" at the cursor');
+  await shoot(page, 'next-edit.png');
+
+  await page.keyboard.press('Tab');
+  await until('the cursor on line 3 (the jump)', async () => (await cursorLine(page)) === 3, 10_000);
+  await suggested('the suggestion at the cursor saying "Tab to accept"', 'Tab to accept, Esc to dismiss');
+  log('Tab jumped to line 3; the suggestion now says "Tab to accept"');
+  await page.keyboard.press('Tab');
+  await until('line 3 renamed in the buffer', async () => (await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').includes('result = amount * factor'), 10_000);
+  log('Tab accepted the edit on line 3');
+
+  await suggested('the next edit on line 4 with "Tab to jump"', 'Tab to jump');
+  await page.keyboard.press('Tab');
+  await until('the cursor on line 4 (the jump)', async () => (await cursorLine(page)) === 4, 10_000);
+  await suggested('the suggestion on line 4 saying "Tab to accept"', 'Tab to accept, Esc to dismiss');
+  await page.keyboard.press('Tab');
+  await until('line 4 renamed in the buffer', async () => (await editor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ').includes('print(result, amount)'), 10_000);
+  log('the next suggestion (line 4): Tab jumped, Tab accepted');
+
+  await runCommand(page, 'File: Save All');
+  const file = join(ws, 'scale.py');
+  const onDisk = await until('scale.py saved', () => {
+    const text = readFileSync(file, 'utf8');
+    return text !== SCALE && text;
+  }, 30_000);
+  if (onDisk !== SCALE_RENAMED) {
+    throw new Error(`scale.py on disk is not every use renamed:\n--- expected\n${SCALE_RENAMED}\n--- on disk\n${onDisk}`);
+  }
+  const prompts = scripted.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body.messages.at(-1).content);
+  if (!prompts.some((p) => p.includes('-def scale(value, factor):') && p.includes('+def scale(amount, factor):'))) {
+    throw new Error(`no next-edit prompt carried the rename as a recent edit (${prompts.length} prompts)`);
+  }
+  log(`scale.py on disk: every use renamed (${prompts.length} next-edit requests reached the model)`);
 }
 
 /**

@@ -10,7 +10,9 @@
  * Every request body is kept in `requests`, so the test can say what tether sent; `answers`
  * can be changed between steps, and `answers.queue` (chat replies, first in first out) answers
  * the next chat requests before `answers.chat` does, for a flow of several different replies
- * (a repo run: the plan, then each step's edit).
+ * (a repo run: the plan, then each step's edit). An answer may also be a function of the
+ * request body that returns the text: a fixed rule applied to what tether sent (the next-edit
+ * step rewrites the region the prompt holds).
  */
 
 import { createServer } from 'node:http';
@@ -74,7 +76,8 @@ export function startScriptedOpenAI({ chat, completion }) {
         body = raw;
       }
       requests.push({ path: req.url, body });
-      const text = isChat ? (answers.queue.length > 0 ? answers.queue.shift() : answers.chat) : answers.completion;
+      const answer = isChat ? (answers.queue.length > 0 ? answers.queue.shift() : answers.chat) : answers.completion;
+      const text = typeof answer === 'function' ? answer(body) : answer;
       if (!body?.stream) {
         send(200, whole(text, isChat));
         return;
