@@ -25,6 +25,7 @@ ARGV = {
     "context": (["context", "calc.py:1"], True),
     "digest": (["digest"], True),
     "serve": (["serve"], False),
+    "acp": (["acp"], False),
     "repo": (["repo", "-m", "Add mul."], True),
     "undo": (["undo"], True),
 }

@@ -1,0 +1,105 @@
+"""Newline-delimited JSON-RPC over stdio for ``tether acp``, answering lines that are not JSON-RPC.
+
+The SDK's own stdio transport (``acp._transport.NdjsonTransport``) logs a line that is not JSON
+and drops it, so a client that sent one waits forever, and a line holding JSON that is not an
+object (``[1, 2]``) stops its receive loop. This transport keeps the SDK's framing (ACP
+"Transports": one JSON-RPC message per line, UTF-8, on stdin/stdout) and answers such a line
+with the JSON-RPC 2.0 error the spec names (section 5.1: -32700 Parse error, -32600 Invalid
+Request, ``id`` null when the request's id cannot be read), then keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import sys
+from typing import Any, BinaryIO
+
+from acp import RequestError
+
+log = logging.getLogger(__name__)
+
+# The SDK's default read limit (acp.core.DEFAULT_STDIO_BUFFER_LIMIT_BYTES): a line may carry a whole file.
+LINE_LIMIT_BYTES = 50 * 1024 * 1024
+
+
+class LineTransport:
+    """An ``acp`` Transport (send/receive/close of decoded messages) over a byte reader and writer.
+
+    ``receive`` returns the next JSON object read, or None at end of input; a line that is not
+    a JSON object, or names no ``method`` and is no response, is answered with an error here and
+    skipped. ``send`` writes one message as one line; sends are serialized.
+    """
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self._reader = reader
+        self._writer = writer
+        self._lock = asyncio.Lock()
+
+    async def send(self, message: dict[str, Any]) -> None:
+        data = (json.dumps(message, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
+        async with self._lock:
+            self._writer.write(data)
+            await self._writer.drain()
+
+    async def receive(self) -> dict[str, Any] | None:
+        while True:
+            try:
+                line = await self._reader.readline()
+            except ValueError:  # longer than LINE_LIMIT_BYTES: the reader dropped it
+                await self._answer(None, RequestError.invalid_request({"details": f"A message is over {LINE_LIMIT_BYTES} bytes."}))
+                continue
+            if not line:
+                return None
+            if not line.strip():
+                continue
+            message = await self._checked(line)
+            if message is not None:
+                return message
+
+    async def _checked(self, line: bytes) -> dict[str, Any] | None:
+        try:
+            message = json.loads(line)
+        except ValueError as exc:
+            await self._answer(None, RequestError.parse_error({"details": f"The line is not JSON: {exc}."}))
+            return None
+        if not isinstance(message, dict):
+            await self._answer(None, RequestError.invalid_request({"details": "A JSON-RPC message is a JSON object."}))
+            return None
+        method, has_id = message.get("method"), "id" in message
+        if method is None and not has_id:
+            await self._answer(None, RequestError.invalid_request({"details": "The message has neither a method nor an id."}))
+            return None
+        if method is not None and not isinstance(method, str):
+            if has_id:
+                await self._answer(message["id"], RequestError.invalid_request({"details": "The method must be a string."}))
+            return None
+        return message
+
+    async def _answer(self, request_id: Any, error: RequestError) -> None:
+        log.warning("answered a malformed JSON-RPC line with %s", error)
+        await self.send({"jsonrpc": "2.0", "id": request_id, "error": error.to_error_obj()})
+
+    async def close(self) -> None:
+        self._writer.close()
+
+
+async def stdio_transport(stdin: BinaryIO, stdout: BinaryIO) -> LineTransport:
+    """A LineTransport on the process's ``stdin`` and ``stdout`` pipes (asyncio pipe transports, POSIX)."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=LINE_LIMIT_BYTES)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
+    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, stdout)
+    writer = asyncio.StreamWriter(transport, protocol, reader, loop)
+    return LineTransport(reader, writer)
+
+
+def claim_stdout() -> BinaryIO:
+    """A private handle on stdout for JSON-RPC; fd 1 then points at stderr, so anything else that
+    prints (a library, llama.cpp) cannot corrupt the protocol stream (as ``tether serve`` does)."""
+    rpc_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return rpc_out
