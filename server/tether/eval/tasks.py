@@ -45,7 +45,7 @@ class Task(BaseModel):
 class Hole(BaseModel):
     """A FIM hole: ``text`` is the file with the hole; (``line``, ``col``): the cursor, 0-based
     line and code-point column; ``before``/``after``: the text on either side of the cursor
-    (``before + after == text``); ``expected``: the masked text (the line without its indent)."""
+    (``before + after == text``); ``expected``: the masked text (the line after its indent, without its line break)."""
 
     text: str
     line: int
@@ -132,7 +132,7 @@ def fim_hole(task: Task) -> Hole:
         col=len(strip_break(last[-1])),
         before=before,
         after=after,
-        expected=body.strip(),
+        expected=body[len(indent) :],
     )
 
 
