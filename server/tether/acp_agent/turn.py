@@ -40,7 +40,7 @@ from acp.schema import AllowedOutcome, FileSystemCapabilities, PermissionOption,
 
 from ..edits.plan import Plan
 from ..engine import Engine
-from ..errors import InputError
+from ..errors import InputError, TetherError
 from ..ops.fileops import FilePlan
 from ..ops.repo import continue_run, run_repo
 from ..ops.repo_models import RepoOptions, RepoRun, RunHooks
@@ -83,7 +83,11 @@ class Turn:
         check_slider(Level.REPO, self.engine.settings.level, self.engine.settings.max_level)
         pump = asyncio.create_task(self._pump())
         try:
-            response = await self._plan_and_run()
+            try:
+                response = await self._plan_and_run()
+            except TetherError:  # what was streamed so far reaches the client before the error does
+                await self._drain()
+                raise
             await self._drain()
             return response
         finally:
