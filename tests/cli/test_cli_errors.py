@@ -21,6 +21,7 @@ ARGV = {
     "models": (["models", "list"], True),
     "doctor": (["doctor"], True),
     "bench": (["bench", "lsp"], True),
+    "eval": (["eval", "--limit", "1"], True),
     "docs": (["docs", "list"], True),
     "context": (["context", "calc.py:1"], True),
     "digest": (["digest"], True),
