@@ -61,6 +61,9 @@ BACKEND_ONLY: dict[str, str] = {
 }
 
 
+NextEditFormat = Literal["zeta", "sweep", "instruct", "fim"]  # ops/next_edit: the next-edit prompt formats
+
+
 class ModelConfig(BaseModel):
     """One model slot: a local GGUF through llama.cpp, or an OpenAI-compatible endpoint."""
 
@@ -78,6 +81,9 @@ class ModelConfig(BaseModel):
     timeout_s: float = Field(60.0, gt=0, description="Request timeout (openai).")
     max_retries: int = Field(2, ge=0, description="Retries on connection errors and 5xx (openai).")
     fim: bool | None = Field(None, description="Whether /completions accepts `suffix` (openai). Empty: prefix-only completion.")
+    next_edit_format: NextEditFormat | None = Field(
+        None, description="Next-edit prompt format when this slot serves the next_edit role. Empty: [next_edit].format."
+    )
 
     @property
     def context_window(self) -> int:
@@ -114,7 +120,7 @@ class NextEditSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = Field(False, description="Inline completions become next-edit suggestions (a range replaced, not only text inserted).")
-    format: Literal["zeta", "sweep", "instruct", "fim"] = Field(
+    format: NextEditFormat = Field(
         "instruct",
         description="Prompt format: zeta (Zed's Zeta model), sweep (Sweep's next-edit models), instruct (any chat model), fim (plain completion at the cursor).",
     )

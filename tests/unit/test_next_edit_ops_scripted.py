@@ -11,7 +11,7 @@ from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 from tether.config import load_settings
 from tether.engine import Engine
-from tether.errors import InputError, LeashError
+from tether.errors import ConfigError, InputError, LeashError
 from tether.ops.next_edit import next_edit
 from tether.prompts.next_edit import CURSOR, REGION_END, REGION_START
 
@@ -113,3 +113,39 @@ async def test_scripted_region_jumps_to_the_old_names_use_far_from_the_cursor(tm
     server.script(Reply(text="```python\n" + "".join(lines[:3]) + "```"))
     stay = await next_edit(engine, "scale.py", LONG, 0, 16, events=EVENTS, names=["step_1"])
     assert not stay.jumped and stay.replacement is None
+
+
+def engine_with_slots(root: Path, server: ScriptedOpenAIServer, next_edit_slots: list[str]) -> Engine:
+    """Slots ``s`` (no format of its own), ``z`` (``next_edit_format = "zeta"``) and ``down`` (an
+    endpoint nothing listens on, which lists no models); ``[next_edit].format`` stays "instruct"."""
+    (root / "scale.py").write_text(SOURCE)
+    slot = {"backend": "openai", "base_url": server.base_url, "model": "scripted-model", "max_retries": 0}
+    down = {"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "max_retries": 0, "timeout_s": 5}
+    models = {"s": slot, "z": {**slot, "next_edit_format": "zeta"}, "down": down}
+    layer = {"models": models, "roles": {"complete": ["s"], "next_edit": next_edit_slots}}
+    return Engine(load_settings(root, env={}, overrides=layer), root)
+
+
+async def test_scripted_the_serving_slots_own_format_wins_over_the_global_one(tmp_path, server):
+    rewritten = SOURCE.replace("value *", "amount *")
+    zeta_reply = Reply(text=f"```scale.py\n<|start_of_file|>\n{REGION_START}\n{rewritten}")
+    # next_edit = ["z"]: the slot's zeta, a raw prompt with the region markers to /completions.
+    server.script(zeta_reply)
+    result = await next_edit(engine_with_slots(tmp_path, server, ["z"]), "scale.py", SOURCE, 0, 16, events=EVENTS)
+    assert result.format == "zeta" and server.posts("/chat/completions") == []
+    assert REGION_START in server.posts("/completions")[-1].body["prompt"]
+    assert result.replacement is not None and result.replacement.text == "amount"
+    # next_edit = ["s"]: no format of its own, so [next_edit].format (instruct): chat messages.
+    server.script(Reply(text="```python\n" + rewritten + "```"))
+    result = await next_edit(engine_with_slots(tmp_path, server, ["s"]), "scale.py", SOURCE, 0, 16, events=EVENTS)
+    assert result.format == "instruct" and len(server.posts("/chat/completions")) == 1
+    # next_edit = ["down", "z"]: the first slot cannot be reached, z serves, in its own format.
+    server.script(zeta_reply)
+    result = await next_edit(engine_with_slots(tmp_path, server, ["down", "z"]), "scale.py", SOURCE, 0, 16, events=EVENTS)
+    assert result.format == "zeta" and result.replacement is not None and result.replacement.text == "amount"
+
+
+def test_an_unknown_slot_next_edit_format_is_refused_at_load(tmp_path):
+    layer = {"models": {"s": {"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "next_edit_format": "copilot"}}}
+    with pytest.raises(ConfigError, match="next_edit_format"):
+        load_settings(tmp_path, env={}, overrides=layer)

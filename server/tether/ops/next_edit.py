@@ -4,8 +4,10 @@ From the cursor, the recent edits (``context.edit_history``) and the editable re
 cursor (``next_edit.lines_before`` / ``lines_after``), the model rewrites the region; the
 suggestion is the minimal replacement that turns the old region into the new one (common head
 and tail characters left out), or none when the region comes back unchanged. The prompt format
-is ``next_edit.format`` (``prompts.next_edit``): ``zeta``, ``sweep`` (``prompts.next_edit_sweep``), ``instruct``, or ``fim``, which degrades
-to plain completion at the cursor (``ops.complete``) for models with FIM tokens only.
+(``prompts.next_edit``): ``zeta``, ``sweep`` (``prompts.next_edit_sweep``), ``instruct``, or ``fim``, which degrades
+to plain completion at the cursor (``ops.complete``) for models with FIM tokens only; it is
+the serving slot's ``models.<slot>.next_edit_format`` when set, else ``next_edit.format``
+(``prompt_format``).
 
 The jump: when the person's last edit removed a name (a rename's old name) and the region
 around the cursor no longer uses it, the region moves to its nearest use elsewhere in the
@@ -23,7 +25,10 @@ import re
 
 from pydantic import BaseModel
 
+from ..backends.base import Backend
+from ..backends.router import FailoverBackend
 from ..backends.runtime import generate
+from ..config import Settings
 from ..context.files import is_excluded
 from ..edits.reply import check_form, drop_control_tokens, extract_code
 from ..engine import Engine
@@ -76,6 +81,18 @@ def minimal_replacement(text: str, start: int, old: str, new: str) -> Replacemen
     return Replacement(start_line=s_line, start_col=s_col, end_line=e_line, end_col=e_col, text=new[head : len(new) - tail])
 
 
+def prompt_format(settings: Settings, backend: Backend) -> str:
+    """The next-edit prompt format for ``backend`` (a role's backend, after ``capabilities()``):
+    the ``next_edit_format`` of the model slot that serves it (for a failover role, the first
+    slot that could be used), else ``next_edit.format``. A backend that is no configured slot
+    gets ``next_edit.format``."""
+    served = backend.active if isinstance(backend, FailoverBackend) else backend
+    slot = settings.models.get(served.name)
+    if slot is not None and slot.next_edit_format is not None:
+        return slot.next_edit_format
+    return settings.next_edit.format
+
+
 def changed_lines(replacement: Replacement) -> int:
     """Lines the replacement touches: the larger of the lines it removes from and the lines it writes."""
     return max(replacement.end_line - replacement.start_line + 1, break_count(replacement.text) + 1)
@@ -124,7 +141,8 @@ async def next_edit(
     caps = await backend.capabilities()
     if not caps.local and is_excluded(engine.workspace.root, path):
         raise InputError(f"{path} is excluded from context (.gitignore / .tetherignore); tether sends it to no remote model.")
-    if cfg.format == "fim":
+    fmt = prompt_format(settings, backend)
+    if fmt == "fim":
         done = await complete(engine, path, text, line, col)
         at = offset_of(text, line, col)
         found = minimal_replacement(text, at, "", done.text) if done.text else None
@@ -133,19 +151,19 @@ async def next_edit(
     target = jump_target(text, region, line, names or [])
     if target is not None:
         region = editable_region(text, target[0], target[1], cfg.lines_before, cfg.lines_after)
-    if cfg.format == "zeta":
+    if fmt == "zeta":
         request = zeta_request(path, text, region, events, cfg.max_tokens)
-    elif cfg.format == "sweep":
+    elif fmt == "sweep":
         request = sweep_request(path, text, region, events, cfg.max_tokens)
     else:
         request = instruct_request(path, region, events, cfg.max_tokens)
     generation = await generate(backend, request)
-    new = read_reply(cfg.format, generation.text, region)
+    new = read_reply(fmt, generation.text, region)
     start = sum(len(x) for x in split_lines(text, keepends=True)[: region.start_line])
     found = minimal_replacement(text, start, region.text, new)
     if found is not None:
         check_changes(Level.COMPLETE, settings.limits_for(Level.COMPLETE), 1, changed_lines(found))
-    return NextEdit(replacement=found, model=backend.name, format=cfg.format, elapsed_s=generation.elapsed_s, jumped=target is not None)
+    return NextEdit(replacement=found, model=backend.name, format=fmt, elapsed_s=generation.elapsed_s, jumped=target is not None)
 
 
 def read_reply(fmt: str, reply: str, region: Region) -> str:
