@@ -25,6 +25,7 @@ from acp.schema import (
     AgentThoughtChunk,
     AllowedOutcome,
     ClientCapabilities,
+    DeniedOutcome,
     FileEditToolCallContent,
     FileSystemCapabilities,
     ReadTextFileResponse,
@@ -56,7 +57,7 @@ def env_for(server: ScriptedOpenAIServer, level: str | None = "repo") -> dict[st
 
 
 class EditorClient:
-    """An ACP client as an editor plays it: answers permission with ``answer`` ("allow", "reject"),
+    """An ACP client as an editor plays it: answers permission with ``answer`` ("allow", "reject", "cancelled"),
     keeps file writes in its buffers (``fs/write_text_file``), and reads buffers first, then the disk."""
 
     def __init__(self, answer: str = "allow", buffers: dict[str, str] | None = None):
@@ -69,6 +70,8 @@ class EditorClient:
 
     async def request_permission(self, session_id: str, tool_call: Any, options: list[Any], **kwargs: Any) -> RequestPermissionResponse:
         self.permissions.append((tool_call, options))
+        if self.answer == "cancelled":  # what a client answers once the person cancelled the turn
+            return RequestPermissionResponse(outcome=DeniedOutcome(outcome="cancelled"))
         return RequestPermissionResponse(outcome=AllowedOutcome(outcome="selected", option_id=self.answer))
 
     async def session_update(self, session_id: str, update: Any, **kwargs: Any) -> None:
@@ -179,6 +182,20 @@ async def test_scripted_reject_writes_nothing_and_rejects_the_proposals(tmp_path
     assert {u.status for u in client.of(ToolCallProgress)} == {"failed"}
     engine = Engine(load_settings(root, env={}), root)
     assert [p.status for p in engine.store.all() if p.kind == "edit"] == ["rejected"]
+
+
+async def test_scripted_permission_answered_cancelled_ends_the_turn_cancelled_and_leaves_proposals_pending(tmp_path, openai_server):
+    root = calc_repo(tmp_path)
+    client = EditorClient("cancelled")
+    openai_server.script(plan("calc.py"), Reply(text=MUL))
+    before = snapshot(root)
+    async with agent(client, root, env_for(openai_server), tmp_path) as (conn, process):
+        session = await start(conn, root)
+        response = await asyncio.wait_for(conn.prompt(session_id=session, prompt=[text_block(TASK)]), WAIT_S)
+    assert response.stop_reason == "cancelled" and len(client.permissions) == 1
+    assert client.writes == [] and snapshot(root) == before
+    engine = Engine(load_settings(root, env={}), root)
+    assert [p.status for p in engine.store.all() if p.kind == "edit"] == ["pending"]
 
 
 async def test_scripted_cancel_mid_generation_answers_cancelled_and_writes_nothing(tmp_path, openai_server):
