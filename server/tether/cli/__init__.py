@@ -26,7 +26,7 @@ COMMANDS = {
     "complete": LazyCommand("tether.cli.edit", "complete the code at a position (prints the inserted text)"),
     "edit": LazyCommand("tether.cli.edit", "propose an edit of a file or a line range (prints a unified diff)"),
     "proposals": LazyCommand("tether.cli.proposals", "list, show, accept, reject, prune or clear proposals"),
-    "models": LazyCommand("tether.cli.models", "configured model slots and roles"),
+    "models": LazyCommand("tether.cli.models", "model slots and roles; pull, discover and adopt GGUF models"),
     "doctor": LazyCommand("tether.cli.models", "check that each role has a working model; llama.cpp build (CUDA/Metal/CPU)"),
     "bench": LazyCommand("tether.cli.bench", "measure speed and quality (JSON out)"),
     "eval": LazyCommand("tether.cli.eval", "model quality on HumanEval (FIM holes, edits): pass@1, valid share, latency, tokens/s"),

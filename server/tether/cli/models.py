@@ -1,16 +1,19 @@
-"""`tether models list|info` and `tether doctor`: what models are configured, whether each role has one that works
-(ops/doctor.py), and what llama.cpp can use."""
+"""`tether models list|info|pull|discover|use` and `tether doctor`: what models are configured, getting
+real ones (models/hub.py, models/discover.py, presets in models/presets.py), whether each role has one
+that works (ops/doctor.py), and what llama.cpp can use."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..backends.bundled import bundled_model_path
 from ..config import FLAG_SLOT
-from ..errors import ConfigError, ModelError, TetherError
+from ..errors import ConfigError, InputError, ModelError, TetherError
+from ..models.slots import slot_name_for
 from .common import add_model_flags, engine_from, print_json, run_op, settings_from
 
 if TYPE_CHECKING:
@@ -18,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("models", help="configured model slots and roles")
+    p = sub.add_parser("models", help="model slots and roles; pull, discover and adopt GGUF models")
     verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
     v = verbs.add_parser("list", help="model slots, their backends and roles")
     v.add_argument("--json", action="store_true", help="print the slots and roles as JSON")
@@ -28,12 +31,154 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--json", action="store_true", help="print the capabilities as JSON")
     add_model_flags(v)
     v.set_defaults(func=run_info)
+    v = verbs.add_parser("pull", help="download a GGUF from the Hugging Face hub (sha256 checked); --role adopts it")
+    v.add_argument("spec", metavar="REPO[:FILE|:QUANT]", help="owner/name, with a file name or a quantization tag (Q4_K_M)")
+    _adopt_flags(v)
+    v.add_argument("--revision", help="a branch, tag or commit of the repository (default: main)")
+    v.add_argument("--json", action="store_true", help="print the pulled file(s) and the slot written as JSON")
+    v.set_defaults(func=run_pull)
+    v = verbs.add_parser("discover", help="list GGUFs already on this machine (HF cache, Ollama, LM Studio, llama.cpp)")
+    v.add_argument("--json", action="store_true", help="print the models found as JSON")
+    v.add_argument("--no-ollama-api", action="store_true", help="do not ask a running Ollama for its models")
+    v.set_defaults(func=run_discover)
+    v = verbs.add_parser("use", help="adopt a model `discover` found (or a GGUF path) as a slot for roles")
+    v.add_argument("name", help="a name `tether models discover` printed (or a unique part of it), or a path to a .gguf")
+    _adopt_flags(v)
+    v.add_argument("--json", action="store_true", help="print the slot written as JSON")
+    v.set_defaults(func=run_use)
     p = sub.add_parser("doctor", help="check that each role has a working model; llama.cpp build (CUDA/Metal/CPU)")
     p.add_argument("--json", action="store_true", help="the report as JSON (ops/doctor.py DoctorReport)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds to load or reach each model slot (default 10)")
     p.add_argument("--load", action="store_true", help="load each GGUF fully with its slot's settings (default: vocabulary only)")
     add_model_flags(p)
     p.set_defaults(func=run_doctor)
+
+
+def _adopt_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--role",
+        action="append",
+        choices=["complete", "edit", "next-edit"],
+        help="write a model slot for this role (repeatable) into the workspace's tether.toml",
+    )
+    parser.add_argument("--user", action="store_true", help="write the slot into the user's tether.toml instead (all workspaces)")
+    parser.add_argument("--slot", help="the slot's name (default: from the file or repository name)")
+
+
+def run_pull(args: argparse.Namespace) -> int:
+    from ..models.gguf_info import read_gguf
+    from ..models.hub import pull
+    from ..models.presets import preset_for_repo
+
+    result = pull(args.spec, revision=args.revision)
+    preset = preset_for_repo(result.repo)
+    data: dict[str, Any] = {"pulled": result.model_dump()}
+    if not args.json:
+        print(f"pulled {result.repo}/{result.filename} -> {result.path}")
+    if args.role:
+        info = read_gguf(Path(result.path))
+        comment = f"{result.repo} ({result.filename}), pulled by `tether models pull`" + (f"; preset: {preset.source}" if preset else "")
+        data["slot"] = _adopt(
+            args, args.slot or (preset.key if preset else slot_name_for(result.filename)), result.path, info, preset, comment
+        )
+    if args.json:
+        print_json(data)
+    return 0
+
+
+def run_discover(args: argparse.Namespace) -> int:
+    from ..models.discover import discover
+
+    found = discover(ollama=not args.no_ollama_api)
+    if args.json:
+        print_json([f.model_dump() for f in found])
+        return 0
+    if not found:
+        print(
+            "No GGUF models found (Hugging Face cache, Ollama, LM Studio, llama.cpp cache). Get one: tether models pull REPO.",
+            file=sys.stderr,
+        )
+        return 0
+    for f in found:
+        if f.info:
+            i = f.info
+            facts = f"{_size(i.size_bytes):>8}  {i.quantization or '?':8} {i.architecture or '?':10} ctx {i.context_length or '?':<7} FIM {i.fim_style or '-'}"
+        elif f.source == "ollama-api":
+            facts = f"{'':8}  served at {f.base_url} (model {f.model})"
+        else:
+            facts = f"unreadable: {f.error}"
+        print(f"{f.name}\n    {facts}")
+    return 0
+
+
+def run_use(args: argparse.Namespace) -> int:
+    from ..models.discover import discover, find
+    from ..models.gguf_info import is_gguf, read_gguf
+    from ..models.presets import preset_for_repo
+
+    if not args.role:
+        raise InputError("Say which role the model is for: --role complete, --role edit or --role next-edit (repeatable).")
+    path = Path(args.name).expanduser()
+    if args.name.lower().endswith(".gguf") and is_gguf(path):
+        info = read_gguf(path)
+        slot = _adopt(
+            args, args.slot or slot_name_for(path.name), str(path.resolve()), info, None, f"{path.name}, adopted by `tether models use`"
+        )
+    else:
+        entry = find(args.name, discover(ollama=True))
+        if entry.source == "ollama-api":
+            assert entry.base_url and entry.model
+            slot = _adopt_endpoint(args, args.slot or slot_name_for(entry.model.replace(":", "-")), entry.base_url, entry.model)
+        else:
+            if entry.info is None or entry.path is None:
+                raise ModelError(f"{entry.name} cannot be used: {entry.error}")
+            repo = entry.name.split(":")[1] if entry.source == "huggingface" else ""
+            preset = preset_for_repo(repo) if repo else None
+            name = args.slot or (preset.key if preset else slot_name_for(Path(entry.name.split(":", 1)[1]).name.replace(":", "-")))
+            slot = _adopt(args, name, entry.path, entry.info, preset, f"{entry.name}, adopted by `tether models use`")
+    if args.json:
+        print_json({"slot": slot})
+    return 0
+
+
+def _adopt(args: argparse.Namespace, slot: str, path: str, info: Any, preset: Any, comment: str) -> dict[str, Any]:
+    """Write the slot for ``args.role`` and say so on stderr; the SlotWrite as a dict."""
+    from ..models.slots import config_file, role_name, slot_settings, write_slot
+
+    roles = [role_name(r) for r in args.role]
+    fmt = preset.next_edit_format if preset and preset.next_edit_format else None
+    if "next_edit" in roles and fmt is None:
+        fmt = "fim" if info is not None and info.fim_style else "instruct"
+    written = write_slot(config_file(Path(args.workspace), args.user), slot, slot_settings(Path(path), info, preset), roles, fmt, comment)
+    _say_written(written.file, slot, roles, fmt)
+    return written.model_dump()
+
+
+def _adopt_endpoint(args: argparse.Namespace, slot: str, base_url: str, model: str) -> dict[str, Any]:
+    from ..models.slots import config_file, endpoint_settings, role_name, write_slot
+
+    roles = [role_name(r) for r in args.role]
+    fmt = "instruct" if "next_edit" in roles else None
+    written = write_slot(
+        config_file(Path(args.workspace), args.user), slot, endpoint_settings(base_url, model), roles, fmt, f"{model} served by Ollama"
+    )
+    _say_written(written.file, slot, roles, fmt)
+    return written.model_dump()
+
+
+def _say_written(file: str, slot: str, roles: list[str], fmt: str | None) -> None:
+    extra = f"; next-edit format {fmt}" if fmt else ""
+    print(f"wrote [models.{slot}] to {file}; roles {', '.join(roles)} now use it first{extra}", file=sys.stderr)
+
+
+def _size(n: int) -> str:
+    """Bytes for a person: 980 B, 444.6 KB, 1.6 GB (powers of 1000, as the hub shows sizes)."""
+    value = float(n)
+    for unit in ("B", "KB", "MB"):
+        if value < 1000:
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{value:.1f} GB"
 
 
 def run_list(args: argparse.Namespace) -> int:
