@@ -125,6 +125,8 @@ class Turn:
             update = await self._updates.get()
             try:
                 await self.client.session_update(session_id=self.session_id, update=update)
+            except Exception as exc:  # a client gone away: the run still ends and journals its outcome
+                log.warning("session/update not delivered: %s", exc)
             finally:
                 self._updates.task_done()
 
