@@ -250,9 +250,9 @@ async def test_scripted_leash_below_repo_is_a_clear_error_and_malformed_lines_ge
         assert unknown.value.code == -32601
         with pytest.raises(RequestError) as bad_session:
             await asyncio.wait_for(conn.prompt(session_id="nope", prompt=[text_block(TASK)]), WAIT_S)
-        assert bad_session.value.code == -32602
+        assert bad_session.value.code == -32602 and "No session 'nope'" in str(bad_session.value)
         with pytest.raises(RequestError) as bad_cwd:
             await asyncio.wait_for(conn.new_session(cwd=str(root / "missing"), mcp_servers=[]), WAIT_S)
-        assert bad_cwd.value.code == -32602
+        assert bad_cwd.value.code == -32602 and "absolute path of an existing folder" in str(bad_cwd.value)
         assert await start(conn, root)  # still serving
     assert (root / "calc.py").read_text() == CALC

@@ -39,6 +39,7 @@ from .turn import Turn, task_text
 
 log = logging.getLogger(__name__)
 TETHER_ERROR_CODE = -32001  # as the language server's (lsp/errors.py)
+INVALID_REQUEST, INVALID_PARAMS = -32600, -32602  # JSON-RPC 2.0, section 5.1; the message says what was wrong
 
 
 def rpc_error(exc: TetherError) -> RequestError:
@@ -93,7 +94,7 @@ class TetherAgent:
         used (tether calls no tools of its own choosing). Raises invalid-params for a bad ``cwd``."""
         folder = Path(cwd)
         if not folder.is_absolute() or not folder.is_dir():
-            raise RequestError.invalid_params({"cwd": cwd, "details": "cwd must be the absolute path of an existing folder."})
+            raise RequestError(INVALID_PARAMS, f"cwd must be the absolute path of an existing folder; got {cwd!r}.", {"cwd": cwd})
         try:
             engine = Engine(self._settings_for(folder), folder)
         except TetherError as exc:
@@ -107,7 +108,7 @@ class TetherAgent:
         """Run the repo agent on the prompt (``turn.Turn``); "cancelled" once ``session/cancel`` stopped it."""
         session = self._session(session_id)
         if session.turn is not None and not session.turn.done():
-            raise RequestError.invalid_request({"details": "A prompt is already running in this session; cancel it first."})
+            raise RequestError(INVALID_REQUEST, "A prompt is already running in this session; cancel it first (session/cancel).")
         assert self._client is not None, "on_connect runs before any request"
         try:
             turn = Turn(self._client, session.id, session.engine, self._fs, task_text(prompt, session.engine.workspace.root))
@@ -136,7 +137,7 @@ class TetherAgent:
     def _session(self, session_id: str) -> Session:
         session = self._sessions.get(session_id)
         if session is None:
-            raise RequestError.invalid_params({"sessionId": session_id, "details": "No such session; start one with session/new."})
+            raise RequestError(INVALID_PARAMS, f"No session {session_id!r}; start one with session/new.", {"sessionId": session_id})
         return session
 
     async def aclose(self) -> None:

@@ -15,6 +15,8 @@ import json
 import logging
 import os
 import sys
+import threading
+from collections.abc import Awaitable, Callable
 from typing import Any, BinaryIO
 
 from acp import RequestError
@@ -26,23 +28,23 @@ LINE_LIMIT_BYTES = 50 * 1024 * 1024
 
 
 class LineTransport:
-    """An ``acp`` Transport (send/receive/close of decoded messages) over a byte reader and writer.
+    """An ``acp`` Transport (send/receive/close of decoded messages) over a byte reader and a ``write`` of bytes.
 
     ``receive`` returns the next JSON object read, or None at end of input; a line that is not
     a JSON object, or names no ``method`` and is no response, is answered with an error here and
     skipped. ``send`` writes one message as one line; sends are serialized.
     """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+    def __init__(self, reader: asyncio.StreamReader, write: Callable[[bytes], Awaitable[None]], close: Callable[[], None]):
         self._reader = reader
-        self._writer = writer
+        self._write = write
+        self._close = close
         self._lock = asyncio.Lock()
 
     async def send(self, message: dict[str, Any]) -> None:
         data = (json.dumps(message, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
         async with self._lock:
-            self._writer.write(data)
-            await self._writer.drain()
+            await self._write(data)
 
     async def receive(self) -> dict[str, Any] | None:
         while True:
@@ -83,17 +85,43 @@ class LineTransport:
         await self.send({"jsonrpc": "2.0", "id": request_id, "error": error.to_error_obj()})
 
     async def close(self) -> None:
-        self._writer.close()
+        self._close()
 
 
 async def stdio_transport(stdin: BinaryIO, stdout: BinaryIO) -> LineTransport:
-    """A LineTransport on the process's ``stdin`` and ``stdout`` pipes (asyncio pipe transports, POSIX)."""
+    """A LineTransport on the process's ``stdin`` and ``stdout``: asyncio pipe transports (POSIX
+    pipes, sockets, terminals), or for a regular file (``tether acp < requests.jsonl > out``)
+    a reading thread and blocking writes, which asyncio's pipe transports refuse."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=LINE_LIMIT_BYTES)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
-    transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, stdout)
+    try:
+        await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
+    except ValueError:
+        threading.Thread(target=_feed, args=(loop, reader, stdin), name="acp-stdin", daemon=True).start()
+    try:
+        transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, stdout)
+    except ValueError:
+
+        async def write_file(data: bytes) -> None:
+            stdout.write(data)
+            stdout.flush()
+
+        return LineTransport(reader, write_file, stdout.close)
     writer = asyncio.StreamWriter(transport, protocol, reader, loop)
-    return LineTransport(reader, writer)
+
+    async def write_pipe(data: bytes) -> None:
+        writer.write(data)
+        await writer.drain()
+
+    return LineTransport(reader, write_pipe, writer.close)
+
+
+def _feed(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader, stdin: BinaryIO) -> None:
+    try:
+        for line in iter(stdin.readline, b""):
+            loop.call_soon_threadsafe(reader.feed_data, line)
+    finally:
+        loop.call_soon_threadsafe(reader.feed_eof)
 
 
 def claim_stdout() -> BinaryIO:
