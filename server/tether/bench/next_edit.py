@@ -37,7 +37,7 @@ from ..context.edit_history import EditHistory
 from ..engine import Engine
 from ..errors import InputError, TetherError
 from ..lines import split_lines
-from ..ops.next_edit import ROLE, Replacement, jump_target, next_edit
+from ..ops.next_edit import ROLE, Replacement, jump_target, next_edit, prompt_format
 from ..prompts.next_edit import editable_region, instruct_request, zeta_request
 from ..prompts.next_edit_sweep import sweep_request
 from .stats import print_json, summary
@@ -243,7 +243,7 @@ async def replay(engine: Engine, found: list[Case], raw: Any = None) -> dict[str
     n = len(found)
     out: dict[str, Any] = {
         "bench": "next-edit",
-        "format": cfg.format,
+        "format": prompt_format(engine.settings, _backend(engine)),  # the serving slot's, else next_edit.format
         "max_tokens": cfg.max_tokens,
         "cases": n,
         "exact_match_rate": round(exact_n / n, 3) if n else None,
@@ -266,17 +266,18 @@ async def _raw_call(engine: Engine, raw: Any, case: Case, events: str, names: li
     """A thunk calling ``raw`` on the prompt tokens the op sends for ``case`` (the op's request
     built as ``ops.next_edit`` builds it), or None for the fim format."""
     cfg = engine.settings.next_edit
-    if cfg.format == "fim":
-        return None
     backend = _backend(engine)
+    fmt = prompt_format(engine.settings, backend)
+    if fmt == "fim":
+        return None
     assert isinstance(backend, LlamaCppBackend)
     region = editable_region(case.before, case.line, case.col, cfg.lines_before, cfg.lines_after)
     target = jump_target(case.before, region, case.line, names)
     if target is not None:
         region = editable_region(case.before, target[0], target[1], cfg.lines_before, cfg.lines_after)
-    if cfg.format == "zeta":
+    if fmt == "zeta":
         request = zeta_request(case.path, case.before, region, events, cfg.max_tokens)
-    elif cfg.format == "sweep":
+    elif fmt == "sweep":
         request = sweep_request(case.path, case.before, region, events, cfg.max_tokens)
     else:
         request = instruct_request(case.path, region, events, cfg.max_tokens)
@@ -311,6 +312,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         layer: dict[str, Any] = {"models": {"bundled": bundled}, "next_edit": {}}
         if args.format:
             layer["next_edit"]["format"] = args.format
+            bundled["next_edit_format"] = args.format  # wins over a format the slot sets in a user tether.toml
         if args.max_tokens:
             layer["next_edit"]["max_tokens"] = args.max_tokens
         engine = Engine(load_settings(Path(tmp), env={}, overrides=layer), Path(tmp))
