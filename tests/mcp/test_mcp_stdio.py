@@ -173,3 +173,18 @@ async def test_malformed_json_rpc_and_unknown_tools_get_protocol_errors_and_the_
     assert by_id[2]["error"]["code"] == -32602 and "Unknown tool: rm_rf" in by_id[2]["error"]["message"]
     assert by_id[3]["error"]["code"] == -32601
     assert by_id[4]["result"]["structuredContent"] == {"proposals": []}
+
+
+async def test_scripted_propose_repo_change_plans_and_proposes_steps_without_writing(tmp_path, openai_server):
+    ws = make_git_repo(tmp_path / "ws", {"calc.py": BASE})
+    mul = BASE + "\n\ndef mul(a, b):\n    return a * b\n"
+    plan = {"steps": [{"intent": "Add mul to calc.py", "files": ["calc.py"]}]}
+    openai_server.script(Reply(text=json.dumps(plan)), Reply(text=mul))
+    async with mcp_session(ws, scripted_env(openai_server, tmp_path, mcp__max_level="repo")) as session:
+        run = structured(await session.call_tool("propose_repo_change", {"task": "Add a function mul(a, b) to calc.py."}))
+    assert run["status"] == "done" and run["error"] is None, run
+    assert "Add mul to calc.py" in run["plan"]
+    [step] = run["steps"]
+    [proposal] = run["proposals"]
+    assert step["proposals"] == [proposal["id"]] and "+def mul(a, b):" in proposal["diff"]
+    assert (ws / "calc.py").read_text() == BASE
