@@ -45,7 +45,19 @@ def test_scripted_reachable_endpoint_is_ok_in_json_and_plain(tether, tmp_path, o
     remote = _slot(report, "remote")
     assert report["ok"] is True and remote["ok"] is True and remote["backend"] == "openai"
     assert "scripted-model" in remote["detail"] and remote["n_ctx"] == 8192  # an endpoint's window when n_ctx is unset
-    assert _role(report, "edit") == {"role": "edit", "slots": ["remote"], "working": "remote", "ok": True, "fix": None}
+    assert _role(report, "edit") == {
+        "role": "edit",
+        "slots": ["remote"],
+        "working": "remote",
+        "ok": True,
+        "fix": None,
+        "capable": True,
+        "capability": "endpoint model (default)",
+        "pull": None,
+    }
+    # an endpoint without `fim = true` completes from the prefix only: not capable of FIM completion
+    assert _role(report, "complete")["capable"] is False
+    assert _role(report, "complete")["pull"] == "tether models pull ggml-org/Qwen2.5-Coder-1.5B-Q8_0-GGUF --role complete"
     assert [r.path for r in openai_server.requests if r.method == "GET"] == ["/v1/models"]
 
     plain = tether("-C", str(ws), "doctor")
@@ -134,7 +146,16 @@ def test_bundled_model_opens_and_the_build_is_named(tether, tmp_path):
     bundled = _slot(report, "bundled")
     assert bundled["where"].endswith("SmolLM2-135M-Instruct.Q4_1.gguf") and bundled["n_ctx"] == 4096
     assert "vocabulary 49152 tokens" in bundled["detail"]
-    assert _role(report, "embed") == {"role": "embed", "slots": [], "working": None, "ok": True, "fix": None}
+    assert _role(report, "embed") == {
+        "role": "embed",
+        "slots": [],
+        "working": None,
+        "ok": True,
+        "fix": None,
+        "capable": None,
+        "capability": "",
+        "pull": None,
+    }
     plain = tether("-C", str(ws), "doctor").stdout
     assert plain.splitlines()[1].startswith("llama.cpp: llama-cpp-python ")
 
@@ -150,3 +171,25 @@ def test_terminal_output_is_a_rich_table_that_keeps_setting_names(tether, tmp_pa
     assert "NO MODEL" in text and "FAILED" in text
     assert "path under [models.gone] in tether.toml" in text  # not eaten as rich markup
     assert "fix: slot gone: Point path under [models.gone] in tether.toml at a readable .gguf file." in text
+
+
+def test_roles_without_a_capable_model_get_a_pull_line_from_the_presets(tether, tmp_path):
+    """The bundled demo model works but is capable of nothing; a FIM GGUF is capable of completion,
+    not of edits (no chat template); an unset next-edit role points at the next-edit preset."""
+    gguf = build_tiny_gguf(tmp_path / "tiny.gguf", fim_style="qwen")
+    ws = _workspace(tmp_path, f'[models.tiny]\npath = "{gguf}"\n\n[roles]\ncomplete = ["tiny"]\n')
+    result = tether("-C", str(ws), "doctor", "--json")
+    assert result.returncode == 0, result.stderr  # capability is advice, not a failure
+    report = json.loads(result.stdout)
+    complete, edit, next_edit = (_role(report, r) for r in ("complete", "edit", "next_edit"))
+    assert complete["capable"] is True and complete["capability"] == "llama F32, FIM qwen" and complete["pull"] is None
+    assert edit["capable"] is False and edit["capability"] == "the bundled SmolLM2-135M demo model"
+    assert edit["pull"] == "tether models pull Qwen/Qwen2.5-Coder-7B-Instruct-GGUF --role edit"
+    assert next_edit["ok"] is True and next_edit["slots"] == [] and next_edit["capable"] is False
+    assert next_edit["pull"] == "tether models pull sweepai/sweep-next-edit-1.5B --role next-edit"
+
+    plain = tether("-C", str(ws), "doctor").stdout
+    assert "pull: role edit has no capable model; get one: tether models pull Qwen/Qwen2.5-Coder-7B-Instruct-GGUF --role edit" in plain
+    assert "pull: role next-edit has no capable model" in plain and "pull: role complete" not in plain
+    row = next(line for line in plain.splitlines() if line.startswith("complete"))
+    assert row.split()[:5] == ["complete", "tiny", "tiny", "ok", "yes"]

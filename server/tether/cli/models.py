@@ -247,12 +247,16 @@ def render_doctor(report: DoctorReport) -> None:
         if build.installed
         else f"llama.cpp: {build.error}"
     )
-    roles = [(r.role, " -> ".join(r.slots) or "-", r.working or "-", _role_status(r.ok, bool(r.slots))) for r in report.roles]
+    roles = [
+        (r.role, " -> ".join(r.slots) or "-", r.working or "-", _role_status(r.ok, bool(r.slots)), _capable(r.capable, r.capability))
+        for r in report.roles
+    ]
     slots = [
         (c.slot, c.backend, str(c.n_ctx), "ok" if c.ok else "FAILED", c.where or "-", c.detail if c.ok else c.error or "")
         for c in report.slots
     ]
     fixes = [f"slot {c.slot}: {c.fix}" for c in report.slots if c.fix] + [f"role {r.role}: {r.fix}" for r in report.roles if r.fix]
+    pulls = [f"role {r.role.replace('_', '-')} has no capable model; get one: {r.pull}" for r in report.roles if r.pull]
     console = Console()
     if console.is_terminal:
         # Cells are Text, never markup: "[models.gone]" is a setting to show, not a style tag.
@@ -266,6 +270,8 @@ def render_doctor(report: DoctorReport) -> None:
             console.print(table)
         for fix in fixes:
             console.print(Text(f"fix: {fix}", style="yellow"))
+        for line in pulls:
+            console.print(Text(f"pull: {line}", style="cyan"))
         return
     print(head)
     print(llama)
@@ -277,10 +283,20 @@ def render_doctor(report: DoctorReport) -> None:
         print()
     for fix in fixes:
         print(f"fix: {fix}")
+    if pulls:
+        print()
+    for line in pulls:
+        print(f"pull: {line}")
 
 
-ROLE_COLUMNS = ("role", "slots (in order)", "uses", "status")
+ROLE_COLUMNS = ("role", "slots (in order)", "uses", "status", "capable")
 SLOT_COLUMNS = ("slot", "backend", "n_ctx", "status", "where", "detail")
+
+
+def _capable(capable: bool | None, why: str) -> str:
+    if capable is None:
+        return "-"
+    return f"{'yes' if capable else 'no'} ({why})" if why else ("yes" if capable else "no")
 
 
 def _role_status(ok: bool, has_slots: bool) -> str:

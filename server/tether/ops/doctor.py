@@ -10,7 +10,10 @@ For each model slot named in a role (``Settings.roles``, an ordered failover lis
 
 Each check runs under a timeout (seconds). A role works when one of its slots works (the
 router fails over in order). ``embed`` may be empty (docs search is then lexical only); the other
-roles may not. The llama.cpp build (CUDA/Metal/CPU) comes from ``llama_print_system_info`` and
+roles may not. Each of complete, edit and next_edit is also judged *capable* or not
+(``role_capability``: FIM tokens for completion, a chat template for edits, not the bundled demo
+model), and a role that is not gets the `tether models pull ...` line of a preset
+(models/presets.py ``SUGGESTED``). Capability is advice: it does not change the exit code. The llama.cpp build (CUDA/Metal/CPU) comes from ``llama_print_system_info`` and
 ``llama_supports_gpu_offload``. ``n_ctx`` is ``ModelConfig.context_window`` for every slot, the
 same value ``tether models info`` and the backends use.
 """
@@ -21,6 +24,7 @@ import asyncio
 import os
 import platform
 import time
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -28,8 +32,10 @@ from pydantic import BaseModel, Field
 from ..backends.bundled import bundled_model_path
 from ..config import ModelConfig, Settings
 from ..errors import ConfigError, ModelError, TetherError
+from ..models.presets import ROLES
 
-OPTIONAL_ROLES = frozenset({"embed"})
+OPTIONAL_ROLES = frozenset({"embed", "next_edit"})
+NEXT_EDIT_ROLE = "next_edit"
 DEFAULT_TIMEOUT_S = 10.0
 _ACCELERATORS = ("CUDA", "METAL", "VULKAN", "HIP", "SYCL")
 
@@ -60,11 +66,18 @@ class SlotCheck(BaseModel):
 
 
 class RoleCheck(BaseModel):
+    """One role. ``ok``: a slot of it works (or the role may be empty). ``capable``: the model it
+    uses is fit for the role (``role_capability``); None for roles without presets (embed).
+    ``pull``: when not capable, the command that gets a known-good model for it (models/presets.py)."""
+
     role: str
     slots: list[str]
     working: str | None = Field(None, description="The first slot of the role that works: the one requests go to.")
     ok: bool
     fix: str | None = None
+    capable: bool | None = None
+    capability: str = Field("", description="Why the model is or is not fit for the role, in a few words.")
+    pull: str | None = Field(None, description="`tether models pull REPO --role ROLE` for a preset, when not capable.")
 
 
 class DoctorReport(BaseModel):
@@ -105,6 +118,11 @@ async def run_doctor(settings: Settings, timeout_s: float = DEFAULT_TIMEOUT_S, f
     by_name.update((c.slot, c) for c in await reaching)
     checks = [by_name[n] for n in named]
     roles = [_role(role, slots, by_name) for role, slots in settings.roles.items()]
+    if NEXT_EDIT_ROLE not in settings.roles:  # optional: next-edit falls back to the complete role's slots
+        roles.append(RoleCheck(role=NEXT_EDIT_ROLE, slots=[], ok=True))
+    for check in roles:
+        if check.role in ROLES:
+            _judge(check, settings)
     return DoctorReport(
         tether=tether.__version__,
         python=platform.python_version(),
@@ -114,6 +132,52 @@ async def run_doctor(settings: Settings, timeout_s: float = DEFAULT_TIMEOUT_S, f
         slots=list(checks),
         ok=all(r.ok for r in roles),
     )
+
+
+def role_capability(role: str, config: ModelConfig | None) -> tuple[bool, str]:
+    """Whether the model of a slot is fit for ``role`` (complete, edit, next_edit), and why.
+
+    - no slot, or the bundled SmolLM2-135M (a llama.cpp slot without a path): not capable; it
+      proves the pipeline offline, nobody codes with it (docs/benchmarks.md);
+    - complete: a GGUF with FIM tokens (read from its header, models/gguf_info.py), or an endpoint
+      slot with ``fim = true`` (its /completions takes ``suffix``);
+    - edit: a GGUF with a chat template, or any endpoint (chat completions);
+    - next_edit: any working model set for the role (the prompt format decides the rest).
+    A GGUF that cannot be read is not capable. Never raises."""
+    if config is None:
+        return False, "no model set for the role"
+    if config.backend == "openai":
+        if role == "complete" and not config.fim:
+            return False, "endpoint without fim = true: prefix-only completion"
+        return True, f"endpoint model {config.model or '(default)'}"
+    if not config.path:
+        return False, "the bundled SmolLM2-135M demo model"
+    from ..models.gguf_info import read_gguf
+
+    try:
+        info = read_gguf(Path(config.path).expanduser())
+    except TetherError as exc:
+        return False, f"unreadable GGUF ({exc})"
+    facts = f"{info.architecture or '?'} {info.quantization or '?'}"
+    if role == "complete":
+        return (True, f"{facts}, FIM {info.fim_style}") if info.fim_style else (False, f"{facts} has no FIM tokens")
+    if role == "edit":
+        return (True, f"{facts}, chat template") if info.has_chat_template else (False, f"{facts} has no chat template")
+    return True, facts
+
+
+def _judge(check: RoleCheck, settings: Settings) -> None:
+    """Fill ``capable``, ``capability`` and ``pull`` of one role's check."""
+    from ..models.presets import SUGGESTED
+
+    slot = check.working if check.ok else None
+    if check.role == NEXT_EDIT_ROLE and not check.slots:
+        capable, why = False, "not set: next-edit uses the complete role's model"
+    else:
+        capable, why = role_capability(check.role, settings.models.get(slot) if slot else None)
+    check.capable, check.capability = capable, why
+    if not capable:
+        check.pull = SUGGESTED[check.role].pull_line(check.role)
 
 
 def _role(role: str, slots: list[str], checks: dict[str, SlotCheck]) -> RoleCheck:
