@@ -74,11 +74,15 @@ def tools_for(ceiling: Level, allow_accept: bool) -> list[str]:
 @contextmanager
 def tool_errors() -> Iterator[None]:
     """A TetherError (its message is a full sentence for the user) becomes a ToolError: the client
-    gets ``isError`` with that sentence, and the server goes on serving."""
+    gets ``isError`` with that sentence, and the server goes on serving. An OSError (a file that
+    could not be read or written) is told the way the CLI tells it."""
     try:
         yield
     except TetherError as exc:
         raise ToolError(str(exc)) from exc
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        raise ToolError(f"{exc.strerror or exc}{where}. Check the path and its permissions.") from exc
 
 
 def guard_path(engine: Engine, path: str) -> str:
