@@ -74,7 +74,7 @@ def test_pull_with_user_writes_the_user_config(hub, tiny_repo, model_env, worksp
     assert result.returncode == 0, result.stderr
     user = tmp_path / "xdg" / "tether" / "tether.toml"
     data = tomllib.loads(user.read_text())
-    assert data["roles"]["next_edit"] == ["nes"]
+    assert data["roles"]["next_edit"] == ["nes"] and data["next_edit"]["enabled"] is True
     # FIM tokens and no preset: plain completion at the cursor, in the slot's own field when settings have one
     assert (data["models"]["nes"].get("next_edit_format") or data.get("next_edit", {}).get("format")) == "fim"
     assert not (workspace / "tether.toml").exists()

@@ -3,8 +3,8 @@
 The file is read and rewritten with tomlkit, which keeps comments, order and formatting of
 everything it does not touch. What changes: ``[models.<slot>]`` (replaced whole), each given role's
 list in ``[roles]`` (the slot first, the slots the file already listed after it, so failover to them
-still works), and for the next-edit role the prompt format (``[next_edit] format`` and
-``enabled = true``, or the slot's own ``next_edit_format`` when the settings have that field).
+still works), and for the next-edit role ``[next_edit] enabled = true`` and the prompt format (the
+slot's own ``next_edit_format`` when the settings have that field, else ``[next_edit] format``).
 The new file is validated as settings before it replaces the old one (atomically).
 """
 
@@ -107,13 +107,13 @@ def write_slot(
     for role in roles:
         before = [str(s) for s in role_table.get(role, []) if str(s) != slot]
         role_table[role] = [slot, *before]
-    if "next_edit" in roles and next_edit_format:
-        if "next_edit_format" in ModelConfig.model_fields:
+    if "next_edit" in roles:
+        section = doc.setdefault("next_edit", tomlkit.table())
+        section["enabled"] = True  # asking for a next-edit model is asking for next-edit suggestions
+        if next_edit_format and "next_edit_format" in ModelConfig.model_fields:
             table.add("next_edit_format", next_edit_format)
-        else:
-            section = doc.setdefault("next_edit", tomlkit.table())
+        elif next_edit_format:
             section["format"] = next_edit_format
-            section["enabled"] = True
     new_text = tomlkit.dumps(doc)
     _check(new_text, file)
     _replace(file, new_text)
