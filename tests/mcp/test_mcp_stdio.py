@@ -119,19 +119,19 @@ async def test_docs_search_returns_chunks_with_their_sources_and_pages_are_resou
     (pages / "retries.md").write_text("# Retries\n\nA failed delivery is retried three times, then parked in the dead letter queue.\n")
     (pages / "auth.md").write_text("# Auth\n\nTokens are sent in the Authorization header.\n")
     with DocsIndex(ws / ".tether" / "docs.sqlite") as index:
-        await Ingester(index, base_dir=ws).add("guide", name="guide")
+        await Ingester(index, base_dir=ws).add("guide", name="My guide")
     async with mcp_session(ws, scripted_env(None, tmp_path)) as session:
         found = structured(await session.call_tool("docs_search", {"query": "dead letter queue", "k": 2}))
         top = found["hits"][0]
-        assert top["source"] == "guide" and top["path"].endswith("retries.md") and "dead letter queue" in top["text"]
+        assert top["source"] == "My guide" and top["path"].endswith("retries.md") and "dead letter queue" in top["text"]
         assert top["citation"].startswith(top["path"]) and top["start_line"] >= 1
-        docs = [r for r in (await session.list_resources()).resources if str(r.uri).startswith("tether-docs://guide/")]
+        docs = [r for r in (await session.list_resources()).resources if str(r.uri).startswith("tether-docs://My%20guide/")]
         assert len(docs) == 2
         retries = next(r for r in docs if "Retries" in r.name or "retries" in r.name)
         [content] = (await session.read_resource(str(retries.uri))).contents
         assert isinstance(content, TextResourceContents) and "dead letter queue" in content.text
         with pytest.raises(MCPError):
-            await session.read_resource("tether-docs://guide/999999")
+            await session.read_resource("tether-docs://My%20guide/999999")
 
 
 async def test_malformed_json_rpc_and_unknown_tools_get_protocol_errors_and_the_server_keeps_serving(tmp_path):

@@ -10,6 +10,7 @@ the request (``listed``) and read through the two URI templates (``register_reso
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError
@@ -39,10 +40,14 @@ def listed(engine: Engine) -> list[Resource]:
             )
         )
     for name, doc_id, title in _pages(engine):
-        out.append(
-            Resource(uri=f"{DOCS_SCHEME}://{name}/{doc_id}", name=title, description=f"Docs page from {name}", mime_type="text/markdown")
-        )
+        out.append(Resource(uri=docs_uri(name, doc_id), name=title, description=f"Docs page from {name}", mime_type="text/markdown"))
     return out
+
+
+def docs_uri(source: str, document: int) -> str:
+    """``tether-docs://SOURCE/DOCUMENT``, the source name percent-encoded (RFC 3986; the
+    template match decodes it)."""
+    return f"{DOCS_SCHEME}://{quote(source, safe='')}/{document}"
 
 
 def register_resources(app: MCPServer[Any], engine: Engine) -> None:
