@@ -830,7 +830,7 @@ async function struckText(editor) {
  * Next-edit suggestions (issue 11), in the next-edit window: the person renames `value` to
  * `amount` in scale.py's signature; the suggestion is the same rename two lines below, drawn
  * as an inline diff ("value" struck through, "amount" after it) with "Tab to jump" at the
- * cursor. Tab jumps there ("Tab to accept"), Tab accepts; the next use is suggested the same
+ * cursor. Escape dismisses it (typing brings it back). Tab jumps there ("Tab to accept"), Tab accepts; the next use is suggested the same
  * way, Tab, Tab; saved, scale.py on disk has every use renamed. The prompt carried the rename
  * as a recent edit.
  */
@@ -862,6 +862,14 @@ async function checkNextEdit(page, ws, scripted) {
   }
   log('next edit: "value" struck through on line 3, "amount" after it, "Tab to jump" at the cursor');
   await shoot(page, 'next-edit.png');
+
+  // Escape dismisses it; a space typed and taken back (a change, the same text) brings it back.
+  await page.keyboard.press('Escape');
+  await until('the suggestion dismissed by Escape', async () => (await struckText(editor)) === '' && !(await decorationTexts(editor)).includes('Tab to jump'), 10_000);
+  log('Escape dismissed the suggestion');
+  await page.keyboard.type(' ');
+  await page.keyboard.press('Backspace');
+  await suggested('the next edit suggested again after typing', 'Tab to jump');
 
   await page.keyboard.press('Tab');
   await until('the cursor on line 3 (the jump)', async () => (await cursorLine(page)) === 3, 10_000);
