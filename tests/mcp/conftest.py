@@ -31,6 +31,6 @@ async def mcp_session(workspace: Path, env: dict[str, str], *extra: str) -> Asyn
     """An initialized ClientSession on ``tether -C workspace mcp`` (its stderr in workspace/../mcp-stderr.log)."""
     params = StdioServerParameters(command=TETHER, args=["-C", str(workspace), "mcp", *extra], env=env)
     with open(workspace.parent / "mcp-stderr.log", "a", encoding="utf-8") as errlog:
-        async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
+        async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write, read_timeout_seconds=120) as session:
             await session.initialize()
             yield session

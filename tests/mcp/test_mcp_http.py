@@ -43,7 +43,10 @@ async def test_streamable_http_on_loopback_serves_the_tools(tmp_path):
         proc = subprocess.Popen([TETHER, "-C", str(ws), "mcp", "--http", str(port)], env=env, stdout=errlog, stderr=errlog)
     try:
         await wait_for_port(port, proc)
-        async with streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write), ClientSession(read, write) as session:
+        async with (
+            streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write),
+            ClientSession(read, write, read_timeout_seconds=120) as session,
+        ):
             await session.initialize()
             names = {tool.name for tool in (await session.list_tools()).tools}
             assert {"propose_edit", "docs_search", "list_proposals"} <= names and "accept_hunks" not in names
