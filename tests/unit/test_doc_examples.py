@@ -2,8 +2,8 @@
 
 README.md's "Using it" block runs command by command, as written, in a real git workspace
 through the installed entry point, on the SCRIPTED OpenAI-compatible server
-(tests/fixtures/openai_server.py), and each must exit 0. Three are only parsed with the real
-argparse parser: `docs add URL` (no network in tests), `serve` (runs until stopped). The
+(tests/fixtures/openai_server.py), and each must exit 0. Some are only parsed with the real
+argparse parser: `docs add URL` and `models pull` (no network in tests), `serve` (runs until stopped). The
 placeholders (`<id>`, `<hunk-id>`, `<run-id>`) are filled with the ids the commands before made;
 the repo example's check names the test interpreter's pytest, since a bare `pytest` is whatever
 that machine's PATH holds. docs/cli.md's command synopses (`## \\`tether edit FILE -m ...\\``) are
@@ -26,7 +26,7 @@ from tests.fixtures.openai_server import Reply
 from tether.cli import build_parser
 
 ROOT = Path(__file__).resolve().parents[2]
-PARSE_ONLY = ("docs add http", "serve")
+PARSE_ONLY = ("docs add http", "serve", "models pull")  # no network in tests: pull is tested on a fake hub (tests/models)
 APP = "".join(f'def f{n}(items):\n    """f{n}."""\n    total = len(items)\n    return total + {n}\n\n' for n in range(10))  # 50 lines
 TEST = "from src.app import f1\n\n\ndef test_f1():\n    assert f1([]) == 1\n"
 # Placeholders in synopses -> a value the parser takes; (flag, placeholder) first.
