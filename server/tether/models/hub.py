@@ -4,7 +4,9 @@ Everything goes through ``huggingface_hub``: ``HfApi.model_info(files_metadata=T
 repository's files with their size and LFS sha256 (the hub API ``/api/models/{repo}?blobs=true``),
 ``hf_hub_download`` downloads into the shared cache (``HF_HOME`` / ``HF_HUB_CACHE``) with its own
 progress bar on stderr, its lock, and its ``.incomplete`` temporary file renamed into place only
-when the size matches. Then tether hashes the file and compares it with the LFS sha256; a mismatch
+when the size matches (a dropped connection is resumed from where it stopped with a Range
+request, up to 5 times; an interrupted run leaves no file under the final name, and a file
+already in the cache is not downloaded again, only re-hashed). Then tether hashes the file and compares it with the LFS sha256; a mismatch
 deletes the cached blob and its snapshot link, so nothing half-right is left looking complete.
 
 The endpoint is ``HF_ENDPOINT`` (huggingface_hub reads it) or ``endpoint=``; ``HF_HUB_OFFLINE=1``
