@@ -120,3 +120,21 @@ def test_hub_down_and_offline_mode_are_clear_errors(model_env, workspace):
 def test_malformed_spec_is_a_usage_error(model_env, workspace):
     result = run_models("-C", str(workspace), "models", "pull", "not-a-repo", env=model_env)
     assert result.returncode == 3 and "REPO[:FILE|:QUANT]" in result.stderr
+
+
+def test_split_model_is_pulled_whole_and_a_second_pull_reads_the_cache(hub, tmp_path, model_env, workspace):
+    whole = build_tiny_gguf(tmp_path / "src" / "whole.gguf", "qwen").read_bytes()
+    half = len(whole) // 2
+    parts = {"big-Q4_K_M-00001-of-00002.gguf": whole[:half], "big-Q4_K_M-00002-of-00002.gguf": whole[half:]}
+    hub.add(REPO, {**parts, "small-Q8_0.gguf": whole})
+    env = _env(model_env, hub)
+    first = run_models("-C", str(workspace), "models", "pull", f"{REPO}:Q4_K_M", "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    pulled = json.loads(first.stdout)["pulled"]
+    assert [f["filename"] for f in pulled["files"]] == list(parts)
+    assert pulled["path"] == pulled["files"][0]["path"] and Path(pulled["files"][1]["path"]).read_bytes() == whole[half:]
+    gets = [r for r in hub.requests if r[0] == "GET" and "/resolve/" in r[1]]
+    again = run_models("-C", str(workspace), "models", "pull", f"{REPO}:Q4_K_M", "--json", env=env)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["pulled"]["files"] == pulled["files"]  # same files, sha256 checked again
+    assert [r for r in hub.requests if r[0] == "GET" and "/resolve/" in r[1]] == gets  # nothing downloaded twice
