@@ -154,6 +154,8 @@ def test_use_a_path_and_the_errors_of_use(machine, model_env, workspace):
     assert several.returncode == 3 and "matches several models" in several.stderr and "llama.cpp:" in several.stderr
     none = run_models("-C", str(workspace), "models", "use", "no-such-model", "--role", "complete", env=model_env)
     assert none.returncode == 3 and "No model found matching 'no-such-model'" in none.stderr
+    not_gguf = run_models("-C", str(workspace), "models", "use", str(workspace / "nope.gguf"), "--role", "edit", env=model_env)
+    assert not_gguf.returncode == 3 and "is not a GGUF file" in not_gguf.stderr
     no_role = run_models("-C", str(workspace), "models", "use", "tinycoder", env=model_env)
     assert no_role.returncode == 3 and "--role" in no_role.stderr
 

@@ -119,7 +119,9 @@ def run_use(args: argparse.Namespace) -> int:
     if not args.role:
         raise InputError("Say which role the model is for: --role complete, --role edit or --role next-edit (repeatable).")
     path = Path(args.name).expanduser()
-    if args.name.lower().endswith(".gguf") and is_gguf(path):
+    if args.name.lower().endswith(".gguf") and (path.exists() or "/" in args.name):
+        if not is_gguf(path):
+            raise InputError(f"{path} is not a GGUF file (missing, unreadable, or it does not start with 'GGUF').")
         info = read_gguf(path)
         slot = _adopt(
             args, args.slot or slot_name_for(path.name), str(path.resolve()), info, None, f"{path.name}, adopted by `tether models use`"
