@@ -17,6 +17,8 @@ from ..models.slots import slot_name_for
 from .common import add_model_flags, engine_from, print_json, run_op, settings_from
 
 if TYPE_CHECKING:
+    from ..models.gguf_info import GgufInfo
+    from ..models.presets import Preset
     from ..ops.doctor import DoctorReport
 
 
@@ -143,7 +145,7 @@ def run_use(args: argparse.Namespace) -> int:
     return 0
 
 
-def _adopt(args: argparse.Namespace, slot: str, path: str, info: Any, preset: Any, comment: str) -> dict[str, Any]:
+def _adopt(args: argparse.Namespace, slot: str, path: str, info: GgufInfo | None, preset: Preset | None, comment: str) -> dict[str, Any]:
     """Write the slot for ``args.role`` and say so on stderr; the SlotWrite as a dict."""
     from ..models.slots import config_file, role_name, slot_settings, write_slot
 
