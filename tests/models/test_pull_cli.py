@@ -43,6 +43,7 @@ def test_pull_by_quant_downloads_into_the_hub_cache_and_checks_sha256(hub, tiny_
     assert "slot" not in json.loads(result.stdout)  # no --role: nothing written
     assert not (workspace / "tether.toml").exists()
     assert ("HEAD", f"/{REPO}/resolve/{pulled['revision']}/tiny-coder-Q4_K_M.gguf") in hub.requests
+    assert ("GET", f"/blobs/{REPO}/tiny-coder-Q4_K_M.gguf") in hub.requests  # the bytes came from the CDN it redirected to
 
 
 def test_pull_by_file_with_role_writes_a_slot_that_models_list_shows(hub, tiny_repo, model_env, workspace):
