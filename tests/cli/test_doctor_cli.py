@@ -184,12 +184,13 @@ def test_roles_without_a_capable_model_get_a_pull_line_from_the_presets(tether, 
     complete, edit, next_edit = (_role(report, r) for r in ("complete", "edit", "next_edit"))
     assert complete["capable"] is True and complete["capability"] == "llama F32, FIM qwen" and complete["pull"] is None
     assert edit["capable"] is False and edit["capability"] == "the bundled SmolLM2-135M demo model"
-    assert edit["pull"] == "tether models pull Qwen/Qwen2.5-Coder-7B-Instruct-GGUF --role edit"
+    size = "7B" if report["llama_cpp"]["gpu_offload"] else "1.5B"  # a 7B edit model only where llama.cpp has a GPU
+    assert edit["pull"] == f"tether models pull Qwen/Qwen2.5-Coder-{size}-Instruct-GGUF --role edit"
     assert next_edit["ok"] is True and next_edit["slots"] == [] and next_edit["capable"] is False
     assert next_edit["pull"] == "tether models pull sweepai/sweep-next-edit-1.5B --role next-edit"
 
     plain = tether("-C", str(ws), "doctor").stdout
-    assert "pull: role edit has no capable model; get one: tether models pull Qwen/Qwen2.5-Coder-7B-Instruct-GGUF --role edit" in plain
+    assert f"pull: role edit has no capable model; get one: {edit['pull']}" in plain
     assert "pull: role next-edit has no capable model" in plain and "pull: role complete" not in plain
     row = next(line for line in plain.splitlines() if line.startswith("complete"))
     assert row.split()[:5] == ["complete", "tiny", "tiny", "ok", "yes"]

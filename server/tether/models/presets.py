@@ -137,6 +137,15 @@ PRESETS: tuple[Preset, ...] = (
 SUGGESTED = {role: next(p for p in PRESETS if role in p.roles) for role in ROLES}
 
 
+def suggest(role: str, gpu: bool) -> Preset:
+    """The preset to pull for ``role`` (complete, edit, next_edit): ``SUGGESTED``, except that edits
+    on a llama.cpp build without GPU offload get the 1.5B instruct model (a 7B one decodes a few
+    tokens a second on a laptop CPU)."""
+    if role == "edit" and not gpu:
+        return next(p for p in PRESETS if p.key == "qwen2.5-coder-1.5b-instruct")
+    return SUGGESTED[role]
+
+
 def preset_for_repo(repo: str) -> Preset | None:
     """The preset of a Hugging Face repository id (case-insensitive), or None."""
     return next((p for p in PRESETS if p.repo.lower() == repo.lower()), None)

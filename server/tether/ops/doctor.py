@@ -13,7 +13,7 @@ router fails over in order). ``embed`` may be empty (docs search is then lexical
 roles may not. Each of complete, edit and next_edit is also judged *capable* or not
 (``role_capability``: FIM tokens for completion, a chat template for edits, not the bundled demo
 model), and a role that is not gets the `tether models pull ...` line of a preset
-(models/presets.py ``SUGGESTED``). Capability is advice: it does not change the exit code. The llama.cpp build (CUDA/Metal/CPU) comes from ``llama_print_system_info`` and
+(models/presets.py ``suggest``: the 1.5B instruct model for edits without GPU offload). Capability is advice: it does not change the exit code. The llama.cpp build (CUDA/Metal/CPU) comes from ``llama_print_system_info`` and
 ``llama_supports_gpu_offload``. ``n_ctx`` is ``ModelConfig.context_window`` for every slot, the
 same value ``tether models info`` and the backends use.
 """
@@ -120,14 +120,15 @@ async def run_doctor(settings: Settings, timeout_s: float = DEFAULT_TIMEOUT_S, f
     roles = [_role(role, slots, by_name) for role, slots in settings.roles.items()]
     if NEXT_EDIT_ROLE not in settings.roles:  # optional: next-edit falls back to the complete role's slots
         roles.append(RoleCheck(role=NEXT_EDIT_ROLE, slots=[], ok=True))
+    build = llama_build()
     for check in roles:
         if check.role in ROLES:
-            _judge(check, settings)
+            _judge(check, settings, gpu=build.gpu_offload)
     return DoctorReport(
         tether=tether.__version__,
         python=platform.python_version(),
         platform=platform.platform(),
-        llama_cpp=llama_build(),
+        llama_cpp=build,
         roles=roles,
         slots=list(checks),
         ok=all(r.ok for r in roles),
@@ -166,9 +167,10 @@ def role_capability(role: str, config: ModelConfig | None) -> tuple[bool, str]:
     return True, facts
 
 
-def _judge(check: RoleCheck, settings: Settings) -> None:
-    """Fill ``capable``, ``capability`` and ``pull`` of one role's check."""
-    from ..models.presets import SUGGESTED
+def _judge(check: RoleCheck, settings: Settings, gpu: bool) -> None:
+    """Fill ``capable``, ``capability`` and ``pull`` of one role's check (``gpu``: the llama.cpp
+    build offloads to a GPU, which decides the size of the edit model suggested)."""
+    from ..models.presets import suggest
 
     slot = check.working if check.ok else None
     if check.role == NEXT_EDIT_ROLE and not check.slots:
@@ -177,7 +179,7 @@ def _judge(check: RoleCheck, settings: Settings) -> None:
         capable, why = role_capability(check.role, settings.models.get(slot) if slot else None)
     check.capable, check.capability = capable, why
     if not capable:
-        check.pull = SUGGESTED[check.role].pull_line(check.role)
+        check.pull = suggest(check.role, gpu).pull_line(check.role)
 
 
 def _role(role: str, slots: list[str], checks: dict[str, SlotCheck]) -> RoleCheck:
