@@ -81,6 +81,10 @@ def test_pull_with_user_writes_the_user_config(hub, tiny_repo, model_env, worksp
     assert not (workspace / "tether.toml").exists()
     listed = json.loads(run_models("-C", str(workspace), "models", "list", "--json", env=env).stdout)
     assert next(r for r in listed if r["name"] == "nes")["roles"] == ["next_edit"]
+    # the workspace's tether.toml sits above the user's: its role list wins, the user's slot stays defined
+    (workspace / "tether.toml").write_text('[roles]\nnext_edit = ["bundled"]\n')
+    listed = {r["name"]: r for r in json.loads(run_models("-C", str(workspace), "models", "list", "--json", env=env).stdout)}
+    assert listed["nes"]["roles"] == [] and "next_edit" in listed["bundled"]["roles"]
 
 
 def test_sha256_mismatch_errors_and_leaves_no_file_that_looks_complete(hub, tmp_path, model_env, workspace):
