@@ -207,7 +207,7 @@ async def run_eval(
 
 async def _one(engine: Engine, meter: _Meter, task: Task, role: Role, timeout_s: float) -> TaskResult:
     """One task under one role: the op in the workspace, then the tests in a child process."""
-    path = re.sub(r"[^A-Za-z0-9_]+", "_", task.task_id).strip("_") + ".py"
+    path = (re.sub(r"[^A-Za-z0-9_]+", "_", task.task_id).strip("_") or "task") + ".py"
     file = engine.workspace.root / path
     meter.reset()
     start = time.perf_counter()
