@@ -82,8 +82,8 @@ def _progress(total: int) -> Iterator[Callable[[str], None]]:
     )
     task = bar.add_task("", total=total)
 
-    def advance(task_id: str) -> None:
-        bar.update(task, advance=1, description=task_id)
+    def advance(done: str) -> None:
+        bar.update(task, advance=1, description=done)
 
     with bar:
         yield advance

@@ -165,7 +165,7 @@ async def run_eval(
     source: str,
     progress: Callable[[str], None] | None = None,
 ) -> EvalReport:
-    """Every task under every role in ``roles``, in order; ``progress(task_id)`` after each.
+    """Every task under every role in ``roles``, in order; ``progress("<role> <task_id>")`` after each.
 
     ``timeout_s``: wall-clock seconds for each tests' run. Raises ConfigError, ModelError or
     LeashError (a role with no usable model, a slider below the role's level); any other
@@ -189,7 +189,7 @@ async def run_eval(
                 for task in tasks:
                     done.append(await _one(engine, meter, task, role, timeout_s))
                     if progress is not None:
-                        progress(task.task_id)
+                        progress(f"{role} {task.task_id}")
                 results += done
                 summaries.append(_summary(role, engine.backend(role).name, done, meter.exact))
         finally:
