@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,20 @@ from tether.backends.bundled import bundled_model_path
 pytest_plugins = ["tests.fixtures.openai_server"]
 
 DEMO = Path(__file__).resolve().parents[1] / "seeds" / "demo"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The user config layer (config.user_config_path: $XDG_CONFIG_HOME/tether/tether.toml) points at an
+    empty folder for the whole run, in this process and the CLI/server subprocesses the tests start, so
+    a developer's own ~/.config/tether/tether.toml can neither change a result nor be written by one."""
+    before = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.mktemp("xdg-config"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = before
 
 
 def git(cwd: Path, *args: str) -> str:
