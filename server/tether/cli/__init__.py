@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -68,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); the exit code (docs/cli.md)."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # from the command's output, or from an error report on a closed stdout
+        return _stdout_closed()
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -85,12 +94,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         _check_workspace(args.workspace)
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
     except TetherError as exc:
         if args.debug:
             raise
         report_error(exc, bool(getattr(args, "json", False)))
         return exc.exit_code
+    except BrokenPipeError:
+        raise  # main ends quietly
     except OSError as exc:  # a file the command was told to write or read (--output F, ...): no traceback
         if args.debug:
             raise
@@ -101,6 +114,16 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (``tether models discover | head``): end quietly with 141
+    (128 + SIGPIPE, what a shell reports for a command killed by a closed pipe). stdout is pointed
+    at /dev/null so that Python's flush at exit cannot raise again (the recipe in the Python docs,
+    library/signal.html, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 def _check_workspace(folder: str) -> None:
