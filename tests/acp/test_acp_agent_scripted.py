@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
@@ -255,3 +256,19 @@ async def test_scripted_leash_below_repo_is_a_clear_error_and_malformed_lines_ge
         assert bad_cwd.value.code == -32602 and "absolute path of an existing folder" in str(bad_cwd.value)
         assert await start(conn, root)  # still serving
     assert (root / "calc.py").read_text() == CALC
+
+
+@pytest.mark.parametrize("source", ["devnull", "file"])
+def test_stdin_at_end_or_not_a_pipe_ends_cleanly(tmp_path, source):
+    root = calc_repo(tmp_path)
+    requests = tmp_path / "requests.jsonl"
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": PROTOCOL_VERSION}}
+    requests.write_text(json.dumps(init) + "\n")
+    path = "/dev/null" if source == "devnull" else str(requests)
+    with open(path, "rb") as stdin:
+        done = subprocess.run([TETHER, "acp", "--level", "repo"], stdin=stdin, capture_output=True, cwd=root, timeout=WAIT_S)
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr.decode()
+    if source == "file":  # the one request read from a regular file is answered before the end
+        assert json.loads(done.stdout)["result"]["protocolVersion"] == PROTOCOL_VERSION
+    else:
+        assert done.stdout == b""

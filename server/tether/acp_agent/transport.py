@@ -14,6 +14,8 @@ import asyncio
 import json
 import logging
 import os
+import selectors
+import stat
 import sys
 import threading
 from collections.abc import Awaitable, Callable
@@ -91,12 +93,14 @@ class LineTransport:
 async def stdio_transport(stdin: BinaryIO, stdout: BinaryIO) -> LineTransport:
     """A LineTransport on the process's ``stdin`` and ``stdout``: asyncio pipe transports (POSIX
     pipes, sockets, terminals), or for a regular file (``tether acp < requests.jsonl > out``)
-    a reading thread and blocking writes, which asyncio's pipe transports refuse."""
+    a reading thread and blocking writes, which asyncio's pipe transports refuse. A stdin that
+    the event loop's selector cannot poll (``/dev/null``, a regular file: epoll refuses both)
+    is read by the thread too, so ``tether acp </dev/null`` ends at once."""
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=LINE_LIMIT_BYTES)
-    try:
+    if _pollable(stdin):
         await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
-    except ValueError:
+    else:
         threading.Thread(target=_feed, args=(loop, reader, stdin), name="acp-stdin", daemon=True).start()
     try:
         transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, stdout)
@@ -114,6 +118,25 @@ async def stdio_transport(stdin: BinaryIO, stdout: BinaryIO) -> LineTransport:
         await writer.drain()
 
     return LineTransport(reader, write_pipe, writer.close)
+
+
+def _pollable(stream: BinaryIO) -> bool:
+    """Whether asyncio can read ``stream`` as a pipe: a FIFO, socket or character device that
+    the platform's selector accepts (epoll refuses ``/dev/null`` with EPERM, after
+    ``connect_read_pipe`` has accepted it)."""
+    try:
+        fd = stream.fileno()
+        mode = os.fstat(fd).st_mode
+    except (OSError, ValueError):
+        return False
+    if not (stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode)):
+        return False
+    with selectors.DefaultSelector() as probe:
+        try:
+            probe.register(fd, selectors.EVENT_READ)
+        except (OSError, ValueError):
+            return False
+    return True
 
 
 def _feed(loop: asyncio.AbstractEventLoop, reader: asyncio.StreamReader, stdin: BinaryIO) -> None:
