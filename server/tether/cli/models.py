@@ -19,6 +19,7 @@ from .common import add_model_flags, engine_from, print_json, run_op, settings_f
 if TYPE_CHECKING:
     from ..models.gguf_info import GgufInfo
     from ..models.presets import Preset
+    from ..models.slots import SlotWrite
     from ..ops.doctor import DoctorReport
 
 
@@ -65,6 +66,7 @@ def _adopt_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--user", action="store_true", help="write the slot into the user's tether.toml instead (all workspaces)")
     parser.add_argument("--slot", help="the slot's name (default: from the file or repository name)")
+    parser.add_argument("--replace", action="store_true", help="replace a different [models.SLOT] of that name (default: refuse, exit 3)")
 
 
 def run_pull(args: argparse.Namespace) -> int:
@@ -121,7 +123,7 @@ def run_use(args: argparse.Namespace) -> int:
     if not args.role:
         raise InputError("Say which role the model is for: --role complete, --role edit or --role next-edit (repeatable).")
     path = Path(args.name).expanduser()
-    if args.name.lower().endswith(".gguf") and (path.exists() or "/" in args.name):
+    if (path.is_file() and "/" in args.name) or (args.name.lower().endswith(".gguf") and (path.exists() or "/" in args.name)):
         if not is_gguf(path):
             raise InputError(f"{path} is not a GGUF file (missing, unreadable, or it does not start with 'GGUF').")
         info = read_gguf(path)
@@ -132,7 +134,7 @@ def run_use(args: argparse.Namespace) -> int:
         entry = find(args.name, discover(ollama=True))
         if entry.source == "ollama-api":
             assert entry.base_url and entry.model
-            slot = _adopt_endpoint(args, args.slot or slot_name_for(entry.model.replace(":", "-")), entry.base_url, entry.model)
+            slot = _adopt_endpoint(args, args.slot or slot_name_for(entry.model.replace(":", "-")) + "-api", entry.base_url, entry.model)
         else:
             if entry.info is None or entry.path is None:
                 raise ModelError(f"{entry.name} cannot be used: {entry.error}")
@@ -153,8 +155,9 @@ def _adopt(args: argparse.Namespace, slot: str, path: str, info: GgufInfo | None
     fmt = preset.next_edit_format if preset and preset.next_edit_format else None
     if "next_edit" in roles and fmt is None:
         fmt = "fim" if info is not None and info.fim_style else "instruct"
-    written = write_slot(config_file(Path(args.workspace), args.user), slot, slot_settings(Path(path), info, preset), roles, fmt, comment)
-    _say_written(written.file, slot, roles, fmt)
+    file = config_file(Path(args.workspace), args.user)
+    written = write_slot(file, slot, slot_settings(Path(path), info, preset), roles, fmt, comment, replace=args.replace)
+    _say_written(args, written)
     return written.model_dump()
 
 
@@ -163,16 +166,41 @@ def _adopt_endpoint(args: argparse.Namespace, slot: str, base_url: str, model: s
 
     roles = [role_name(r) for r in args.role]
     fmt = "instruct" if "next_edit" in roles else None
-    written = write_slot(
-        config_file(Path(args.workspace), args.user), slot, endpoint_settings(base_url, model), roles, fmt, f"{model} served by Ollama"
-    )
-    _say_written(written.file, slot, roles, fmt)
+    file = config_file(Path(args.workspace), args.user)
+    written = write_slot(file, slot, endpoint_settings(base_url, model), roles, fmt, f"{model} served by Ollama", replace=args.replace)
+    _say_written(args, written)
     return written.model_dump()
 
 
-def _say_written(file: str, slot: str, roles: list[str], fmt: str | None) -> None:
-    extra = f"; next-edit format {fmt}" if fmt else ""
-    print(f"wrote [models.{slot}] to {file}; roles {', '.join(roles)} now use it first{extra}", file=sys.stderr)
+def _say_written(args: argparse.Namespace, written: SlotWrite) -> None:
+    """Say on stderr what the write changed: the slot, every role now using it, and, for a --user
+    write, the roles the workspace's own tether.toml sets (they take precedence there)."""
+    from ..models.slots import config_file
+
+    extra = f"; next-edit format {written.next_edit_format}" if written.next_edit_format else ""
+    verb = "replaced" if written.replaced else "wrote"
+    print(f"{verb} [models.{written.slot}] in {written.file}; roles {', '.join(written.roles)} now use it first{extra}", file=sys.stderr)
+    if written.other_roles:
+        print(f"roles {', '.join(written.other_roles)} also use slot '{written.slot}', so they use the new settings too", file=sys.stderr)
+    if args.user:
+        shadowed = [r for r in written.roles if r in _workspace_roles(config_file(Path(args.workspace), False))]
+        if shadowed:
+            print(
+                f"note: {Path(args.workspace) / 'tether.toml'} sets its own [roles] {', '.join(shadowed)}, which take precedence "
+                "in that workspace: this user pick has no effect there",
+                file=sys.stderr,
+            )
+
+
+def _workspace_roles(file: Path) -> dict[str, Any]:
+    """The ``[roles]`` table of a workspace's tether.toml ({} when none or unreadable)."""
+    import tomllib
+
+    try:
+        roles = tomllib.loads(file.read_text(encoding="utf-8")).get("roles", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+    return roles if isinstance(roles, dict) else {}
 
 
 def _size(n: int) -> str:

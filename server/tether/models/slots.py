@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from ..config import ModelConfig, user_config_path
+from ..config import DEFAULT_ROLES, FLAG_SLOT, ModelConfig, user_config_path
 from ..errors import ConfigError, InputError
 from .gguf_info import GgufInfo
 from .presets import ROLES, Preset
@@ -35,6 +35,10 @@ class SlotWrite(BaseModel):
     settings: dict[str, Any]
     roles: list[str]
     next_edit_format: str | None = Field(None, description="The next-edit prompt format set with it (zeta, sweep), if any.")
+    replaced: bool = Field(False, description="True when a different [models.<slot>] of that name was replaced (--replace).")
+    other_roles: list[str] = Field(
+        default_factory=list, description="Roles not asked for that already listed the slot, so they use the new settings too."
+    )
 
 
 def role_name(role: str) -> str:
@@ -81,10 +85,13 @@ def write_slot(
     roles: list[str],
     next_edit_format: str | None = None,
     comment: str | None = None,
+    replace: bool = False,
 ) -> SlotWrite:
     """Add or replace ``[models.<slot>]`` in ``file`` and put ``slot`` first in each of ``roles``
-    (settings names: complete, edit, next_edit). Raises ConfigError when the file is not valid
-    TOML or the result is not valid settings (the file is then left as it was)."""
+    (settings names: complete, edit, next_edit). A ``[models.<slot>]`` already there with other
+    settings is replaced only when ``replace`` (else InputError, exit 3, naming the slot and the
+    file); the same settings again are kept as they are (its comments too). Raises ConfigError when
+    the file is not valid TOML or the result is not valid settings (the file is then left as it was)."""
     import tomlkit
 
     try:
@@ -97,13 +104,29 @@ def write_slot(
     except tomlkit.exceptions.ParseError as exc:
         raise ConfigError(f"{file} is not valid TOML: {exc}. Fix the file or remove it.") from exc
     models = doc.setdefault("models", tomlkit.table(is_super_table=True))
-    table = tomlkit.table()
-    if comment:
-        table.add(tomlkit.comment(comment))
-    for key, value in settings.items():
-        table.add(key, value)
-    models[slot] = table
+    wanted = dict(settings)
+    if "next_edit" in roles and next_edit_format and "next_edit_format" in ModelConfig.model_fields:
+        wanted["next_edit_format"] = next_edit_format
+    old = models.get(slot)
+    old_values = old.unwrap() if old is not None else None
+    same = False
+    if old_values is not None:  # a next_edit_format the slot has already is kept when this write sets none
+        compare = old_values if "next_edit_format" in wanted else {k: v for k, v in old_values.items() if k != "next_edit_format"}
+        same = compare == wanted
+    if old is not None and not same and not replace:
+        raise InputError(
+            f"{file} already has a different [models.{slot}] ({_brief(old_values)}); it was left as it was. "
+            f"Pass --slot NAME to write the model under another name, or --replace to replace [models.{slot}]."
+        )
     role_table = doc.setdefault("roles", tomlkit.table())
+    before_roles = {str(r): [str(s) for s in v] for r, v in role_table.items()}
+    table = old if same else tomlkit.table()
+    if not same:
+        if comment:
+            table.add(tomlkit.comment(comment))
+        for key, value in settings.items():
+            table.add(key, value)
+        models[slot] = table
     for role in roles:
         before = [str(s) for s in role_table.get(role, []) if str(s) != slot]
         role_table[role] = [slot, *before]
@@ -111,13 +134,33 @@ def write_slot(
         section = doc.setdefault("next_edit", tomlkit.table())
         section["enabled"] = True  # asking for a next-edit model is asking for next-edit suggestions
         if next_edit_format and "next_edit_format" in ModelConfig.model_fields:
-            table.add("next_edit_format", next_edit_format)
+            if not same:
+                table.add("next_edit_format", next_edit_format)
         elif next_edit_format:
             section["format"] = next_edit_format
     new_text = tomlkit.dumps(doc)
     _check(new_text, file)
     _replace(file, new_text)
-    return SlotWrite(file=str(file), slot=slot, settings=settings, roles=roles, next_edit_format=next_edit_format)
+    # Roles not asked for that will use the new settings too: those the file lists the slot in, and
+    # for the bundled slot (every role's default) the roles the file leaves at their defaults.
+    listing = {r for r, slots in before_roles.items() if slot in slots}
+    if slot == FLAG_SLOT:
+        listing |= {r for r, slots in DEFAULT_ROLES.items() if slot in slots and r not in before_roles}
+    others = sorted(listing - set(roles)) if not same else []
+    return SlotWrite(
+        file=str(file),
+        slot=slot,
+        settings=settings,
+        roles=roles,
+        next_edit_format=next_edit_format,
+        replaced=old is not None and not same,
+        other_roles=others,
+    )
+
+
+def _brief(values: dict[str, Any] | None) -> str:
+    """A slot's table in one line: ``path = '/m/a.gguf', n_ctx = 4096``."""
+    return ", ".join(f"{k} = {v!r}" for k, v in (values or {}).items()) or "empty"
 
 
 def _check(text: str, file: Path) -> None:
