@@ -272,3 +272,29 @@ def test_stdin_at_end_or_not_a_pipe_ends_cleanly(tmp_path, source):
         assert json.loads(done.stdout)["result"]["protocolVersion"] == PROTOCOL_VERSION
     else:
         assert done.stdout == b""
+
+
+class ChangingClient(EditorClient):
+    """An editor whose file changes on disk while the person reads the permission request."""
+
+    def __init__(self, path: Path):
+        super().__init__("allow")
+        self.path = path
+
+    async def request_permission(self, session_id: str, tool_call: Any, options: list[Any], **kwargs: Any) -> RequestPermissionResponse:
+        self.path.write_text(CALC + "\n\ndef div(a, b):\n    return a / b\n")  # where mul goes
+        return await super().request_permission(session_id, tool_call, options, **kwargs)
+
+
+async def test_scripted_turn_ending_in_an_error_fails_every_tool_call_it_started(tmp_path, openai_server):
+    root = calc_repo(tmp_path)
+    client = ChangingClient(root / "calc.py")
+    openai_server.script(plan("calc.py"), Reply(text=MUL))
+    async with agent(client, root, env_for(openai_server), tmp_path) as (conn, process):
+        session = await start(conn, root, ClientCapabilities())
+        with pytest.raises(RequestError) as refused:
+            await asyncio.wait_for(conn.prompt(session_id=session, prompt=[text_block(TASK)]), WAIT_S)
+        started = [u.tool_call_id for u in client.of(ToolCallStart)]
+        failed = {u.tool_call_id: u.status for u in client.of(ToolCallProgress)}
+    assert refused.value.code == -32001 and refused.value.data["type"] in ("StaleError", "ConflictError")
+    assert len(started) == 2 and failed == dict.fromkeys(started, "failed")  # the step and the "Write 1 file" call

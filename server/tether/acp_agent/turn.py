@@ -40,7 +40,7 @@ from acp.schema import AllowedOutcome, FileSystemCapabilities, PermissionOption,
 
 from ..edits.plan import Plan
 from ..engine import Engine
-from ..errors import InputError, TetherError
+from ..errors import InputError
 from ..ops.fileops import FilePlan
 from ..ops.repo import continue_run, run_repo
 from ..ops.repo_models import RepoOptions, RepoRun, RunHooks
@@ -75,17 +75,20 @@ class Turn:
         self.root = engine.workspace.root
         self.entries: list[PlanEntry] = []
         self.tool_calls: list[str] = []
+        self._open_calls: dict[str, None] = {}  # started tool calls not yet completed or failed, in order
         self._updates: asyncio.Queue[Any] = asyncio.Queue()
 
     async def run(self) -> PromptResponse:
         """The turn to its end. Raises TetherError (a leash below repo, an empty task, a stale file);
-        a stopped run is reported in the conversation instead. Cancellation propagates."""
+        before it does, every tool call the turn started and did not finish is updated to
+        "failed". A stopped run is reported in the conversation instead. Cancellation propagates."""
         check_slider(Level.REPO, self.engine.settings.level, self.engine.settings.max_level)
         pump = asyncio.create_task(self._pump())
         try:
             try:
                 response = await self._plan_and_run()
-            except TetherError:  # what was streamed so far reaches the client before the error does
+            except Exception:  # what was streamed so far, and the failed tool calls, reach the client before the error does
+                self._finish(list(self._open_calls), "failed")
                 await self._drain()
                 raise
             await self._drain()
@@ -106,8 +109,7 @@ class Turn:
         run = await continue_run(self.engine, planned.id, None, hooks)
         self._mark_steps(len(run.steps))
         if run.status != "done":
-            for tool_call_id in self.tool_calls:
-                self._send(update_tool_call(tool_call_id, status="failed"))
+            self._finish(self.tool_calls, "failed")
             pending = " Its proposals stay pending: `tether proposals list`." if run.proposals else ""
             return self._say(f"{run.outcome()} Nothing was written.{pending}")
         if not run.proposals:
@@ -158,6 +160,7 @@ class Turn:
             self._mark_steps(proposal.step - 1, proposal.step - 1)
         title = f"Step {proposal.step}: {proposal.step_intent}" if proposal.step else proposal.rationale.split("\n")[0]
         self.tool_calls.append(proposal.id)
+        self._open_calls[proposal.id] = None
         self._send(
             start_tool_call(
                 proposal.id,
@@ -195,6 +198,7 @@ class Turn:
         ]
         locations = [ToolCallLocation(path=self._abs(rel)) for rel in files]
         self._send(start_tool_call(apply_id, title, kind="edit", status="pending", content=content, locations=locations))
+        self._open_calls[apply_id] = None
         await self._drain()  # the client sees every diff before it is asked
         answer = await self.client.request_permission(
             session_id=self.session_id,
@@ -208,7 +212,9 @@ class Turn:
             for proposal_id in run.proposals:
                 mark(self.engine, self.engine.store.get(proposal_id), None, HunkStatus.REJECTED)
             self._finish([*self.tool_calls, apply_id], "failed")
-            return self._say(f"Rejected: the {len(run.proposals)} proposals of run {run.id} are marked rejected; nothing was written.")
+            count = len(run.proposals)
+            which = "the proposal" if count == 1 else f"the {count} proposals"
+            return self._say(f"Rejected: {which} of run {run.id} {'is' if count == 1 else 'are'} marked rejected; nothing was written.")
         via = await self._write(await self._stage(run))  # staged again: a file may have changed while the client asked
         self._finish([*self.tool_calls, apply_id], "completed")
         return self._say(
@@ -216,8 +222,10 @@ class Turn:
         )
 
     def _finish(self, tool_call_ids: list[str], status: Any) -> None:
+        """Send ``status`` ("completed" or "failed") for each of the tool calls still open among ``tool_call_ids``."""
         for tool_call_id in tool_call_ids:
-            self._send(update_tool_call(tool_call_id, status=status))
+            if self._open_calls.pop(tool_call_id, 0) is None:
+                self._send(update_tool_call(tool_call_id, status=status))
 
     async def _stage(self, run: RepoRun) -> Staged:
         """Every proposal of ``run`` planned in order on top of the ones before it (as ``ops.repo.apply_run``),
@@ -293,7 +301,8 @@ def task_text(blocks: list[Any], root: Path) -> str:
         elif kind == "resource":
             parts.append(f"(about {_path_of(block.resource.uri, root)})")
         else:
-            raise InputError(f"tether takes text prompts; a {kind} block is not supported (initialize says so).")
+            article = "an" if str(kind)[:1] in ("a", "e", "i", "o", "u") else "a"
+            raise InputError(f"tether takes text prompts; {article} {kind} block is not supported (initialize says so).")
     text = "\n".join(p for p in parts if p.strip()).strip()
     if not text:
         raise InputError("Say what to change: the prompt has no text.")
