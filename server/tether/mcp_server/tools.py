@@ -22,10 +22,10 @@ from pydantic import Field
 
 from ..context.files import is_excluded
 from ..engine import Engine
-from ..errors import InputError, TetherError
+from ..errors import InputError, LeashError, TetherError
 from ..ops.complete import Completion
 from ..proposals import Proposal
-from ..slider import Level
+from ..slider import Level, check_slider
 from .models import (
     ContextItemOut,
     ContextOut,
@@ -83,6 +83,23 @@ def tool_errors() -> Iterator[None]:
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         raise ToolError(f"{exc.strerror or exc}{where}. Check the path and its permissions.") from exc
+
+
+def check_mcp_level(engine: Engine, requested: Level) -> None:
+    """Raise LeashError when ``requested`` is above the MCP ceiling (the engine's ``max_level``,
+    set to ``min(max_level, mcp.max_level)`` by ``server.mcp_settings``), naming the setting
+    that refused: ``mcp.max_level`` when it is the lower bound (or equal to ``max_level``), else
+    ``max_level``. The ops' own ``slider.check_slider`` would name only ``max_level``."""
+    ceiling = engine.settings.max_level
+    if requested <= ceiling:
+        return
+    if engine.settings.mcp.max_level <= ceiling:
+        raise LeashError(
+            f"The '{requested.value}' operation is above what tether mcp allows (mcp.max_level = '{ceiling.value}'). "
+            f"Raise max_level under [mcp] in tether.toml or [tool.tether.mcp] (or TETHER_MCP__MAX_LEVEL={requested.value}) "
+            "and restart tether mcp; the top-level max_level caps it too."
+        )
+    check_slider(requested, ceiling, ceiling)
 
 
 def guard_path(engine: Engine, path: str) -> str:
@@ -145,6 +162,7 @@ def _propose_edit(engine: Engine) -> Callable[..., Any]:
                     raise InputError(f"Lines {start_line}-{last}: a range must not run backwards.")
                 proposal = await edit_selection(engine, rel, instruction, start_line - 1, last)
             else:
+                check_mcp_level(engine, Level.FILE)
                 proposal = await edit_file(engine, rel, instruction)
             return located(engine, proposal)
 
