@@ -60,7 +60,7 @@ def discover(home: Path | None = None, ollama: bool = True) -> list[Found]:
     found += _huggingface()
     found += _ollama_store(Path(os.environ.get("OLLAMA_MODELS") or home / ".ollama" / "models"))
     if ollama:
-        found += _ollama_api(os.environ.get("OLLAMA_HOST") or OLLAMA_DEFAULT_HOST)
+        found += _ollama_api(ollama_base_url(os.environ.get("OLLAMA_HOST") or OLLAMA_DEFAULT_HOST))
     for root in (home / ".lmstudio" / "models", home / ".cache" / "lm-studio" / "models"):
         found += [_described(f"lmstudio:{p.relative_to(root).as_posix()}", "lmstudio", p) for p in _ggufs(root)]
     cache = Path(os.environ.get("LLAMA_CACHE") or home / ".cache" / "llama.cpp")
@@ -97,7 +97,38 @@ def _ggufs(root: Path) -> Iterator[Path]:
     return iter(sorted(p for p in root.rglob("*.gguf") if p.is_file()))
 
 
+def ollama_base_url(host: str) -> str:
+    """Ollama's OpenAI-compatible base URL for an ``OLLAMA_HOST`` value, read as Ollama reads it
+    (its envconfig.Host): scheme http unless given, host 127.0.0.1 when empty (``:11435``), port
+    11434 (443 for https) when none: ``:8080`` -> ``http://127.0.0.1:8080/v1``. Raises InputError
+    (exit 3) naming OLLAMA_HOST and its value when it is not a host[:port] or URL."""
+    import httpx
+
+    scheme, sep, rest = host.strip().partition("://")
+    if not sep:
+        scheme, rest = "http", host.strip()
+    hostport, _, path = rest.partition("/")
+    if hostport.startswith(":"):
+        hostport = "127.0.0.1" + hostport
+    try:
+        url = httpx.URL(f"{scheme}://{hostport}/{path}".rstrip("/"))
+        ok = url.scheme in ("http", "https") and bool(url.host) and 0 < (1 if url.port is None else url.port) < 65536
+    except (httpx.InvalidURL, ValueError):
+        ok = False
+    if not ok:
+        raise InputError(
+            f"OLLAMA_HOST={host!r} is not a host[:port] or URL Ollama can be reached at; set it like 127.0.0.1:11434 "
+            "(or unset it), or pass --no-ollama-api."
+        )
+    if url.port is None:
+        url = url.copy_with(port=443 if url.scheme == "https" else 11434)
+    return f"{str(url).rstrip('/')}/v1"
+
+
 def _huggingface() -> list[Found]:
+    from .hub import check_hf_endpoint
+
+    check_hf_endpoint()
     from huggingface_hub import CacheNotFound, scan_cache_dir
 
     try:
@@ -124,17 +155,20 @@ def _ollama_store(root: Path) -> list[Found]:
         return []
     found = []
     for manifest in sorted(p for p in manifests.rglob("*") if p.is_file()):
+        parts = manifest.relative_to(manifests).parts  # registry, namespace, model, tag
+        model = parts[-2] if parts[-3:-2] == ("library",) else "/".join(parts[1:-1])
+        name = f"ollama:{model}:{parts[-1]}"
         try:
             layers = json.loads(manifest.read_text(encoding="utf-8")).get("layers", [])
         except (OSError, ValueError, AttributeError):
+            continue
+        if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
+            found.append(Found(name=name, source="ollama", error=f"{manifest}: 'layers' is not a list of layers; skipped"))
             continue
         digest = next((layer.get("digest") for layer in layers if layer.get("mediaType") == OLLAMA_MODEL_LAYER), None)
         if not isinstance(digest, str):
             continue
         blob = root / "blobs" / digest.replace(":", "-")
-        parts = manifest.relative_to(manifests).parts  # registry, namespace, model, tag
-        model = parts[-2] if parts[-3:-2] == ("library",) else "/".join(parts[1:-1])
-        name = f"ollama:{model}:{parts[-1]}"
         if is_gguf(blob):
             found.append(_described(name, "ollama", blob))
         else:
@@ -142,15 +176,14 @@ def _ollama_store(root: Path) -> list[Found]:
     return found
 
 
-def _ollama_api(host: str) -> list[Found]:
+def _ollama_api(base_url: str) -> list[Found]:
+    """The models a running Ollama serves at ``base_url`` (ollama_base_url); [] when none answers."""
     import httpx
 
-    base = host if host.startswith(("http://", "https://")) else f"http://{host}"
-    base_url = f"{base.rstrip('/')}/v1"
     try:
         response = httpx.get(f"{base_url}/models", timeout=OLLAMA_TIMEOUT_S)
         response.raise_for_status()
         ids = [str(m["id"]) for m in response.json().get("data", []) if isinstance(m, dict) and "id" in m]
-    except (httpx.HTTPError, ValueError, AttributeError):
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError, AttributeError):
         return []
     return [Found(name=f"ollama-api:{model}", source="ollama-api", base_url=base_url, model=model) for model in ids]

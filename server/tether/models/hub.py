@@ -17,6 +17,7 @@ part is the path llama.cpp loads.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -131,6 +132,26 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def check_hf_endpoint() -> None:
+    """Raise InputError (exit 3) naming ``HF_ENDPOINT`` and its value when it is set but not an
+    http(s) URL with a host and a port in 0..65535: huggingface_hub reads it at import and would
+    fail inside its own code with a bare ValueError (``Port out of range``, ``Invalid IPv6 URL``)."""
+    from urllib.parse import urlsplit
+
+    value = os.environ.get("HF_ENDPOINT")
+    if not value:
+        return
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError for a port out of range)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        why = "it needs http:// or https:// and a host"
+    except ValueError as exc:
+        ok, why = False, str(exc)
+    if not ok:
+        raise InputError(f"HF_ENDPOINT={value!r} is not a valid URL ({why}); set it to a URL like https://huggingface.co, or unset it.")
+
+
 def pull(spec_text: str, endpoint: str | None = None, cache_dir: str | None = None, revision: str | None = None) -> PullResult:
     """Download (or find in the cache) the GGUF named by ``spec_text`` and check its sha256.
 
@@ -138,7 +159,8 @@ def pull(spec_text: str, endpoint: str | None = None, cache_dir: str | None = No
     ``cache_dir``: the hub cache (default: huggingface_hub's, ``HF_HUB_CACHE``). Raises InputError
     for a malformed spec, ModelError when offline (``HF_HUB_OFFLINE`` or no connection), on a
     missing repository or file (listing the files there), and on a sha256 mismatch (after deleting
-    the bad file from the cache)."""
+    the bad file from the cache), and InputError for a malformed ``HF_ENDPOINT`` (check_hf_endpoint)."""
+    check_hf_endpoint()
     from huggingface_hub import HfApi, constants, hf_hub_download
 
     spec = parse_spec(spec_text)
