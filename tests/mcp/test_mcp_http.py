@@ -67,3 +67,25 @@ def test_http_refuses_a_host_that_is_not_loopback_unless_allowed(tmp_path, capsy
     assert parse_http("[::1]:8765", allow_remote=False) == ("::1", 8765)
     assert parse_http("localhost:8765", allow_remote=False) == ("localhost", 8765)
     assert parse_http("0.0.0.0:8765", allow_remote=True) == ("0.0.0.0", 8765)
+
+
+async def test_http_says_where_it_serves_warns_when_remote_and_refuses_a_port_in_use(tmp_path):
+    ws = make_git_repo(tmp_path / "ws", {"app.py": "x = 1\n"})
+    env = {**scripted_env(None, tmp_path), "PATH": "/usr/bin:/bin"}
+    port = free_port()
+    with open(tmp_path / "stderr.log", "wb") as errlog:
+        proc = subprocess.Popen(
+            [TETHER, "-C", str(ws), "mcp", "--http", f"0.0.0.0:{port}", "--allow-remote"], env=env, stdout=errlog, stderr=errlog
+        )
+    try:
+        await wait_for_port(port, proc)
+        said = (tmp_path / "stderr.log").read_text()
+        assert f"tether mcp: serving streamable HTTP at http://0.0.0.0:{port}/mcp (Ctrl-C to stop)" in said
+        assert "anyone who can reach this port can use the tools" in said
+        # the port is taken now: a second server says so in one line and exits 3
+        taken = subprocess.run([TETHER, "-C", str(ws), "mcp", "--http", str(port)], env=env, capture_output=True, text=True, timeout=60)
+        assert taken.returncode == 3 and taken.stderr.startswith("Error: ") and "already in use" in taken.stderr
+        assert "ERROR" not in taken.stderr and "Traceback" not in taken.stderr
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import sys
 from pathlib import Path
 
 from ..config import Settings
@@ -59,7 +60,7 @@ def is_loopback(host: str) -> bool:
 def run_mcp(args: argparse.Namespace) -> int:
     import anyio
 
-    from ..mcp_server.server import create_server, serve_http, serve_stdio
+    from ..mcp_server.server import bind_http, create_server, serve_http, serve_stdio
     from ..ops.gather import default_providers
 
     address = parse_http(args.http, args.allow_remote) if args.http else None
@@ -73,6 +74,17 @@ def run_mcp(args: argparse.Namespace) -> int:
     app = create_server(settings_from(args), engine_for)
     if address is None:
         anyio.run(serve_stdio, app)
-    else:
-        anyio.run(serve_http, app, *address)
+        return 0
+    host, port = address
+    sock = bind_http(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    print(f"tether mcp: serving streamable HTTP at http://{shown}:{port}/mcp (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    if not is_loopback(host):
+        print(
+            f"tether mcp: warning: {host} is not a loopback address and there is no authentication; "
+            "anyone who can reach this port can use the tools.",
+            file=sys.stderr,
+            flush=True,
+        )
+    anyio.run(serve_http, app, sock)
     return 0

@@ -14,6 +14,8 @@ Built on the official SDK's high-level ``MCPServer`` (``mcp`` 2.x). What it adds
 
 from __future__ import annotations
 
+import errno
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +31,7 @@ from pydantic import ValidationError
 from .. import __version__
 from ..config import Settings
 from ..engine import Engine
+from ..errors import InputError
 from ..slider import Level
 from .resources import listed, register_resources
 from .tools import register_tools, tools_for
@@ -119,10 +122,31 @@ async def serve_stdio(app: TetherMCP) -> None:
         await app.engine.aclose()
 
 
-async def serve_http(app: TetherMCP, host: str, port: int) -> None:
-    """Serve streamable HTTP at ``http://host:port/mcp`` (the SDK's app under uvicorn) until
-    interrupted. On a loopback host the SDK checks Host and Origin headers (DNS rebinding)."""
+def bind_http(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (IPv6 when ``host`` holds a colon). Raises
+    InputError when the port is in use or the address cannot be bound, so the CLI says so in one
+    line (exit 3) instead of uvicorn logging the OSError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        await app.run_streamable_http_async(host=host, port=port)
+        return socket.create_server((host, port), family=family)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise InputError(
+                f"Port {port} on {host} is already in use (another tether mcp?); pick another with --http [HOST:]PORT."
+            ) from exc
+        raise InputError(f"Cannot listen on {host}:{port}: {exc.strerror or exc}.") from exc
+
+
+async def serve_http(app: TetherMCP, sock: socket.socket) -> None:
+    """Serve streamable HTTP at ``/mcp`` on ``sock`` (from ``bind_http``; the SDK's app under
+    uvicorn) until interrupted. On a loopback host the SDK checks Host and Origin headers (DNS
+    rebinding), as ``MCPServer.run_streamable_http_async`` sets it up."""
+    import uvicorn
+
+    host = sock.getsockname()[0]
+    starlette_app = app.streamable_http_app(host=host)
+    server = uvicorn.Server(uvicorn.Config(starlette_app, log_level="warning"))
+    try:
+        await server.serve(sockets=[sock])
     finally:
         await app.engine.aclose()
