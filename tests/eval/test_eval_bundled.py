@@ -19,6 +19,8 @@ def test_bundled_eval_two_tasks_gives_a_consistent_report(tmp_path: Path) -> Non
     for summary in report["roles"]:
         mine = [r for r in report["results"] if r["role"] == summary["role"]]
         assert summary["n"] == len(mine) == 2 and summary["model"] == "bundled"
+        identity = summary["model_identity"]
+        assert identity["backend"] == "llamacpp" and identity["path"].endswith(".gguf") and identity["quantization"]
         assert summary["passed"] == sum(r["passed"] for r in mine) <= summary["valid"] == sum(r["valid"] for r in mine) <= 2
         assert 0.0 <= summary["pass_at_1"] <= 1.0 and 0.0 <= summary["valid_share"] <= 1.0
         assert summary["tokens_counted_by"] == "tokenizer" and summary["mean_latency_ms"] > 0

@@ -19,6 +19,7 @@ from tether.lines import split_lines
 SUMMARY_KEYS = {
     "role",
     "model",
+    "model_identity",
     "n",
     "valid",
     "valid_share",
@@ -66,6 +67,9 @@ def check_shape(report: dict, roles: list[str], n: int) -> None:
         assert summary["passed"] <= summary["valid"] <= summary["n"]
         assert summary["pass_at_1"] == round(summary["passed"] / n, 4) and summary["valid_share"] == round(summary["valid"] / n, 4)
         assert summary["tokens_counted_by"] == "estimate"  # an OpenAI-compatible slot has no tokenizer
+        identity = summary["model_identity"]
+        assert summary["model"] == identity["slot"] == "scripted" and identity["backend"] == "openai"
+        assert identity["model"] == "scripted-model" and identity["base_url"].startswith("http://127.0.0.1:")
     for result in report["results"]:
         assert set(result) == RESULT_KEYS and result["latency_ms"] >= 0
 
@@ -116,6 +120,21 @@ def test_scripted_eval_an_edit_that_gives_nothing_is_invalid(openai_server: Scri
     assert result["error"]
 
 
+def test_scripted_eval_an_empty_completion_is_invalid_with_a_reason(openai_server: ScriptedOpenAIServer, tmp_path: Path) -> None:
+    openai_server.default = Reply(text="")
+    report = eval_json(openai_server, tmp_path, "--limit", "1", "--role", "complete")
+    (result,) = report["results"]
+    assert result["status"] == "invalid" and result["error"], result
+
+
+def test_eval_usage_errors_limit_and_a_tasks_folder(tmp_path: Path) -> None:
+    for bad in (["--limit", "0"], ["--timeout", "0"]):
+        result = run_tether("-C", str(tmp_path), "eval", *bad)
+        assert result.returncode == 2 and ("at least 1" in result.stderr or "above 0" in result.stderr), result.stderr
+    folder = run_tether("-C", str(tmp_path), "eval", "--tasks", str(tmp_path))
+    assert folder.returncode == 3 and "is a folder" in folder.stderr, folder.stderr
+
+
 def test_scripted_eval_own_tasks_and_the_table(openai_server: ScriptedOpenAIServer, tmp_path: Path) -> None:
     task = {
         "task_id": "mine/double",
@@ -130,6 +149,7 @@ def test_scripted_eval_own_tasks_and_the_table(openai_server: ScriptedOpenAIServ
     result = run_tether("-C", str(tmp_path), "eval", "--tasks", str(tasks), "--role", "complete", env=scripted_env(openai_server))
     assert result.returncode == 0, result.stderr
     assert "complete" in result.stdout and "1.000" in result.stdout and "pass@1" in result.stdout
+    assert "1 task from" in result.stdout and "complete: scripted (openai, http://127.0.0.1:" in result.stdout
     assert "edit" not in result.stdout.split("pass@1", 1)[1]
     assert openai_server.posts("/v1/completions")[0].body["prompt"].endswith("    y = x * 2\n    ")
 

