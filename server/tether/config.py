@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -190,6 +190,12 @@ class Settings(BaseSettings):
     proposals: ProposalsSettings = Field(default_factory=ProposalsSettings)
     mcp: McpSettings = Field(default_factory=McpSettings)
     data_dir: str | None = Field(None, description="Where proposals and indexes live. Empty: <workspace>/.tether.")
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _one_slot_role(cls, value: Any) -> Any:
+        """``complete = "fast"`` is read as ``complete = ["fast"]`` (one slot, no failover)."""
+        return {role: [slots] if isinstance(slots, str) else slots for role, slots in value.items()} if isinstance(value, dict) else value
 
     @classmethod
     def settings_customise_sources(

@@ -64,3 +64,10 @@ def test_a_user_pick_says_when_the_workspace_roles_take_precedence(machine, mode
     result = run_models("-C", str(workspace), "models", "use", str(machine["lmstudio"]), "--role", "complete", "--user", env=model_env)
     assert result.returncode == 0, result.stderr
     assert "take precedence" in result.stderr and "complete" in result.stderr
+
+
+def test_a_role_written_as_one_string_keeps_its_slot(machine, model_env, workspace):  # noqa: F811
+    (workspace / "tether.toml").write_text('[roles]\ncomplete = "bundled"\n')
+    result = run_models("-C", str(workspace), "models", "use", str(machine["lmstudio"]), "--role", "complete", env=model_env)
+    assert result.returncode == 0, result.stderr
+    assert tomllib.loads((workspace / "tether.toml").read_text())["roles"]["complete"] == ["tiny-chat-q4_k_m", "bundled"]

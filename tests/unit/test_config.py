@@ -108,3 +108,10 @@ def test_client_layer_merges_over_the_loaded_settings(tmp_path):
         base.merged({"level": "repo"})
     lowered = base.merged({"max_level": "selection"})
     assert lowered.level is Level.SELECTION and lowered.max_level is Level.SELECTION
+
+
+def test_a_role_given_as_one_string_is_a_one_slot_list(tmp_path) -> None:
+    from tether.config import load_settings
+
+    (tmp_path / "tether.toml").write_text('[models.fast]\npath = "/m/fast.gguf"\n\n[roles]\ncomplete = "fast"\n')
+    assert load_settings(tmp_path, env={}).roles["complete"] == ["fast"]

@@ -119,7 +119,7 @@ def write_slot(
             f"Pass --slot NAME to write the model under another name, or --replace to replace [models.{slot}]."
         )
     role_table = doc.setdefault("roles", tomlkit.table())
-    before_roles = {str(r): [str(s) for s in v] for r, v in role_table.items()}
+    before_roles = {str(r): [str(v)] if isinstance(v, str) else [str(s) for s in v] for r, v in role_table.items()}
     table = old if same else tomlkit.table()
     if not same:
         if comment:
@@ -128,7 +128,7 @@ def write_slot(
             table.add(key, value)
         models[slot] = table
     for role in roles:
-        before = [str(s) for s in role_table.get(role, []) if str(s) != slot]
+        before = [s for s in before_roles.get(role, []) if s != slot]  # a single string is a one-slot list
         role_table[role] = [slot, *before]
     if "next_edit" in roles:
         section = doc.setdefault("next_edit", tomlkit.table())
