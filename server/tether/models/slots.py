@@ -1,7 +1,8 @@
 """Write a model slot and its roles into a tether.toml (the workspace's or the user's), keeping the rest.
 
 The file is read and rewritten with tomlkit, which keeps comments, order and formatting of
-everything it does not touch. What changes: ``[models.<slot>]`` (replaced whole), each given role's
+everything it does not touch. What changes: ``[models.<slot>]`` (written whole when new; an existing
+one with other settings only with ``replace``, else InputError; the same settings again: kept), each given role's
 list in ``[roles]`` (the slot first, the slots the file already listed after it, so failover to them
 still works), and for the next-edit role ``[next_edit] enabled = true`` and the prompt format (the
 slot's own ``next_edit_format`` when the settings have that field, else ``[next_edit] format``).
