@@ -211,3 +211,48 @@ def test_a_leashed_completion_keeps_its_last_whole_line_even_when_the_token_limi
     raw = "a = 1\n    b = 2\n    c = 3\n    d = comp"
     assert fit_completion(raw, "f.py", text, offset, "length", max_lines=2).text == "a = 1\n    b = 2"
     assert fit_completion(raw, "f.py", text, offset, "length").text == "a = 1\n    b = 2\n    c = 3"
+
+
+# -- gaps a new user found: an empty line, an inconsistent reply, tether's own markers ------
+
+
+@pytest.mark.parametrize(
+    ("before", "raw", "expected"),
+    [
+        ("x = 1\n█\n", "    y = 2", "y = 2"),  # top level: no indent at all
+        ("def f(x):\n    x = 1\n█\n    return x\n", "        y = 2", "    y = 2"),  # the block's indent
+        ("def f(x):\n█\n    return x\n", "        y = 2\n        z = 3", "    y = 2\n    z = 3"),
+    ],
+)
+def test_an_empty_line_takes_the_enclosing_blocks_indent(before: str, raw: str, expected: str) -> None:
+    text, offset = at(before)
+    fitted = fit_completion(raw, "m.py", text, offset).text
+    assert fitted == expected
+    assert not syntax_errors("m.py", text[:offset] + fitted + text[offset:])
+    compile(text[:offset] + fitted + text[offset:], "m.py", "exec")  # no IndentationError either
+
+
+def test_a_line_indented_deeper_than_its_block_is_refused_by_pythons_parser() -> None:
+    # tree-sitter's grammar sees no error in an unexpected indent; Python's parser does.
+    text = "def f(x):\n    x = 1\n\n    return x\n"
+    offset = text.index("\n\n") + 1
+    refused = keep_parsing("        y = 2", "m.py", text, offset)
+    assert refused.text == "" and "unexpected indent" in refused.reason
+    assert keep_parsing("    y = 2\n  z = 3", "m.py", text, offset).text == "    y = 2"
+
+
+def test_an_inconsistent_reply_is_cut_at_its_stray_line_not_rescaled() -> None:
+    text, offset = at("def f():\n    return 1\n\n\n█")
+    assert fit_completion("def g():\n    return 1\n  x", "m.py", text, offset).text == "def g():\n    return 1"
+    # A consistent 2-space reply is still rescaled to the file's 4 spaces.
+    two = "def g(a):\n  if a:\n    return 1\n  return 2"
+    assert fit_completion(two, "m.py", text, offset).text == "def g(a):\n    if a:\n        return 1\n    return 2"
+    # Inside brackets any indent goes (a hanging indent is not a block).
+    assert fit_leading_indent("foo(a,\n        b,\n    c)\ny = 2", "x = ", text) == "foo(a,\n        b,\n    c)\ny = 2"
+
+
+@pytest.mark.parametrize("marker", ["<|cursor|>", "<|user_cursor_is_here|>", "<|editable_region_start|>", "<|editable_region_end|>"])
+def test_tethers_own_next_edit_markers_end_a_completion(marker: str) -> None:
+    assert fit_completion(f"a + b{marker}\nmore", "notes.txt", "total = ", 8).text == "a + b"
+    held = f"see {marker} here\n"  # a file that holds the marker keeps it
+    assert strip_control(f"x{marker}", held) == f"x{marker}"

@@ -7,11 +7,14 @@ order (docs/lsp.md, "Completion hygiene"):
 
 1. Control tokens: the text is cut at the first control token the file does not itself hold,
    from the known families (``edits.reply`` for end-of-turn, Qwen/StarCoder/DeepSeek FIM, plus
-   CodeLlama's ``<PRE> <SUF> <MID>`` and StarCoder's metadata markers here) and from the
+   CodeLlama's ``<PRE> <SUF> <MID>``, StarCoder's metadata markers and tether's own
+   next-edit markers here) and from the
    model's own vocabulary when the backend names them (``extra_tokens``).
-2. Indentation: on a line holding only whitespace before the cursor, a first line whose
-   indent would go deeper than the line above allows (its indent, one level more after a
-   block opener) loses the surplus, and so do the lines after it; after a space mid-line, a
+2. Indentation: on a line holding only whitespace (or nothing) before the cursor, a first
+   line whose indent would go deeper than the enclosing block allows (the line above's
+   indent, one level more after a block opener, or the next line's when deeper) loses the
+   surplus, and so do the lines after it; a reply whose own indentation is inconsistent (a
+   dedent to a column no earlier line used) is cut before that line; after a space mid-line, a
    leading space is dropped. Continuation lines indented with spaces in a tab file (or tabs
    in a space file) are rewritten in the file's style (``edits.fit.fit_indent``); indented
    past the cursor line in steps of another width (4 in a 2-space file), they are re-indented
@@ -21,7 +24,8 @@ order (docs/lsp.md, "Completion hygiene"):
    the block the suffix continues, as Copilot and Continue stop). A multi-line completion
    drops a last line cut by the token limit or, in code, ending mid-statement (an open
    bracket, a trailing operator, comma or backslash, or a block opener with no body).
-4. Syntax: where tree-sitter has the language and the file parsed before, the longest
+4. Syntax: where tree-sitter has the language and the file parsed before (for Python, also
+   ``ast.parse``, which sees the indentation errors tree-sitter lets through), the longest
    line-prefix of the completion that keeps it parsing is kept; when not even the first line
    does, the completion is refused (empty text, the reason logged at debug).
 
@@ -30,6 +34,7 @@ Columns and offsets are code points; lines as ``tether.lines`` defines them.
 
 from __future__ import annotations
 
+import ast
 import logging
 import re
 from dataclasses import dataclass
@@ -44,8 +49,11 @@ log = logging.getLogger(__name__)
 # Completion-only markers beyond ``edits.reply._CONTROL``: CodeLlama's infill markers (upper
 # case, with the space the tokenizer puts after <PRE>/<SUF>/<MID> left to the cut) and
 # StarCoder's repository metadata tokens (StarCoder paper, "Data formatting").
+# Also tether's own next-edit markers (``prompts.next_edit`` and ``prompts.next_edit_sweep``),
+# which a model tuned on them may write after a completion.
 _FIM_EXTRA = re.compile(
     r"<(?:PRE|SUF|MID)>|<(?:filename|reponame|repo_name|gh_stars|issue_start|issue_comment|issue_closed|jupyter_[a-z]+|empty_output)>"
+    r"|<\|(?:editable_region_start|editable_region_end|user_cursor_is_here|start_of_file|cursor)\|>"
 )
 _LEADING = re.compile(r"^[ \t]*")
 # Full parses of the file spent on one completion's prefixes (rule 4), besides the parse of
@@ -117,14 +125,16 @@ def fit_leading_indent(completion: str, prefix: str, file_text: str) -> str:
     line_prefix = _line_prefix(prefix)
     lines = split_lines(completion, keepends=True)
     first_lead = _lead(lines[0])
-    if line_prefix and not line_prefix.strip() and first_lead and lines[0].strip():
-        allowed = _allowed_indent(prefix[: len(prefix) - len(line_prefix)], file_text)
+    if not line_prefix.strip() and first_lead and lines[0].strip():
+        # At a line's start or after its indent only: an empty line takes the enclosing block's indent.
+        allowed = _allowed_indent(prefix[: len(prefix) - len(line_prefix)], file_text, file_text[len(prefix) :])
         total = _width(line_prefix + first_lead)
         surplus = min(total - max(allowed, _width(line_prefix)), _width(first_lead))
         if surplus > 0:
             lines = _dedent(lines, first_lead, surplus)
     elif line_prefix.strip() and line_prefix[-1] in " \t" and first_lead and lines[0].strip():
         lines[0] = lines[0][len(first_lead) :]  # a space already typed, then the model's own
+    lines = _trim_inconsistent(lines, line_prefix)
     file_style, reply_style = indent_style(file_text), indent_style("".join(lines[1:]))
     if len(lines) > 1 and file_style and reply_style and file_style[0] != reply_style[0]:
         # Tabs for spaces or spaces for tabs, level for level (``edits.fit.fit_indent``).
@@ -133,6 +143,45 @@ def fit_leading_indent(completion: str, prefix: str, file_text: str) -> str:
     elif len(lines) > 1 and file_style and file_style[0] == " " and file_style[1]:
         lines = _rescale_relative(lines, _width(_lead(line_prefix + lines[0])), file_style[1])
     return "".join(lines)
+
+
+def _trim_inconsistent(lines: list[str], line_prefix: str) -> list[str]:
+    """``lines`` up to (not including) the first continuation line whose indent is
+    inconsistent with the lines before it: a dedent to a column no earlier line (nor the
+    cursor line) was indented at, as Python's tokenizer refuses (an ``IndentationError``).
+    Lines inside open brackets or after a backslash are free, and so is a dedent below the
+    cursor line's indent (a new block further out). The model's own indent steps are then read
+    from consistent lines only (``_rescale_relative``)."""
+    levels = [_width(_lead(line_prefix + lines[0]))]
+    depth = _bracket_delta(line_prefix + lines[0])
+    joined = strip_break(lines[0]).rstrip().endswith("\\")
+    for index, line in enumerate(lines[1:], start=1):
+        if not line.strip():
+            continue
+        if depth <= 0 and not joined:
+            width = _width(_lead(line))
+            if width > levels[-1]:
+                levels.append(width)
+            elif width < levels[0]:
+                levels = [width]
+            else:
+                while levels[-1] > width:
+                    levels.pop()
+                if levels[-1] != width:
+                    log.debug("completion cut at its line %d: an indent that matches no outer level", index + 1)
+                    return lines[:index]
+        depth = max(depth + _bracket_delta(line), 0)
+        joined = strip_break(line).rstrip().endswith("\\")
+    return lines
+
+
+_STRINGS = re.compile(r"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|#.*|//.*")
+
+
+def _bracket_delta(line: str) -> int:
+    """Brackets ``line`` opens minus those it closes, outside one-line strings and comments."""
+    bare = _STRINGS.sub("", line)
+    return sum(bare.count(c) for c in "([{") - sum(bare.count(c) for c in ")]}")
 
 
 def _rescale_relative(lines: list[str], base: int, width: int) -> list[str]:
@@ -202,12 +251,16 @@ def keep_parsing(completion: str, path: str, text: str, offset: int) -> Fitted:
     """
     if lang_of(path) is None or syntax_errors(path, text):
         return Fitted(completion)
+    # tree-sitter's Python grammar accepts a line indented deeper or dedented to no outer
+    # level (no ERROR node); Python's own parser, where the file passed it, is asked too.
+    python = lang_of(path) == "python" and not _python_errors(text)
     lines = split_lines(completion, keepends=True)
     ends = list(range(len(lines), 0, -1))
     ends = ends[:MAX_PARSES] + ([1] if len(ends) > MAX_PARSES else [])
     for end in ends:
         candidate = "".join(lines[:end]).rstrip() if end < len(lines) else completion
-        errors = syntax_errors(path, text[:offset] + candidate + text[offset:])
+        new_text = text[:offset] + candidate + text[offset:]
+        errors = syntax_errors(path, new_text) or (_python_errors(new_text) if python else [])
         if not errors:
             if end < len(lines):
                 log.debug("completion cut to %d of %d lines: the rest broke the syntax", end, len(lines))
@@ -219,6 +272,18 @@ def keep_parsing(completion: str, path: str, text: str, offset: int) -> Fitted:
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def _python_errors(text: str) -> list[tuple[int, str]]:
+    """[(1-based line, message)] of the running Python's parser (``ast.parse``), which
+    reports the indentation errors tree-sitter lets through; empty when ``text`` parses."""
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:  # IndentationError and TabError are SyntaxErrors
+        return [(exc.lineno or 1, exc.msg)]
+    except (ValueError, RecursionError, MemoryError) as exc:  # a NUL byte; nesting too deep
+        return [(1, str(exc))]
+    return []
 
 
 def _line_prefix(prefix: str) -> str:
@@ -234,14 +299,18 @@ def _width(whitespace: str) -> int:
     return len(whitespace.expandtabs(4))
 
 
-def _allowed_indent(before_line: str, file_text: str) -> int:
+def _allowed_indent(before_line: str, file_text: str, after: str = "") -> int:
     """The deepest indent (columns) the cursor's line may take: the last non-blank line's
-    indent above it, one file indent level more when that line opens a block."""
+    indent above it, one file indent level more when that line opens a block, or the indent
+    of the next non-blank line in ``after`` (the text from the cursor on) when that is deeper
+    (the first line of a block). 0 at the top of a file."""
     above = next((line for line in reversed(split_lines(before_line)) if line.strip()), "")
+    below = next((line for line in split_lines(after) if line.strip()), "")
     style = indent_style(file_text)
     unit = 4 if style is None or style[0] == "\t" or not style[1] else style[1]
     indent = _width(_lead(above))
-    return indent + unit if _OPENS_BLOCK.search(above) else indent
+    indent = indent + unit if _OPENS_BLOCK.search(above) else indent
+    return max(indent, _width(_lead(below)))
 
 
 def _dedent(lines: list[str], first_lead: str, columns: int) -> list[str]:
