@@ -27,6 +27,7 @@ ARGV = {
     "digest": (["digest"], True),
     "serve": (["serve"], False),
     "acp": (["acp"], False),
+    "mcp": (["mcp"], False),
     "repo": (["repo", "-m", "Add mul."], True),
     "undo": (["undo"], True),
 }
