@@ -64,7 +64,7 @@ def test_doctor_checks_what_model_and_n_ctx_select(tether, demo_repo, tmp_path, 
     _remote_roles(demo_repo, openai_server)
     gguf = build_tiny_gguf(tmp_path / "tiny.gguf", fim_style="qwen")
     report = json.loads(tether("-C", str(demo_repo), "doctor", "--json", "--model", str(gguf), "--n-ctx", "1024").stdout)
-    assert {r["role"]: r["slots"] for r in report["roles"]} == {"complete": ["bundled"], "edit": ["bundled"], "embed": []}
+    assert {r["role"]: r["slots"] for r in report["roles"]} == {"complete": ["bundled"], "edit": ["bundled"], "embed": [], "next_edit": []}
     assert [(s["slot"], s["where"], s["n_ctx"], s["ok"]) for s in report["slots"]] == [("bundled", str(gguf), 1024, True)]
     # --n-ctx alone sets the window of the slots the roles use, an endpoint's included
     alone = json.loads(tether("-C", str(demo_repo), "doctor", "--json", "--n-ctx", "2048").stdout)
