@@ -36,3 +36,21 @@ def test_scripted_complete_refuses_a_completion_that_breaks_a_file_that_parsed(t
     assert json.loads(result.stdout)["text"] == ""
     assert "breaks the syntax of add.py, which parsed before" in result.stderr  # the reason, logged at debug
     assert len(openai_server.posts("/completions")) == 1  # the model was asked; its text was refused
+
+
+def test_scripted_complete_at_an_empty_lines_start_takes_the_blocks_indent_and_drops_tethers_markers(tether, demo_repo, openai_server):
+    (demo_repo / "calc.py").write_text("def f(x):\n    x = 1\n\n    return x\n")
+    openai_server.default = Reply(text="        y = 2<|cursor|>")
+    result = tether("-C", str(demo_repo), "complete", "calc.py", "--line", "3", "--col", "1", env=env_for(openai_server))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "    y = 2\n"
+
+
+def test_complete_refuses_bad_numbers_as_usage_errors_before_any_model_call(tether, demo_repo, openai_server):
+    (demo_repo / "calc.py").write_text("x = 1\n")
+    for flag, value in [("--max-tokens", "-5"), ("--max-tokens", "0"), ("--line", "0"), ("--col", "-1"), ("--col", "x")]:
+        args = ["--line", "1", "--col", "1", flag, value]
+        result = tether("-C", str(demo_repo), "complete", "calc.py", *args, env=env_for(openai_server))
+        assert result.returncode == 2, (flag, value, result.stderr)
+        assert flag in result.stderr and "Traceback" not in result.stderr
+    assert openai_server.posts("/completions") == []

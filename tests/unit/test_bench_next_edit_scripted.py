@@ -89,3 +89,20 @@ async def test_scripted_replay_counts_an_exact_hit_and_reports_json(history, tmp
     assert result["ratio_p50"] is None and result["raw_ms"] is None  # no llama.cpp backend
     (row,) = result["results"]
     assert row["suggested"] == [USAGE, USAGE] and row["exact"] and row["within_range"] and row["path"] == "scale.py"
+
+
+@pytest.mark.parametrize(
+    "bad", [["--commits", "0"], ["--commits", "-1"], ["--max-tokens", "0"], ["--n-threads", "0"], ["--n-gpu-layers", "-2"]]
+)
+def test_bench_next_edit_refuses_bad_numbers_as_usage_errors(bad, capsys):
+    import argparse
+
+    from tether.bench.next_edit import register
+
+    parser = argparse.ArgumentParser(prog="tether bench")
+    register(parser.add_subparsers())
+    with pytest.raises(SystemExit) as exit_info:
+        parser.parse_args(["next-edit", *bad])
+    assert exit_info.value.code == 2
+    assert bad[0] in capsys.readouterr().err
+    assert parser.parse_args(["next-edit", "--n-gpu-layers", "-1", "--commits", "1"]).commits == 1

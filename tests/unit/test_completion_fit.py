@@ -256,3 +256,14 @@ def test_tethers_own_next_edit_markers_end_a_completion(marker: str) -> None:
     assert fit_completion(f"a + b{marker}\nmore", "notes.txt", "total = ", 8).text == "a + b"
     held = f"see {marker} here\n"  # a file that holds the marker keeps it
     assert strip_control(f"x{marker}", held) == f"x{marker}"
+
+
+def test_a_column_before_the_line_start_names_the_column_not_the_line() -> None:
+    from tether.config import CompleteSettings
+    from tether.errors import InputError
+    from tether.ops.complete import completion_request, offset_of
+
+    with pytest.raises(InputError, match=r"Column 0 is outside line 1"):
+        offset_of("x = 1\n", 0, -1)
+    with pytest.raises(InputError, match="max_tokens must be at least 1; got 0"):
+        completion_request(CompleteSettings(), "x = 1\n", 0, 0, max_tokens=0)

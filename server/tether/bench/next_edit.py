@@ -49,15 +49,39 @@ GOAL_RATIO = 1.10
 def register(benches: argparse._SubParsersAction) -> None:
     p = benches.add_parser("next-edit", help="next-edit exact/within-range hit rates on a repo's history; latency vs raw llama.cpp")
     p.add_argument("--repo", default=".", help="git repository whose history is replayed (default: the current directory)")
-    p.add_argument("--commits", type=int, default=20, help="commits replayed (default 20)")
+    p.add_argument("--commits", type=_at_least_one, default=20, help="commits replayed (default 20)")
     p.add_argument("--model", help="GGUF path (default: the bundled model)")
     p.add_argument("--format", choices=["zeta", "sweep", "instruct", "fim"], help="next_edit.format (default: the settings')")
-    p.add_argument("--max-tokens", type=int, help="next_edit.max_tokens (default: the settings')")
-    p.add_argument("--n-gpu-layers", type=int, default=-1, help="layers offloaded to the GPU (-1: all that fit, 0: CPU only; default -1)")
-    p.add_argument("--n-threads", type=int, help="llama.cpp threads, ours and raw (default: llama.cpp's choice)")
+    p.add_argument("--max-tokens", type=_at_least_one, help="next_edit.max_tokens (default: the settings')")
+    p.add_argument(
+        "--n-gpu-layers", type=_gpu_layers, default=-1, help="layers offloaded to the GPU (-1: all that fit, 0: CPU only; default -1)"
+    )
+    p.add_argument("--n-threads", type=_at_least_one, help="llama.cpp threads, ours and raw (default: llama.cpp's choice)")
     p.add_argument("--no-raw", action="store_true", help="skip the raw llama.cpp comparison")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
     p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))
+
+
+def _at_least_one(text: str) -> int:
+    """``--commits``, ``--max-tokens``, ``--n-threads``: an int >= 1, else a usage error (exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a whole number; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"takes a number of at least 1; got {text!r}")
+    return value
+
+
+def _gpu_layers(text: str) -> int:
+    """``--n-gpu-layers``: -1 (all that fit), 0 (CPU only) or a layer count, else a usage error (exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a whole number; got {text!r}") from None
+    if value < -1:
+        raise argparse.ArgumentTypeError(f"takes -1 (all that fit), 0 (CPU only) or a layer count; got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -313,7 +337,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.format:
             layer["next_edit"]["format"] = args.format
             bundled["next_edit_format"] = args.format  # wins over a format the slot sets in a user tether.toml
-        if args.max_tokens:
+        if args.max_tokens is not None:
             layer["next_edit"]["max_tokens"] = args.max_tokens
         engine = Engine(load_settings(Path(tmp), env={}, overrides=layer), Path(tmp))
         backend = _backend(engine)

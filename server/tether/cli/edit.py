@@ -17,9 +17,9 @@ from .render import plural, print_review, proposal_json, write_diff
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("complete", help="complete the code at a position (prints the inserted text)")
     p.add_argument("file", help="the file to complete in (inside the workspace)")
-    p.add_argument("--line", type=int, required=True, help="1-based line")
-    p.add_argument("--col", type=int, required=True, help="1-based column (code points)")
-    p.add_argument("--max-tokens", type=int, help="the most tokens to insert (default: the complete settings)")
+    p.add_argument("--line", type=at_least_one, required=True, help="1-based line")
+    p.add_argument("--col", type=at_least_one, required=True, help="1-based column (code points)")
+    p.add_argument("--max-tokens", type=at_least_one, help="the most tokens to insert (default: the complete settings)")
     p.add_argument("--json", action="store_true", help="print the completion as JSON (text, model, fim, elapsed_s, sources)")
     add_model_flags(p)
     p.set_defaults(func=run_complete)
@@ -34,6 +34,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_level_flag(p)
     add_model_flags(p)
     p.set_defaults(func=run_edit)
+
+
+def at_least_one(text: str) -> int:
+    """An argparse type: an int >= 1 (a 1-based line or column, a token count), else a usage
+    error (exit 2, as argparse reports it: docs/cli.md's exit codes)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a whole number; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"takes a number of at least 1; got {text!r}")
+    return value
 
 
 def parse_lines(spec: str) -> tuple[int, int]:

@@ -42,7 +42,9 @@ def offset_of(text: str, line: int, col: int) -> int:
     empty last line. Raises InputError for a line or column outside the document.
     """
     lines = split_lines(text, keepends=True)
-    if line < 0 or col < 0 or line > len(lines):
+    if col < 0:
+        raise InputError(f"Column {col + 1} is outside line {line + 1}: columns start at 1 (0 in the LSP).")
+    if line < 0 or line > len(lines):
         raise InputError(f"Line {line + 1} is outside the document, which has {len(lines)} line{'s' * (len(lines) != 1)}.")
     start = sum(len(part) for part in lines[:line])
     here = strip_break(lines[line]) if line < len(lines) else ""
@@ -90,9 +92,12 @@ async def complete(
 def completion_request(
     cfg: CompleteSettings, text: str, line: int, col: int, snippets: str = "", max_tokens: int | None = None
 ) -> GenerationRequest:
-    """The FIM request for (line, col): one line mid-line, up to a blank line at a line's end."""
+    """The FIM request for (line, col): one line mid-line, up to a blank line at a line's end.
+    ``max_tokens``: at least 1 (InputError otherwise); None for the settings' ``max_tokens``."""
+    if max_tokens is not None and max_tokens < 1:
+        raise InputError(f"max_tokens must be at least 1; got {max_tokens}.")
     offset = offset_of(text, line, col)
     parts = fim_parts(text, offset, cfg.max_prefix_chars, cfg.max_suffix_chars, snippets)
     rest_of_line = next(iter(split_lines(text[offset:])), "").strip()
     stop = ["\n"] if rest_of_line else ["\n\n"]
-    return GenerationRequest(fim=parts, max_tokens=max_tokens or cfg.max_tokens, temperature=0.0, stop=stop)
+    return GenerationRequest(fim=parts, max_tokens=cfg.max_tokens if max_tokens is None else max_tokens, temperature=0.0, stop=stop)
