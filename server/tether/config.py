@@ -127,6 +127,9 @@ class NextEditSettings(BaseModel):
     lines_before: int = Field(5, ge=0, le=50, description="Lines above the cursor the model may rewrite.")
     lines_after: int = Field(5, ge=0, le=50, description="Lines below the cursor the model may rewrite.")
     max_tokens: int = Field(256, ge=16, le=2048)
+    max_changed_lines: int = Field(
+        10, ge=1, le=101, description="Most lines one next-edit suggestion may change (besides limits.complete.max_changed_lines)."
+    )
     max_events: int = Field(8, ge=0, le=32, description="Recent edits shown to the model.")
     debounce_ms: int = Field(150, ge=0, le=5000)
 

@@ -11,7 +11,7 @@ from tests.fixtures.openai_server import Reply, ScriptedOpenAIServer
 
 from tether.config import load_settings
 from tether.engine import Engine
-from tether.errors import ConfigError, InputError, LeashError
+from tether.errors import ConfigError, GenerationError, InputError, LeashError
 from tether.ops.next_edit import next_edit
 from tether.prompts.next_edit import CURSOR, REGION_END, REGION_START
 
@@ -149,3 +149,90 @@ def test_an_unknown_slot_next_edit_format_is_refused_at_load(tmp_path):
     layer = {"models": {"s": {"backend": "openai", "base_url": "http://127.0.0.1:9/v1", "next_edit_format": "copilot"}}}
     with pytest.raises(ConfigError, match="next_edit_format"):
         load_settings(tmp_path, env={}, overrides=layer)
+
+
+# -- bad replies are no suggestion (a new user's destructive cases) ------------------------------
+
+FIVE = 'def scale(amount, factor):\n    """Scale it."""\n    token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n    total = value * factor\n    return total\n'
+
+
+async def test_scripted_redacted_token_is_put_back_and_never_written_over(tmp_path, server):
+    engine = engine_for(tmp_path, server)
+    seen = FIVE.replace("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "[REDACTED]")
+    # The model returns the region as it saw it, the rename made: the token line is kept.
+    server.script(Reply(text="```python\n" + seen.replace("value *", "amount *") + "```"))
+    result = await next_edit(engine, "scale.py", FIVE, 0, 16, events=EVENTS)
+    assert "[REDACTED]" in server.posts("/chat/completions")[-1].body["messages"][-1]["content"]
+    assert "ghp_" not in server.posts("/chat/completions")[-1].body["messages"][-1]["content"]
+    rep = result.replacement
+    assert rep is not None and (rep.start_line, rep.text) == (3, "amount")
+    # Unchanged region: no suggestion (not "[REDACTED]" over the token).
+    server.script(Reply(text="```python\n" + seen + "```"))
+    assert (await next_edit(engine, "scale.py", FIVE, 0, 16, events=EVENTS)).replacement is None
+    # The model changed the token's line: the marker cannot be undone, so no suggestion.
+    server.script(Reply(text="```python\n" + seen.replace('[REDACTED]"', '[REDACTED]"  # keep') + "```"))
+    with pytest.raises(GenerationError, match="REDACTED"):
+        await next_edit(engine, "scale.py", FIVE, 0, 16, events=EVENTS)
+
+
+@pytest.mark.parametrize(
+    ("reply", "finish", "match"),
+    [
+        # A control token mid-region ends the reply: what precedes is no whole region.
+        (
+            'def scale(amount, factor):\n    """Scale it."""\n    token = "[REDACTED]"\n    total = amount<|endoftext|>x\n',
+            "stop",
+            "ends before",
+        ),
+        # A fenced block that never closes.
+        ('```python\ndef scale(amount, factor):\n    """Scale it."""\n', "stop", "never closes"),
+        ("```python\n", "stop", "never closes"),
+        # Cut by max_tokens: whatever it holds.
+        ("```python\n" + FIVE.replace("value *", "amount *") + "```", "length", "cut off"),
+        # Prose instead of code.
+        ("I think you should rename things.", "stop", "prose"),
+        # The model stopped early, unfenced: the region's last lines would vanish.
+        ('def scale(amount, factor):\n    """Scale it."""\n', "stop", "ends before"),
+        # Cut mid-line on the region's last line.
+        ("```python\n" + FIVE.replace("value *", "amount *")[:-3] + "\n```", "stop", "ends before"),
+    ],
+)
+async def test_scripted_incomplete_or_prose_reply_is_no_suggestion(tmp_path, server, reply, finish, match):
+    engine = engine_for(tmp_path, server)
+    server.script(Reply(text=reply, finish_reason=finish))
+    with pytest.raises(GenerationError, match=match):
+        await next_edit(engine, "scale.py", FIVE, 0, 16, events=EVENTS)
+
+
+async def test_scripted_zeta_reply_cut_by_a_control_token_is_no_suggestion(tmp_path, server):
+    engine = engine_for(tmp_path, server, format="zeta")
+    server.script(Reply(text=f"```scale.py\n<|start_of_file|>\n{REGION_START}\ndef scale(amount, factor):\n    amount<|endoftext|>"))
+    with pytest.raises(GenerationError, match="ends before"):
+        await next_edit(engine, "scale.py", FIVE, 0, 16, events=EVENTS)
+
+
+async def test_scripted_next_edit_that_breaks_the_syntax_is_refused(tmp_path, server):
+    engine = engine_for(tmp_path, server)
+    server.script(Reply(text="```python\n" + FIVE.replace("value * factor", "(value * factor") + "```"))
+    with pytest.raises(GenerationError, match="syntax"):
+        await next_edit(engine, "scale.py", FIVE, 0, 16, events=EVENTS)
+    # A file without a grammar has no such check.
+    server.script(Reply(text="```\n" + FIVE.replace("value * factor", "(value * factor") + "```"))
+    result = await next_edit(engine, "scale.txt", FIVE, 0, 16, events=EVENTS)
+    assert result.replacement is not None and result.replacement.text == "("
+
+
+async def test_scripted_next_edit_is_bounded_by_the_region_and_max_changed_lines(tmp_path, server):
+    engine = engine_for(tmp_path, server)
+    body = "".join(f"    step_{i} = {i}\n" for i in range(14))
+    # A 5-line function replaced by a 19-line block: over next_edit.max_changed_lines (10).
+    server.script(Reply(text="```python\ndef scale(amount, factor):\n" + body + "    total = amount * factor\n    return total\n```"))
+    with pytest.raises(LeashError, match="next_edit.max_changed_lines allows 10"):
+        await next_edit(engine, "scale.py", FIVE, 0, 16, events=EVENTS)
+    # Raised limits: the region still bounds it (lines_before + lines_after + 1 = 3 here).
+    small = engine_for(tmp_path, server, lines_before=0, lines_after=2, max_changed_lines=50)
+    server.script(
+        Reply(text='```python\ndef scale(amount, factor):\n    """Scale it."""\n    x = 1\n    y = 2\n    token = "[REDACTED]"\n```')
+    )
+    with pytest.raises(LeashError, match="at most 3"):
+        await next_edit(small, "scale.py", FIVE, 0, 16, events=EVENTS)
