@@ -267,7 +267,22 @@ class LlamaCppBackend(Backend):
         return finish
 
     def prompt_tokens(self, worker: _Worker, request: GenerationRequest) -> tuple[list[int], list[str]]:
-        """Token ids for the request and the stop strings that go with them."""
+        """Token ids for the request and the stop strings that go with them.
+
+        Never empty: llama.cpp cannot decode from no tokens (llama-cpp-python's ``eval``
+        asserts ``n_tokens > 0``), so a prompt that tokenizes to nothing (a completion at the
+        very start of an empty file, with a model that adds no BOS) starts from the BOS token,
+        or a line break where the model has none. Every decode path (``_decode``,
+        ``_decode_lookup``) takes its tokens from here."""
+        tokens, stop = self._prompt_tokens(worker, request)
+        if not tokens:
+            llm = worker.llm
+            tokens = [llm.token_bos()] if llm.token_bos() >= 0 else llm.tokenize(b"\n", add_bos=False, special=False)
+        if not tokens:
+            raise GenerationError(f"The prompt for model '{self.name}' is empty and the model has no start token.")
+        return tokens, stop
+
+    def _prompt_tokens(self, worker: _Worker, request: GenerationRequest) -> tuple[list[int], list[str]]:
         llm = worker.llm
         bos = [llm.token_bos()] if worker.add_bos and llm.token_bos() >= 0 else []
         stop = list(request.stop)
