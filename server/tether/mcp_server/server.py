@@ -25,7 +25,18 @@ from mcp.server.mcpserver.context import Context
 from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 from mcp.shared.message import SessionMessage
-from mcp_types import INVALID_PARAMS, INVALID_REQUEST, PARSE_ERROR, CallToolResult, ErrorData, InputRequiredResult, JSONRPCError, Resource
+from mcp_types import (
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    CallToolResult,
+    ErrorData,
+    InputRequiredResult,
+    JSONRPCError,
+    JSONRPCRequest,
+    JSONRPCResponse,
+    Resource,
+)
 from pydantic import ValidationError
 
 from .. import __version__
@@ -76,24 +87,47 @@ class TetherMCP(MCPServer[Any]):
         return [*await super().list_resources(), *listed(self.engine)]
 
     async def run_stdio_async(self) -> None:
-        """Serve over stdin/stdout until stdin closes, answering unreadable lines with JSON-RPC errors."""
+        """Serve over stdin/stdout until stdin closes, answering unreadable lines with JSON-RPC errors.
+
+        At end of input the requests still running are let finish and their answers written
+        before the server stops (the SDK alone cancels them when its read stream closes), so
+        requests piped in all at once (``tether mcp < requests.jsonl``) are each answered."""
         async with stdio_server() as (read_stream, write_stream):
             send, receive = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+            out_send, out_receive = anyio.create_memory_object_stream[SessionMessage](0)
+            pending: set[Any] = set()  # ids of requests read and not yet answered
+            answered = anyio.Event()
 
             async def relay() -> None:
+                nonlocal answered
                 async with send:
                     async for item in read_stream:
                         if isinstance(item, Exception):
                             await write_stream.send(SessionMessage(protocol_error(item)))
-                        else:
-                            await send.send(item)
+                            continue
+                        if isinstance(item.message, JSONRPCRequest):
+                            pending.add(item.message.id)
+                        await send.send(item)
+                    while pending:  # end of input: the answers still owed come first
+                        answered = anyio.Event()
+                        await answered.wait()
+
+            async def write_out() -> None:
+                async with out_receive, write_stream:
+                    async for item in out_receive:
+                        if isinstance(item.message, JSONRPCResponse | JSONRPCError):
+                            pending.discard(item.message.id)
+                            answered.set()
+                        await write_stream.send(item)
 
             async with anyio.create_task_group() as group:
                 group.start_soon(relay)
+                group.start_soon(write_out)
                 # The SDK keeps the low-level server private; MCPServer.run_stdio_async does the same call.
+                # It returns once ``relay`` closed its stream; ``write_out`` ends with ``out_send``.
                 lowlevel = self._lowlevel_server
-                await lowlevel.run(receive, write_stream, lowlevel.create_initialization_options())
-                group.cancel_scope.cancel()
+                async with out_send:
+                    await lowlevel.run(receive, out_send, lowlevel.create_initialization_options())
 
 
 def protocol_error(exc: Exception) -> JSONRPCError:
