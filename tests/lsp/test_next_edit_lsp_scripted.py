@@ -24,11 +24,21 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module")]
 
 SOURCE = 'def scale(value, factor):\n    """Scale it."""\n    return value * factor\n'
 LONG = "def scale(value, factor):\n" + "".join(f"    step_{i} = {i}\n" for i in range(30)) + "    return value * factor\n"
+FIVE = 'def scale(value, factor):\n    """Scale it."""\n    token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"\n    total = value * factor\n    return total\n'
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    files = {"scale.py": SOURCE, "other.py": SOURCE, "both.py": SOURCE, "twice.py": SOURCE, "long.py": LONG, ".env": "API_KEY=abc123\n"}
+    files = {
+        "scale.py": SOURCE,
+        "other.py": SOURCE,
+        "both.py": SOURCE,
+        "twice.py": SOURCE,
+        "long.py": LONG,
+        "five.py": FIVE,
+        "stale.py": SOURCE,
+        ".env": "API_KEY=abc123\n",
+    }
     return make_git_repo(tmp_path_factory.mktemp("lsp-next-edit") / "ws", files)
 
 
@@ -182,3 +192,42 @@ async def test_scripted_rename_jumps_to_the_old_names_use_thirty_lines_away(clie
     col = len("    return ")
     assert edit["range"] == {"start": {"line": usage, "character": col}, "end": {"line": usage, "character": col + len("value")}}
     assert edit["text"] == "amount"
+
+
+async def test_scripted_bad_replies_answer_no_edit_and_no_error(client, workspace, server):
+    uri = (workspace / "five.py").as_uri()
+    editor = client.editor  # type: ignore[attr-defined]
+    editor.open(uri, FIVE)
+    editor.type(uri, FIVE.index("value"), FIVE.index("value") + len("value"), "amount")
+    seen = editor.text(uri).replace("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "[REDACTED]")
+    params = {"textDocument": {"uri": uri, "version": 2}, "position": {"line": 0, "character": 16}}
+    replies = [
+        Reply(text="```python\n" + seen + "```"),  # unchanged: the token is not overwritten with [REDACTED]
+        Reply(text="```python\n" + seen.replace('[REDACTED]"', '[REDACTED]"  # keep') + "```"),  # the marker would be written
+        Reply(text="def scale(amount, factor):\n    total = amount<|endoftext|>more"),  # control token mid-region
+        Reply(text="```python\n" + seen.replace("value *", "amount *")),  # no closing fence
+        Reply(text="```python\n" + seen.replace("value *", "amount *") + "```", finish_reason="length"),  # cut by max_tokens
+        Reply(text="I think you should rename things."),  # prose
+        Reply(text="```python\n" + seen.replace("value *", "(amount *") + "```"),  # breaks the syntax
+        Reply(text="```python\n" + seen.replace("    return total\n", "".join(f"    s{i} = {i}\n" for i in range(14))) + "```"),
+    ]
+    for reply in replies:
+        server.script(reply)
+        before = len(server.posts("/chat/completions"))
+        assert await request(client, "textDocument/copilotInlineEdit", params) == {"edits": []}, reply.text
+        assert len(server.posts("/chat/completions")) == before + 1
+    # A good reply still gives its edit, the token line untouched.
+    server.script(Reply(text="```python\n" + seen.replace("value *", "amount *") + "```"))
+    (edit,) = (await request(client, "textDocument/copilotInlineEdit", params))["edits"]
+    assert edit["text"] == "amount" and edit["range"]["start"]["line"] == 3
+
+
+async def test_scripted_stale_version_and_unknown_uri_answer_no_edit(client, workspace, server):
+    uri = (workspace / "stale.py").as_uri()
+    rename(client, uri)  # the document is at version 2
+    before = len(server.posts())
+    stale = {"textDocument": {"uri": uri, "version": 1}, "position": {"line": 0, "character": 16}}
+    assert await request(client, "textDocument/copilotInlineEdit", stale) == {"edits": []}
+    nowhere = {"textDocument": {"uri": (workspace.parent / "nowhere.py").as_uri()}, "position": {"line": 0, "character": 0}}
+    assert await request(client, "textDocument/copilotInlineEdit", nowhere) == {"edits": []}
+    assert server.posts()[before:] == []  # neither reached the model

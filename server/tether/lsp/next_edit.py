@@ -12,7 +12,8 @@ Edit Suggestions): params ``{textDocument: {uri, version?}, position}``, result 
 text, textDocument, command?}]}``: zero or one edit, anywhere in the region around the cursor.
 An inline completion item is only given when the edit lies on the cursor's line: its range then
 spans the edit and the cursor, as VS Code's inline completions require. A refused or failed
-request (secret file, leash, unusable reply) answers no edit; the reason goes to the log.
+request (secret file, leash, unusable reply, a ``version`` older than the open document's, a URI
+that is neither open nor a workspace file) answers no edit; the reason goes to the log.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def register(server) -> None:
     async def copilot_inline_edit(ls, params):
         ref = parse(InlineEditParams, params, METHOD)
         position = types.Position(line=ref.position.line, character=ref.position.character)
-        found = await suggest(ls, ref.text_document.uri, position, immediate=True, method=METHOD)
+        found = await suggest(ls, ref.text_document.uri, position, immediate=True, method=METHOD, version=ref.text_document.version)
         if found is None:
             return {"edits": []}
         text, rep = found
@@ -97,9 +98,13 @@ async def inline_items(ls, params: types.InlineCompletionParams, immediate: bool
     return types.InlineCompletionList(items=[types.InlineCompletionItem(insert_text=insert, range=rng)])
 
 
-async def suggest(ls, uri: str, position: types.Position, immediate: bool, method: str) -> tuple[str, Replacement] | None:
+async def suggest(
+    ls, uri: str, position: types.Position, immediate: bool, method: str, version: int | None = None
+) -> tuple[str, Replacement] | None:
     """The next edit for the cursor at ``position`` (LSP), with the document text it applies to; None
-    when there is none, the request was superseded, or it was refused (logged).
+    when there is none, the request was superseded, or it was refused (logged): among others
+    when ``version`` (the client's, if it sent one) is older than the open document's, or the URI
+    is neither open nor a workspace file.
 
     ``method`` (the LSP method asking) keys the cancel slot with ``uri``: a newer request of the
     same method for the same document supersedes this one; one of the other method does not.
@@ -108,8 +113,15 @@ async def suggest(ls, uri: str, position: types.Position, immediate: bool, metho
     delay = 0.0 if immediate else session.settings.next_edit.debounce_ms / 1000
 
     async def work() -> tuple[str, Replacement] | None:
-        buffer = open_buffer(ls, uri)  # read after the debounce: the newest text
+        try:
+            buffer = open_buffer(ls, uri)  # read after the debounce: the newest text
+        except TetherError as exc:
+            log.info("next edit for %s: none (%s)", uri, exc)
+            return None
         if not completable(buffer) or buffer.rel is None:
+            return None
+        if version is not None and buffer.version is not None and version < buffer.version:
+            log.info("next edit for %s: none (version %d is older than the document's %d)", buffer.rel, version, buffer.version)
             return None
         line, col = to_line_col(buffer.text, position, _encoding(ls))
         events = session.history.events_text(max_events=session.settings.next_edit.max_events)
