@@ -236,3 +236,11 @@ async def test_scripted_next_edit_is_bounded_by_the_region_and_max_changed_lines
     )
     with pytest.raises(LeashError, match="at most 3"):
         await next_edit(small, "scale.py", FIVE, 0, 16, events=EVENTS)
+
+
+async def test_scripted_a_prose_region_may_come_back_as_prose(tmp_path, server):
+    engine = engine_for(tmp_path, server)
+    notes = "Scaling notes.\n\nThe scale function multiplies the value by the factor.\n"
+    server.script(Reply(text="```markdown\n" + notes.replace("the value", "the amount") + "```"))
+    result = await next_edit(engine, "notes.md", notes, 0, 0, events=EVENTS)
+    assert result.replacement is not None and result.replacement.text == "amount"

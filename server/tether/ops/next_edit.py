@@ -234,8 +234,8 @@ def unclosed_fence(reply: str, region: str, code: str) -> bool:
 
 def check_reply(new: str, old: str) -> None:
     """Refuse a rewritten region ``new`` that is no whole rewrite of the region ``old``
-    (GenerationError): prose instead of code (its first line a sentence the region does not
-    hold), nothing at all where the region had code, or a region that lost its tail: fewer
+    (GenerationError): prose instead of code (its first line a sentence, where no line of the
+    region is one: a README's region may be rewritten in sentences), nothing at all where the region had code, or a region that lost its tail: fewer
     non-blank lines and a last line unlike the region's (the model stopped early), or a last line
     that is a strict prefix of the region's (cut mid-line)."""
     new_lines = [line.strip() for line in split_lines(new) if line.strip()]
@@ -244,7 +244,7 @@ def check_reply(new: str, old: str) -> None:
         return
     if not new_lines:
         raise GenerationError("The reply holds no code: the region would be deleted.", kind="empty")
-    if _SENTENCE.match(new_lines[0]) and new_lines[0] not in old_lines:
+    if _SENTENCE.match(new_lines[0]) and not any(_SENTENCE.match(line) for line in old_lines):
         raise GenerationError("The reply is prose, not the rewritten region.", kind="no code")
     last_new, last_old = new_lines[-1], old_lines[-1]
     like = difflib.SequenceMatcher(None, last_new, last_old).ratio()
