@@ -92,7 +92,10 @@ def test_scripted_eval_canonical_solutions_pass_every_task(openai_server: Script
 
 def test_scripted_eval_wrong_bodies_pass_nothing(openai_server: ScriptedOpenAIServer, tmp_path: Path) -> None:
     tasks = bundled_tasks()[:3]
-    openai_server.script(*(Reply(text="return None") for _ in tasks), *(edit_reply(t, "    return None\n") for t in tasks))
+    # Wrong lines that still parse where they go (the completion op drops a line that breaks the file's syntax).
+    wrong_lines = ["distance = 0.0", "elif c == ']':", "return None"]
+    assert [fim_hole(t).expected for t in tasks] == ["distance = abs(elem - elem2)", "elif c == ')':", "return number % 1.0"]
+    openai_server.script(*(Reply(text=line) for line in wrong_lines), *(edit_reply(t, "    return None\n") for t in tasks))
     report = eval_json(openai_server, tmp_path, "--limit", "3")
     check_shape(report, ["complete", "edit"], 3)
     for summary in report["roles"]:
