@@ -59,3 +59,31 @@ def test_scripted_requests_piped_then_end_of_input_are_all_answered(tmp_path, op
     by_id = {reply["id"]: reply for reply in map(json.loads, done.stdout.splitlines())}
     assert sorted(by_id) == [1, 2, 3, 4]
     assert by_id[2]["result"]["structuredContent"]["status"] == "pending" and "tools" in by_id[3]["result"]
+
+
+async def test_scripted_bad_arguments_decided_rejects_and_plan_only_get_short_plain_answers(tmp_path, openai_server):
+    ws = make_git_repo(tmp_path / "ws", {"calc.py": BASE})
+    plan = {"steps": [{"intent": "Document add", "files": ["calc.py"]}]}
+    openai_server.script(Reply(text=json.dumps(plan)), Reply(text='```python\ndef add(a, b):\n    """Add."""\n    return a + b\n```'))
+    env = scripted_env(openai_server, tmp_path, mcp__max_level="repo", mcp__allow_accept="true")
+    async with mcp_session(ws, env) as session:
+        bad = error_text(await session.call_tool("context", {"path": "calc.py", "start_line": 0}))
+        assert bad.startswith("Invalid arguments for context: start_line: ") and "greater than or equal to 1" in bad
+        assert "pydantic" not in bad
+        missing = error_text(await session.call_tool("complete", {"path": "calc.py", "line": 1}))
+        assert missing == "Invalid arguments for complete: column: Field required."
+
+        planned = (await session.call_tool("propose_repo_change", {"task": "Document add.", "plan_only": True})).structured_content
+        assert planned is not None and planned["status"] == "planned"
+        assert "THIS_FILE" not in planned["plan"] and "without plan_only" in planned["plan"]
+        assert f"tether repo --continue {planned['run_id']}" in planned["plan"] and 'intent = "Document add"' in planned["plan"]
+
+        made = (
+            await session.call_tool("propose_edit", {"path": "calc.py", "instruction": "Document add.", "start_line": 1, "end_line": 2})
+        ).structured_content
+        assert made is not None
+        first = await session.call_tool("reject_hunks", {"proposal_id": made["id"]})
+        assert not first.is_error
+        again = error_text(await session.call_tool("reject_hunks", {"proposal_id": made["id"]}))
+        assert "no pending hunk to reject" in again
+    assert (ws / "calc.py").read_text() == BASE

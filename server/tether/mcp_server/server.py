@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import errno
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import anyio
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.context import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 from mcp.shared.message import SessionMessage
@@ -81,7 +82,12 @@ class TetherMCP(MCPServer[Any]):
         """Raises MCPError (-32602) for a tool that is not listed (unknown, or not allowed by the settings)."""
         if name not in self.tool_names:
             raise MCPError(code=INVALID_PARAMS, message=f"Unknown tool: {name}. tools/list names the tools this server offers.")
-        return await super().call_tool(name, arguments, context)
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):  # arguments off the input schema: say which and why, briefly
+                raise ToolError(f"Invalid arguments for {name}: {argument_problems(exc.__cause__.errors())}.") from exc.__cause__
+            raise
 
     async def list_resources(self) -> list[Resource]:
         return [*await super().list_resources(), *listed(self.engine)]
@@ -128,6 +134,12 @@ class TetherMCP(MCPServer[Any]):
                 lowlevel = self._lowlevel_server
                 async with out_send:
                     await lowlevel.run(receive, out_send, lowlevel.create_initialization_options())
+
+
+def argument_problems(errors: Sequence[Any]) -> str:
+    """pydantic's ``ValidationError.errors()`` as one short clause per argument ("start_line: Input
+    should be greater than or equal to 1; path: Field required"), without its links and inputs."""
+    return "; ".join(f"{'.'.join(str(part) for part in err['loc']) or 'arguments'}: {err['msg']}" for err in errors)
 
 
 def protocol_error(exc: Exception) -> JSONRPCError:

@@ -22,7 +22,7 @@ from pydantic import Field
 
 from ..context.files import is_excluded
 from ..engine import Engine
-from ..errors import InputError, LeashError, TetherError
+from ..errors import InputError, LeashError, ProposalError, TetherError
 from ..ops.complete import Completion
 from ..proposals import Proposal
 from ..slider import Level, check_slider
@@ -183,6 +183,8 @@ def _propose_repo_change(engine: Engine) -> Callable[..., Any]:
         with tool_errors():
             run = await run_repo(engine, RepoOptions(task=task, plan_only=plan_only))
             plan = engine.store.get(run.id).rationale if run.plan is not None else ""
+            if run.status == "planned" and plan.startswith(PLAN_HEADER):  # the CLI's header speaks of a file to edit
+                plan = f"# tether plan (run {run.id}): {plan_next_steps(run.id)}\n" + plan.partition("\n")[2]
             return RepoChangeOut(
                 run_id=run.id,
                 status=run.status,
@@ -194,6 +196,17 @@ def _propose_repo_change(engine: Engine) -> Callable[..., Any]:
             )
 
     return propose_repo_change
+
+
+PLAN_HEADER = "# tether plan:"
+
+
+def plan_next_steps(run_id: str) -> str:
+    """What an MCP client can do with a planned run ``run_id``."""
+    return (
+        "to carry it out, call propose_repo_change again without plan_only (it plans anew), "
+        f"or a person runs `tether repo --continue {run_id}` in the workspace."
+    )
 
 
 def _complete(engine: Engine) -> Callable[..., Any]:
@@ -345,10 +358,14 @@ def _accept_hunks(engine: Engine) -> Callable[..., Any]:
 
 def _reject_hunks(engine: Engine) -> Callable[..., Any]:
     async def reject_hunks(proposal_id: ProposalId, hunk_ids: HunkIds = None) -> ReviewOut:
-        """Mark hunks of a proposal rejected (no file is written). Only listed when mcp.allow_accept is set."""
-        from ..ops.review import reject
+        """Mark hunks of a proposal rejected (no file is written). Only listed when mcp.allow_accept is set.
+        A proposal with no pending hunk among those named is an error, as for accept_hunks."""
+        from ..ops.review import chosen_ids, reject
 
         with tool_errors():
-            return ReviewOut(proposal=located(engine, reject(engine, proposal_id, hunk_ids)), written=[])
+            proposal = engine.store.get(proposal_id)
+            if not any(chosen_ids(change, hunk_ids) for change in proposal.files):
+                raise ProposalError(f"Proposal {proposal.id} has no pending hunk to reject among those named.")
+            return ReviewOut(proposal=located(engine, reject(engine, proposal.id, hunk_ids)), written=[])
 
     return reject_hunks
