@@ -27,6 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from ..errors import InputError, ModelError
+from ..lines import split_lines
 from .presets import Preset, preset_for_repo
 
 _SPLIT = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.I)
@@ -230,10 +231,10 @@ def _hub_errors(repo: str, endpoint: str, filename: str | None = None) -> Iterat
     except errors.RemoteEntryNotFoundError as exc:
         raise ModelError(f"{endpoint} has no file {what}.") from exc
     except errors.HfHubHTTPError as exc:
-        raise ModelError(f"The hub at {endpoint} refused {what}: {str(exc).splitlines()[0]}") from exc
+        raise ModelError(f"The hub at {endpoint} refused {what}: {_first_line(str(exc))}") from exc
     except (errors.OfflineModeIsEnabled, errors.LocalEntryNotFoundError, OSError) as exc:
         if isinstance(exc, OSError) and "Consistency check failed" in str(exc):
-            raise ModelError(f"The download of {what} was cut short ({str(exc).splitlines()[0]}); pull again to retry.") from exc
+            raise ModelError(f"The download of {what} was cut short ({_first_line(str(exc))}); pull again to retry.") from exc
         if not isinstance(exc, errors.OfflineModeIsEnabled | errors.LocalEntryNotFoundError | ConnectionError):
             raise
         raise ModelError(_unreachable(endpoint, what, exc)) from exc
@@ -258,5 +259,11 @@ def _is_connection_error(exc: BaseException) -> bool:
 
 def _reason(exc: BaseException) -> str:
     cause = exc.__cause__ or exc.__context__
-    text = str(cause or exc).splitlines()[0] if str(cause or exc) else type(exc).__name__
+    text = _first_line(str(cause or exc)) or type(exc).__name__
     return text[:160]
+
+
+def _first_line(text: str) -> str:
+    """The first line of an exception's message ("" for an empty one); lines as tether.lines defines them."""
+    lines = split_lines(text)
+    return lines[0] if lines else ""
