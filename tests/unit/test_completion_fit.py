@@ -267,3 +267,11 @@ def test_a_column_before_the_line_start_names_the_column_not_the_line() -> None:
         offset_of("x = 1\n", 0, -1)
     with pytest.raises(InputError, match="max_tokens must be at least 1; got 0"):
         completion_request(CompleteSettings(), "x = 1\n", 0, 0, max_tokens=0)
+
+
+def test_an_inconsistent_reply_in_prose_is_kept_whole_and_not_rescaled() -> None:
+    # A markdown list nests by 2 or 3 columns at will: nothing is cut, nothing re-indented.
+    text, offset = at("# Notes\n\n    code block\n\n█")
+    raw = "- a\n   - b\n  - c"
+    assert fit_completion(raw, "notes.md", text, offset).text == raw
+    assert fit_completion(raw, "notes.py", text, offset).text == "- a\n   - b"

@@ -38,6 +38,7 @@ import ast
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from ..code.syntax import lang_of, syntax_errors
 from ..lines import split_lines, strip_break
@@ -93,7 +94,7 @@ def fit_completion(
     """
     prefix, suffix = text[:offset], text[offset:]
     completion = strip_control(raw, text, extra_tokens)
-    completion = fit_leading_indent(completion, prefix, text)
+    completion = fit_leading_indent(completion, prefix, text, prose=is_prose(path))
     completion = stop_at_dedent(completion, prefix, suffix)
     lines = split_lines(completion, keepends=True)
     if max_lines is not None and len(lines) > max_lines:
@@ -114,11 +115,13 @@ def strip_control(completion: str, file_text: str, extra_tokens: tuple[str, ...]
     return completion[: min(cuts)] if cuts else completion
 
 
-def fit_leading_indent(completion: str, prefix: str, file_text: str) -> str:
+def fit_leading_indent(completion: str, prefix: str, file_text: str, prose: bool = False) -> str:
     """``completion`` with its leading whitespace fitted to the cursor (rule 2).
 
     ``prefix``: the file's text before the cursor. The indent unit is the file's
-    (``edits.fit.indent_style``; 4 spaces when it shows none).
+    (``edits.fit.indent_style``; 4 spaces when it shows none). ``prose`` (``is_prose``): a
+    reply with inconsistent indentation is kept whole (a markdown list nests by 2 or 3 at
+    will), only not re-indented; in code it is cut before its first inconsistent line.
     """
     if not completion:
         return completion
@@ -134,7 +137,10 @@ def fit_leading_indent(completion: str, prefix: str, file_text: str) -> str:
             lines = _dedent(lines, first_lead, surplus)
     elif line_prefix.strip() and line_prefix[-1] in " \t" and first_lead and lines[0].strip():
         lines[0] = lines[0][len(first_lead) :]  # a space already typed, then the model's own
-    lines = _trim_inconsistent(lines, line_prefix)
+    consistent = _trim_inconsistent(lines, line_prefix)
+    if len(consistent) < len(lines) and prose:
+        return "".join(lines)  # as the model wrote it: no steps to read from it
+    lines = consistent
     file_style, reply_style = indent_style(file_text), indent_style("".join(lines[1:]))
     if len(lines) > 1 and file_style and reply_style and file_style[0] != reply_style[0]:
         # Tabs for spaces or spaces for tabs, level for level (``edits.fit.fit_indent``).
@@ -143,6 +149,15 @@ def fit_leading_indent(completion: str, prefix: str, file_text: str) -> str:
     elif len(lines) > 1 and file_style and file_style[0] == " " and file_style[1]:
         lines = _rescale_relative(lines, _width(_lead(line_prefix + lines[0])), file_style[1])
     return "".join(lines)
+
+
+def is_prose(path: str) -> bool:
+    """Whether ``path`` names a prose file (markdown, reStructuredText, AsciiDoc, Org, plain
+    text or no extension), whose indentation is not syntax."""
+    return PurePosixPath(path.replace("\\", "/")).suffix.lower() in _PROSE_SUFFIXES
+
+
+_PROSE_SUFFIXES = frozenset({"", ".md", ".markdown", ".mdx", ".txt", ".text", ".rst", ".adoc", ".org"})
 
 
 def _trim_inconsistent(lines: list[str], line_prefix: str) -> list[str]:
