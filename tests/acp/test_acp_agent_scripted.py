@@ -298,3 +298,18 @@ async def test_scripted_turn_ending_in_an_error_fails_every_tool_call_it_started
         failed = {u.tool_call_id: u.status for u in client.of(ToolCallProgress)}
     assert refused.value.code == -32001 and refused.value.data["type"] in ("StaleError", "ConflictError")
     assert len(started) == 2 and failed == dict.fromkeys(started, "failed")  # the step and the "Write 1 file" call
+
+
+def test_invalid_params_get_a_short_message_naming_the_argument(tmp_path):
+    root = calc_repo(tmp_path)
+    lines = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": PROTOCOL_VERSION}},
+        {"jsonrpc": "2.0", "id": 2, "method": "session/prompt", "params": {"prompt": [{"type": "text", "text": "x"}]}},
+    ]
+    sent = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    done = subprocess.run([TETHER, "acp", "--level", "repo"], input=sent, capture_output=True, cwd=root, timeout=WAIT_S)
+    assert done.returncode == 0, done.stderr.decode()
+    error = {reply["id"]: reply for reply in map(json.loads, done.stdout.splitlines())}[2]["error"]
+    assert error["code"] == -32602 and error["message"] == "Invalid params: sessionId: Field required."
+    assert error["data"]["errors"] == [{"loc": ["sessionId"], "msg": "Field required", "type": "missing"}]
+    assert "pydantic" not in done.stdout.decode()

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 # The SDK's default read limit (acp.core.DEFAULT_STDIO_BUFFER_LIMIT_BYTES): a line may carry a whole file.
 LINE_LIMIT_BYTES = 50 * 1024 * 1024
+INVALID_PARAMS = -32602  # JSON-RPC 2.0, section 5.1
 
 
 class LineTransport:
@@ -44,6 +45,7 @@ class LineTransport:
         self._lock = asyncio.Lock()
 
     async def send(self, message: dict[str, Any]) -> None:
+        message = short_params_error(message)
         data = (json.dumps(message, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
         async with self._lock:
             await self._write(data)
@@ -88,6 +90,22 @@ class LineTransport:
 
     async def close(self) -> None:
         self._close()
+
+
+def short_params_error(message: dict[str, Any]) -> dict[str, Any]:
+    """``message`` with an Invalid params error (-32602) from the SDK's validation made short: the
+    SDK sends pydantic's ``errors()`` (inputs echoed, links to errors.pydantic.dev); this says
+    "Invalid params: sessionId: Field required." and keeps ``data.errors`` as ``{loc, msg, type}``
+    only. Any other message is returned as it is."""
+    error = message.get("error")
+    if not isinstance(error, dict) or error.get("code") != INVALID_PARAMS or not isinstance(error.get("data"), dict):
+        return message
+    errors = error["data"].get("errors")
+    if not isinstance(errors, list) or not all(isinstance(err, dict) and "loc" in err and "msg" in err for err in errors):
+        return message
+    problems = "; ".join(f"{'.'.join(str(part) for part in err['loc']) or 'params'}: {err['msg']}" for err in errors)
+    kept = [{"loc": err["loc"], "msg": err["msg"], "type": err.get("type")} for err in errors]
+    return message | {"error": error | {"message": f"Invalid params: {problems}.", "data": {"details": problems, "errors": kept}}}
 
 
 async def stdio_transport(stdin: BinaryIO, stdout: BinaryIO) -> LineTransport:
