@@ -87,3 +87,12 @@ async def test_scripted_bad_arguments_decided_rejects_and_plan_only_get_short_pl
         again = error_text(await session.call_tool("reject_hunks", {"proposal_id": made["id"]}))
         assert "no pending hunk to reject" in again
     assert (ws / "calc.py").read_text() == BASE
+
+
+def test_stdin_at_end_from_dev_null_ends_cleanly(tmp_path):
+    ws = make_git_repo(tmp_path / "ws", {"calc.py": BASE})
+    with open("/dev/null", "rb") as stdin:
+        done = subprocess.run(
+            [TETHER, "-C", str(ws), "mcp"], stdin=stdin, capture_output=True, env=scripted_env(None, tmp_path), timeout=60
+        )
+    assert done.returncode == 0 and done.stdout == b"" and b"Traceback" not in done.stderr, done.stderr.decode()
