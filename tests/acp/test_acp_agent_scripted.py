@@ -44,7 +44,7 @@ from tether.engine import Engine
 TETHER = str(Path(sys.executable).parent / "tether")
 MUL = CALC + "\n\ndef mul(a, b):\n    return a * b\n"
 TASK = "Add a function mul(a, b) to calc.py that returns a * b."
-WAIT_S = 30.0
+WAIT_S = 120.0  # a bound for a hung agent, not a speed check: a loaded 2-core CI machine takes tens of seconds per turn
 
 
 def plan(*files: str) -> Reply:
