@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..argtypes import at_least_one, int_at_least
 from ..backends.llamacpp import LlamaCppBackend
 from ..config import load_settings
 from ..context.edit_history import EditHistory
@@ -42,6 +43,8 @@ from ..prompts.next_edit import editable_region, instruct_request, zeta_request
 from ..prompts.next_edit_sweep import sweep_request
 from .stats import print_json, summary
 
+GPU_LAYERS = int_at_least(-1, "-1: all that fit, 0: CPU only")
+
 MAX_FILE_CHARS = 200_000  # a larger file is skipped ("huge")
 GOAL_RATIO = 1.10
 
@@ -49,39 +52,17 @@ GOAL_RATIO = 1.10
 def register(benches: argparse._SubParsersAction) -> None:
     p = benches.add_parser("next-edit", help="next-edit exact/within-range hit rates on a repo's history; latency vs raw llama.cpp")
     p.add_argument("--repo", default=".", help="git repository whose history is replayed (default: the current directory)")
-    p.add_argument("--commits", type=_at_least_one, default=20, help="commits replayed (default 20)")
+    p.add_argument("--commits", type=at_least_one, default=20, help="commits replayed (default 20)")
     p.add_argument("--model", help="GGUF path (default: the bundled model)")
     p.add_argument("--format", choices=["zeta", "sweep", "instruct", "fim"], help="next_edit.format (default: the settings')")
-    p.add_argument("--max-tokens", type=_at_least_one, help="next_edit.max_tokens (default: the settings')")
+    p.add_argument("--max-tokens", type=at_least_one, help="next_edit.max_tokens (default: the settings')")
     p.add_argument(
-        "--n-gpu-layers", type=_gpu_layers, default=-1, help="layers offloaded to the GPU (-1: all that fit, 0: CPU only; default -1)"
+        "--n-gpu-layers", type=GPU_LAYERS, default=-1, help="layers offloaded to the GPU (-1: all that fit, 0: CPU only; default -1)"
     )
-    p.add_argument("--n-threads", type=_at_least_one, help="llama.cpp threads, ours and raw (default: llama.cpp's choice)")
+    p.add_argument("--n-threads", type=at_least_one, help="llama.cpp threads, ours and raw (default: llama.cpp's choice)")
     p.add_argument("--no-raw", action="store_true", help="skip the raw llama.cpp comparison")
     p.add_argument("--json", action="store_true", help="JSON output (the default; kept for symmetry)")
     p.set_defaults(func=lambda args: print_json(asyncio.run(run(args))))
-
-
-def _at_least_one(text: str) -> int:
-    """``--commits``, ``--max-tokens``, ``--n-threads``: an int >= 1, else a usage error (exit 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"takes a whole number; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"takes a number of at least 1; got {text!r}")
-    return value
-
-
-def _gpu_layers(text: str) -> int:
-    """``--n-gpu-layers``: -1 (all that fit), 0 (CPU only) or a layer count, else a usage error (exit 2)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"takes a whole number; got {text!r}") from None
-    if value < -1:
-        raise argparse.ArgumentTypeError(f"takes -1 (all that fit), 0 (CPU only) or a layer count; got {text!r}")
-    return value
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..argtypes import at_least_one
 from ..errors import InputError
 from ..lines import split_lines
 from ..ops.review import accept_on_disk, locate_proposal
@@ -34,18 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_level_flag(p)
     add_model_flags(p)
     p.set_defaults(func=run_edit)
-
-
-def at_least_one(text: str) -> int:
-    """An argparse type: an int >= 1 (a 1-based line or column, a token count), else a usage
-    error (exit 2, as argparse reports it: docs/cli.md's exit codes)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"takes a whole number; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"takes a number of at least 1; got {text!r}")
-    return value
 
 
 def parse_lines(spec: str) -> tuple[int, int]:

