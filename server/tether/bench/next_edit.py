@@ -216,13 +216,13 @@ async def replay(engine: Engine, found: list[Case], raw: Any = None) -> dict[str
         if direct is not None and index % 2:
             raw_s = _timed(direct)
         start = time.perf_counter()
-        error = None
+        error = reason = None
         rep = None
         try:
             result = await next_edit(engine, case.path, case.before, case.line, case.col, events=events, names=names)
             rep = result.replacement
         except TetherError as exc:
-            error = type(exc).__name__
+            error, reason = type(exc).__name__, str(exc)[:300]
         ours.append(time.perf_counter() - start)
         if direct is not None and not index % 2:
             raw_s = _timed(direct)
@@ -242,6 +242,7 @@ async def replay(engine: Engine, found: list[Case], raw: Any = None) -> dict[str
                 "exact": exact,
                 "within_range": within,
                 "error": error,
+                "reason": reason,  # the error's message (first 300 characters): why no suggestion was made
                 "ms": round(ours[-1] * 1000, 1),
             }
         )
