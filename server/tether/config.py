@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
@@ -93,6 +94,21 @@ class ModelConfig(BaseModel):
         if self.backend == "openai" and "n_ctx" not in self.model_fields_set:
             return OPENAI_DEFAULT_N_CTX
         return self.n_ctx
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """An http(s) URL with a host, checked with httpx.URL (what the OpenAI SDK parses it with)
+        so a malformed one is a settings error here, not a traceback at the first request."""
+        if value is None:
+            return value
+        try:
+            url = httpx.URL(value)
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+            raise ValueError(f"'{value}' is not a valid URL ({exc}); write it like http://127.0.0.1:8000/v1") from exc
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"'{value}' is not an http(s) URL with a host; write it like http://127.0.0.1:8000/v1")
+        return value
 
     @model_validator(mode="after")
     def _fields_of_its_backend(self) -> ModelConfig:

@@ -270,3 +270,10 @@ async def test_estimated_token_count_and_capabilities(openai_server: ScriptedOpe
 def test_a_slot_without_base_url_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="sets no base_url"):
         OpenAIBackend("remote", ModelConfig(backend="openai"))
+
+
+async def test_an_unparsable_base_url_that_skipped_validation_is_a_model_error() -> None:
+    config = ModelConfig.model_construct(backend="openai", base_url="http://[::1", model="m")  # as if validation were bypassed
+    backend = OpenAIBackend("remote", config)
+    with pytest.raises(ModelError, match=r"The model endpoint URL 'http://\[::1' is not valid .*\[models\.remote\]"):
+        await generate(backend, chat())

@@ -133,3 +133,11 @@ def test_a_usage_error_with_json_is_a_json_error_too(tether, tmp_path):
     assert error == {"kind": "UsageError", "message": "the following arguments are required: id", "detail": None, "exitCode": 2}
     result = tether("-C", str(tmp_path), "proposals", "show")
     assert result.returncode == 2 and result.stdout == ""
+
+
+def test_a_malformed_base_url_is_a_settings_error_without_a_traceback(tmp_path, tether) -> None:
+    make_git_repo(tmp_path, {"calc.py": CALC})
+    env = {"TETHER_MODELS__S": '{"backend": "openai", "base_url": "http://[::1", "model": "m"}', "TETHER_ROLES__COMPLETE": '["s"]'}
+    result = tether("complete", "calc.py", "--line", "1", "--col", "1", cwd=tmp_path, env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("Error: Invalid settings: models.s.base_url: 'http://[::1' is not a valid URL")

@@ -115,3 +115,18 @@ def test_a_role_given_as_one_string_is_a_one_slot_list(tmp_path) -> None:
 
     (tmp_path / "tether.toml").write_text('[models.fast]\npath = "/m/fast.gguf"\n\n[roles]\ncomplete = "fast"\n')
     assert load_settings(tmp_path, env={}).roles["complete"] == ["fast"]
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "localhost:8000", "ftp://host/v1", "http://"])
+def test_a_malformed_base_url_is_a_config_error_naming_the_slot(tmp_path, url) -> None:
+    env = {"TETHER_MODELS__S": f'{{"backend": "openai", "base_url": "{url}", "model": "m"}}'}
+    with pytest.raises(ConfigError, match=r"models\.s\.base_url: .*http://127\.0\.0\.1:8000/v1 \(from the environment, TETHER_MODELS__S\)"):
+        load_settings(tmp_path, env=env)
+
+
+def test_http_and_https_base_urls_load(tmp_path) -> None:
+    (tmp_path / "tether.toml").write_text(
+        '[models.a]\nbackend = "openai"\nbase_url = "http://[::1]:8000/v1"\n\n[models.b]\nbackend = "openai"\nbase_url = "https://api.example.com/v1"\n'
+    )
+    models = load_settings(tmp_path, env={}).models
+    assert models["a"].base_url == "http://[::1]:8000/v1" and models["b"].base_url == "https://api.example.com/v1"

@@ -34,6 +34,8 @@ from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
+import httpx2
 import openai
 from openai import AsyncOpenAI
 
@@ -89,12 +91,17 @@ class OpenAIBackend(Backend):
         if self._client is None or self._client_loop is not loop:
             # An HTTP connection pool belongs to the event loop that opened it; the CLI runs
             # one asyncio.run per command (and tests one loop per test), so keep one per loop.
-            self._client = AsyncOpenAI(
-                base_url=self.base_url,
-                api_key=os.environ.get(self.config.api_key_env) or "not-needed",
-                timeout=self.config.timeout_s,
-                max_retries=self.config.max_retries,
-            )
+            try:
+                self._client = AsyncOpenAI(
+                    base_url=self.base_url,
+                    api_key=os.environ.get(self.config.api_key_env) or "not-needed",
+                    timeout=self.config.timeout_s,
+                    max_retries=self.config.max_retries,
+                )
+            except (httpx.InvalidURL, httpx2.InvalidURL) as exc:  # the SDK parses base_url with httpx2
+                raise ModelError(
+                    f"The model endpoint URL {self.base_url!r} is not valid ({exc}); fix base_url under [models.{self.name}]."
+                ) from exc
             self._client_loop = loop
         return self._client
 
