@@ -165,3 +165,14 @@ def test_discover_on_an_empty_machine_says_how_to_get_a_model(model_env, workspa
     assert result.returncode == 0 and result.stdout == ""
     assert "tether models pull" in result.stderr
     assert json.loads(run_models("-C", str(workspace), "models", "discover", "--json", env=model_env).stdout) == []
+
+
+def test_use_accepts_every_name_discover_prints(machine, model_env, workspace, ollama_api):
+    env = {**model_env, "OLLAMA_HOST": ollama_api}
+    names = [f["name"] for f in json.loads(run_models("-C", str(workspace), "models", "discover", "--json", env=env).stdout)]
+    assert any(name.endswith(".gguf") and "/" in name for name in names)  # the names that were taken for paths
+    for i, name in enumerate(names):
+        used = run_models("-C", str(workspace), "models", "use", name, "--role", "edit", "--slot", f"s{i}", "--json", env=env)
+        assert used.returncode == 0, (name, used.stderr)
+    data = tomllib.loads((workspace / "tether.toml").read_text())
+    assert all(f"s{i}" in data["models"] for i in range(len(names)))

@@ -123,7 +123,10 @@ def run_use(args: argparse.Namespace) -> int:
     if not args.role:
         raise InputError("Say which role the model is for: --role complete, --role edit or --role next-edit (repeatable).")
     path = Path(args.name).expanduser()
-    if (path.is_file() and "/" in args.name) or (args.name.lower().endswith(".gguf") and (path.exists() or "/" in args.name)):
+    # A path only when it is one on disk or is written like one; else a name `discover` printed
+    # (names such as hf:owner/repo:file.gguf hold "/" and end in .gguf too).
+    on_disk = path.is_file() and ("/" in args.name or args.name.lower().endswith(".gguf"))
+    if on_disk or args.name.startswith(("/", "./", "../", "~", ".\\", "..\\")):
         if not is_gguf(path):
             raise InputError(f"{path} is not a GGUF file (missing, unreadable, or it does not start with 'GGUF').")
         info = read_gguf(path)
