@@ -32,6 +32,20 @@ at_least_one = int_at_least(1)
 """A 1-based line or column, a count or a token budget: an int >= 1."""
 
 
+def int_between(minimum: int, maximum: int) -> Callable[[str], int]:
+    """A ``type=`` for an int in ``minimum..maximum`` (inclusive). The callable raises ArgumentTypeError."""
+    at_least = int_at_least(minimum)
+
+    def parse(text: str) -> int:
+        value = at_least(text)
+        if value > maximum:
+            raise argparse.ArgumentTypeError(f"takes a number of at most {maximum}; got {text!r}")
+        return value
+
+    parse.__name__ = f"int_between_{minimum}_{maximum}"
+    return parse
+
+
 def positive_seconds(text: str) -> float:
     """Seconds, finite and above 0 (a float). Raises ArgumentTypeError otherwise."""
     try:

@@ -51,6 +51,7 @@ PYPROJECT_TABLE = ("tool", "tether")
 MODEL_SHORTHAND = "TETHER_MODEL"  # = TETHER_MODELS__BUNDLED__PATH
 DEFAULT_ROLES: dict[str, list[str]] = {"complete": ["bundled"], "edit": ["bundled"], "embed": []}
 OPENAI_DEFAULT_N_CTX = 8192  # an endpoint's window when its slot sets no n_ctx
+COMPLETE_MAX_TOKENS = 512  # the most tokens one inline completion may ask for ([complete].max_tokens, --max-tokens)
 FLAG_SLOT = "bundled"  # the slot `--model PATH` sets the GGUF of
 GENERATION_ROLES_SKIP = frozenset({"embed"})  # roles `--model` leaves alone: embeddings are another model
 
@@ -124,7 +125,7 @@ class CompleteSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_tokens: int = Field(48, ge=1, le=512)
+    max_tokens: int = Field(48, ge=1, le=COMPLETE_MAX_TOKENS)
     debounce_ms: int = Field(120, ge=0, le=5000)
     max_prefix_chars: int = Field(6000, ge=100)
     max_suffix_chars: int = Field(2000, ge=0)

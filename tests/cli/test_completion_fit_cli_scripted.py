@@ -48,7 +48,8 @@ def test_scripted_complete_at_an_empty_lines_start_takes_the_blocks_indent_and_d
 
 def test_complete_refuses_bad_numbers_as_usage_errors_before_any_model_call(tether, demo_repo, openai_server):
     (demo_repo / "calc.py").write_text("x = 1\n")
-    for flag, value in [("--max-tokens", "-5"), ("--max-tokens", "0"), ("--line", "0"), ("--col", "-1"), ("--col", "x")]:
+    too_many = [("--max-tokens", "513"), ("--max-tokens", "99999999999999999999")]  # past COMPLETE_MAX_TOKENS
+    for flag, value in [("--max-tokens", "-5"), ("--max-tokens", "0"), *too_many, ("--line", "0"), ("--col", "-1"), ("--col", "x")]:
         args = ["--line", "1", "--col", "1", flag, value]
         result = tether("-C", str(demo_repo), "complete", "calc.py", *args, env=env_for(openai_server))
         assert result.returncode == 2, (flag, value, result.stderr)

@@ -265,8 +265,10 @@ def test_a_column_before_the_line_start_names_the_column_not_the_line() -> None:
 
     with pytest.raises(InputError, match=r"Column 0 is outside line 1"):
         offset_of("x = 1\n", 0, -1)
-    with pytest.raises(InputError, match="max_tokens must be at least 1; got 0"):
+    with pytest.raises(InputError, match="max_tokens must be between 1 and 512; got 0"):
         completion_request(CompleteSettings(), "x = 1\n", 0, 0, max_tokens=0)
+    with pytest.raises(InputError, match="max_tokens must be between 1 and 512; got 513"):
+        completion_request(CompleteSettings(), "x = 1\n", 0, 0, max_tokens=513)
 
 
 def test_an_inconsistent_reply_in_prose_is_kept_whole_and_not_rescaled() -> None:

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..argtypes import at_least_one
+from ..argtypes import at_least_one, int_between
+from ..config import COMPLETE_MAX_TOKENS
 from ..errors import InputError
 from ..lines import split_lines
 from ..ops.review import accept_on_disk, locate_proposal
@@ -20,7 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="the file to complete in (inside the workspace)")
     p.add_argument("--line", type=at_least_one, required=True, help="1-based line")
     p.add_argument("--col", type=at_least_one, required=True, help="1-based column (code points)")
-    p.add_argument("--max-tokens", type=at_least_one, help="the most tokens to insert (default: the complete settings)")
+    p.add_argument(
+        "--max-tokens",
+        type=int_between(1, COMPLETE_MAX_TOKENS),
+        help=f"the most tokens to insert, 1..{COMPLETE_MAX_TOKENS} (default: the complete settings)",
+    )
     p.add_argument("--json", action="store_true", help="print the completion as JSON (text, model, fim, elapsed_s, sources)")
     add_model_flags(p)
     p.set_defaults(func=run_complete)

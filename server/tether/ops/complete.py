@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from ..backends.base import GenerationRequest
 from ..backends.runtime import generate
-from ..config import CompleteSettings
+from ..config import COMPLETE_MAX_TOKENS, CompleteSettings
 from ..edits.completion_fit import fit_completion
 from ..engine import Engine
 from ..errors import InputError
@@ -93,9 +93,9 @@ def completion_request(
     cfg: CompleteSettings, text: str, line: int, col: int, snippets: str = "", max_tokens: int | None = None
 ) -> GenerationRequest:
     """The FIM request for (line, col): one line mid-line, up to a blank line at a line's end.
-    ``max_tokens``: at least 1 (InputError otherwise); None for the settings' ``max_tokens``."""
-    if max_tokens is not None and max_tokens < 1:
-        raise InputError(f"max_tokens must be at least 1; got {max_tokens}.")
+    ``max_tokens``: 1..COMPLETE_MAX_TOKENS (InputError otherwise); None for the settings' ``max_tokens``."""
+    if max_tokens is not None and not 1 <= max_tokens <= COMPLETE_MAX_TOKENS:
+        raise InputError(f"max_tokens must be between 1 and {COMPLETE_MAX_TOKENS}; got {max_tokens}.")
     offset = offset_of(text, line, col)
     parts = fim_parts(text, offset, cfg.max_prefix_chars, cfg.max_suffix_chars, snippets)
     rest_of_line = next(iter(split_lines(text[offset:])), "").strip()
