@@ -244,3 +244,29 @@ async def test_scripted_a_prose_region_may_come_back_as_prose(tmp_path, server):
     server.script(Reply(text="```markdown\n" + notes.replace("the value", "the amount") + "```"))
     result = await next_edit(engine, "notes.md", notes, 0, 0, events=EVENTS)
     assert result.replacement is not None and result.replacement.text == "amount"
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+async def test_scripted_reply_line_endings_fit_the_documents(tmp_path, server, eol):
+    # The reply's breaks are the other kind: the replacement carries the document's only.
+    engine = engine_for(tmp_path, server)
+    other = "\r\n" if eol == "\n" else "\n"
+    text = SOURCE.replace("\n", eol)
+    rewritten = SOURCE.replace("value *", "amount *").replace('"""Scale it."""', '"""Scale the amount."""\n    amount = abs(amount)')
+    server.script(Reply(text="```python" + other + rewritten.replace("\n", other) + "```"))
+    result = await next_edit(engine, "scale.py", text, 0, 16, events=EVENTS)
+    rep = result.replacement
+    assert rep is not None
+    lines = text.split(eol)
+    start = sum(len(line) + len(eol) for line in lines[: rep.start_line]) + rep.start_col
+    end = sum(len(line) + len(eol) for line in lines[: rep.end_line]) + rep.end_col
+    accepted = text[:start] + rep.text + text[end:]
+    assert accepted == rewritten.replace("\n", eol)
+    assert other not in accepted.replace(eol, "")
+
+
+async def test_scripted_instruct_reply_with_a_control_token_inside_its_fence_is_no_suggestion(tmp_path, server):
+    engine = engine_for(tmp_path, server)
+    server.script(Reply(text='```python\ndef scale(amount, factor):\n    """Scale it."""<|im_end|>\n    return amount * factor\n```'))
+    with pytest.raises(GenerationError, match="cut off"):
+        await next_edit(engine, "scale.py", SOURCE, 0, 16, events=EVENTS)

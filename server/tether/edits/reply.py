@@ -21,6 +21,10 @@ blocks", CommonMark 0.31 §4.5):
   reads more like the region is the code.
 - A wrapper that never closes runs to the end of the reply (a reply cut off by the token limit
   is caught before this, by its finish reason).
+- A control token inside the code is a reply cut short, not an end (GenerationError, kind
+  ``cut off``, re-asked): it came before the block's closing fence, or, in an unwrapped reply,
+  the reply goes on after it with a fence line or a line of the region the code lacks. A token
+  after the closing fence just ends the reply.
 
 ``closed_block_end`` answers the streaming question "has the fenced block closed yet?" with the
 same rules, so generation stops at the end of the code instead of running into prose.
@@ -128,25 +132,60 @@ def extract_code(reply: str, region: str) -> str:
     ``reply``: the whole reply, including the opening fence it was primed with.
     ``region``: the text the model was asked to rewrite (its fence lines are the balance).
     Returns the code with its line breaks as the model wrote them; raises GenerationError when
-    the reply holds no code at all.
+    the reply holds no code at all, or (kind ``cut off``) when a control token cut the code short.
     """
-    text = drop_control_tokens(drop_reasoning(reply), region)
+    cleaned = drop_reasoning(reply)
+    text = drop_control_tokens(cleaned, region)
+    rest = cleaned[len(text) :]  # from the control token that ended the reply on ("" if none)
     lines = split_lines(text, keepends=True)
     bare = [line.rstrip("\r\n") for line in lines]
     fences = fence_lines(bare)
     inner = len(fence_lines(split_lines(region)))
     if not fences or (inner and len(fences) == inner):
-        return text if region.startswith(("\n", "\r")) else text.lstrip("\r\n")  # unwrapped
+        code = text if region.startswith(("\n", "\r")) else text.lstrip("\r\n")  # unwrapped
+        if rest and _goes_on(rest, code, region):
+            _cut_by_token(rest)
+        return code
     if len(fences) == 1 and not inner and not fences[0].info:
         # One bare fence: an opener whose closer is missing, or a closer whose opener was
         # never written (primed on a backend that cannot prime). The side that reads like the
         # region is the code.
         before, after = "".join(lines[: fences[0].index]), "".join(lines[fences[0].index + 1 :])
-        return before if _likeness(before, region) > _likeness(after, region) else after
+        if _likeness(before, region) > _likeness(after, region):
+            return before
+        if rest:
+            _cut_by_token(rest)  # the bare fence opened the block, and the token came inside it
+        return after
     opener = fences[0]
     close = _closer(fences, opener, inner)
+    if close is None and rest:
+        _cut_by_token(rest)
     end = close.index if close is not None else len(lines)
     return "".join(lines[opener.index + 1 : end])
+
+
+def _goes_on(rest: str, code: str, region: str) -> bool:
+    """Whether an unwrapped reply's code went on after the control token that cut it
+    (``rest``, from the token on): what follows holds a fence line (the block's closer), or a
+    line of ``region`` that ``code`` lacks (compared stripped)."""
+    after = split_lines(_CONTROL.sub("", rest))
+    if fence_lines(after):
+        return True
+    had = {line.strip() for line in split_lines(code)}
+    old = {line.strip() for line in split_lines(region)} - {""}
+    return any(line.strip() in old and line.strip() not in had for line in after)
+
+
+def _cut_by_token(rest: str) -> None:
+    """Raise the GenerationError (kind ``cut off``, re-asked) for a reply whose control token,
+    the start of ``rest``, came inside the code: the code before it is cut short."""
+    token = _CONTROL.match(rest)
+    name = token.group(0) if token else "a control token"
+    raise GenerationError(
+        f"The reply was cut off by a control token ({name}) inside its code, before the code block closed.",
+        ask="Write the complete code again, in one fenced block, and close the block.",
+        kind="cut off",
+    )
 
 
 def _likeness(text: str, region: str) -> float:

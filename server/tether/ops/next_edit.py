@@ -43,6 +43,7 @@ from ..backends.runtime import generate
 from ..code.syntax import adds_syntax_errors, lang_of, syntax_errors
 from ..config import Settings
 from ..context.files import is_excluded
+from ..edits.fit import keep_line_endings
 from ..edits.reply import check_form, code_blocks, drop_control_tokens, drop_reasoning, extract_code, fence_lines
 from ..engine import Engine
 from ..errors import GenerationError, InputError, LeashError
@@ -193,8 +194,9 @@ async def next_edit(
 
 
 def read_reply(fmt: str, reply: str, region: Region) -> str:
-    """The rewritten region in a ``zeta``, ``sweep`` or ``instruct`` reply, its final line break made to match
-    the region's. Raises GenerationError (``edits.reply``) for a reply holding no code, an edit
+    """The rewritten region in a ``zeta``, ``sweep`` or ``instruct`` reply, its line breaks made to match
+    the region's (``edits.fit.keep_line_endings``: kept lines keep theirs, new ones take the
+    nearest kept line's, else the region's dominant one; the final break is the region's). Raises GenerationError (``edits.reply``) for a reply holding no code, an edit
     script instead of code, or (``instruct``) a fenced block that never closes."""
     if fmt == "zeta":
         new = parse_zeta(drop_control_tokens(reply, region.text))
@@ -205,6 +207,7 @@ def read_reply(fmt: str, reply: str, region: Region) -> str:
         if unclosed_fence(reply, region.text, new):
             raise GenerationError("The reply's code block never closes: the region may be cut short.", kind="truncated")
     check_form(new, region.text)
+    new = keep_line_endings(region.text, new)  # a CRLF reply into an LF document writes LF (and back)
     old_break = region.text[len(region.text.rstrip("\r\n")) :]
     return new.rstrip("\r\n") + old_break
 
