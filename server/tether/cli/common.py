@@ -79,3 +79,23 @@ def run_op(engine: Engine, op: Awaitable[T]) -> T:
             await engine.aclose()
 
     return asyncio.run(closing())
+
+
+def stderr_progress(description: str = "{task.description}") -> Any:
+    """A rich ``Progress`` (description, bar, done/total, elapsed) drawn on stderr while it is a
+    terminal and silent otherwise; transient, so nothing is left once it closes. Use it as a
+    context manager; ``description`` is rich's column format (``task.description`` is the label
+    a task is given or updated with). rich is imported here, so only commands that draw pay for it."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    return Progress(
+        TextColumn(description),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )

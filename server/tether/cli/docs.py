@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..lines import split_lines
-from .common import print_json, settings_from
+from .common import print_json, settings_from, stderr_progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -159,19 +159,7 @@ def run_rm(args: argparse.Namespace) -> int:
 @contextmanager
 def _progress() -> Iterator:
     """A factory of progress callbacks: rich bars on a terminal's stderr, silent otherwise."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    bars = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
+    bars = stderr_progress()
 
     def factory(label: str):
         task = bars.add_task(label, total=None)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..argtypes import at_least_one, positive_seconds
 from ..errors import InputError
-from .common import add_model_flags, print_json, settings_from
+from .common import add_model_flags, print_json, settings_from, stderr_progress
 
 if TYPE_CHECKING:
     from ..eval.runner import EvalReport
@@ -68,19 +68,7 @@ def run_eval_command(args: argparse.Namespace) -> int:
 @contextmanager
 def _progress(total: int) -> Iterator[Callable[[str], None]]:
     """A callback advancing a rich progress bar on stderr when it is a terminal; silent otherwise."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    console = Console(stderr=True)
-    bar = Progress(
-        TextColumn("eval {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
+    bar = stderr_progress("eval {task.description}")
     task = bar.add_task("", total=total)
 
     def advance(done: str) -> None:
