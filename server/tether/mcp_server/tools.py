@@ -20,6 +20,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp_types import ToolAnnotations
 from pydantic import Field
 
+from ..config import COMPLETE_MAX_TOKENS
 from ..context.files import is_excluded
 from ..engine import Engine
 from ..errors import InputError, LeashError, ProposalError, TetherError
@@ -214,7 +215,9 @@ def _complete(engine: Engine) -> Callable[..., Any]:
         path: Annotated[str, Field(description="The file, relative to the workspace (its text on disk is used).")],
         line: Line,
         column: Annotated[int, Field(ge=1, description="1-based column, in code points.")],
-        max_tokens: Annotated[int | None, Field(ge=1, le=512, description="Most tokens to insert (default: complete.max_tokens).")] = None,
+        max_tokens: Annotated[
+            int | None, Field(ge=1, le=COMPLETE_MAX_TOKENS, description="Most tokens to insert (default: complete.max_tokens).")
+        ] = None,
     ) -> Completion:
         """Complete the code at a position (complete level): the text to insert there; nothing is written."""
         from ..ops.complete import complete as complete_op
